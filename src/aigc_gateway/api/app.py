@@ -1,0 +1,266 @@
+"""The HTTP layer: OpenAI-compatible routes, API-key auth, body limits and error mapping.
+
+Handlers parse and authenticate, hand a :class:`GenerationRequest` to the pipeline, and shape
+what comes back; no guard, routing or storage logic lives here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import Response, StreamingResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import GatewayError, InvalidRequest, PayloadTooLarge, Unauthorized
+from ..gateway import Gateway
+from ..pipeline import Outcome, RequestContext, collect
+from ..providers.base import Chunk
+from ..store import DEFAULT_TENANT, KeyInfo
+from .openai_format import DONE, ChatFormat, CompletionFormat, ResponseFormat, sse
+from .schemas import ChatCompletionBody, CompletionBody, parse_body
+
+log = logging.getLogger(__name__)
+
+KEY_CACHE_TTL_S = 10.0
+OPEN_MODE_KEY = KeyInfo("open-dev-mode", DEFAULT_TENANT, admin=False)
+T = TypeVar("T")
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status, headers=headers, media_type="application/json"
+    )
+
+
+def error_response(error: GatewayError) -> Response:
+    return json_response(error.to_dict(), error.status, error.headers)
+
+
+class Authenticator:
+    """Bearer keys checked against stored hashes, with a short in-memory cache."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self._gateway = gateway
+        self._cache: dict[str, tuple[KeyInfo | None, float]] = {}
+
+    async def __call__(self, request: Request) -> KeyInfo:
+        header = request.headers.get("authorization", "")
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            if self._gateway.settings.server.open_dev_mode:
+                return OPEN_MODE_KEY
+            raise Unauthorized(
+                "Missing API key: send 'Authorization: Bearer <key>'. "
+                "Create one with 'aigc-gateway keys create --tenant NAME'.",
+                code="missing_api_key",
+            )
+        secret = secret.strip()
+        now = time.monotonic()
+        cached = self._cache.get(secret)
+        if cached is None or cached[1] < now:
+            info = await asyncio.to_thread(self._gateway.keys.lookup, secret)
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            cached = self._cache[secret] = (info, now + KEY_CACHE_TTL_S)
+        if cached[0] is None:
+            raise Unauthorized("Incorrect API key provided.")
+        return cached[0]
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise InvalidRequest("Invalid Content-Length header.")
+        if int(declared) > limit:
+            raise PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes.")
+    body = bytearray()
+    async for part in request.stream():
+        body += part
+        if len(body) > limit:
+            raise PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes.")
+    return bytes(body)
+
+
+async def unless_disconnected(request: Request, work: Awaitable[T]) -> T | None:
+    """Run ``work``, cancelling it if the client goes away first (then returns None)."""
+    task = asyncio.ensure_future(work)
+
+    async def watch() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        task.cancel()
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if task.cancelled() and not watcher.cancelled():
+            return None
+        raise
+    finally:
+        watcher.cancel()
+
+
+def create_app(gateway: Gateway) -> FastAPI:
+    settings = gateway.settings
+    authenticate = Authenticator(gateway)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await gateway.close()
+
+    app = FastAPI(
+        title="AIGC Gateway",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(GatewayError)
+    async def gateway_error(_: Request, exc: GatewayError) -> Response:
+        return error_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
+        error = GatewayError(str(exc.detail))
+        error.status, error.type = exc.status_code, "invalid_request_error"
+        error.code = "not_found" if exc.status_code == 404 else "method_not_allowed"
+        return error_response(error)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> Response:
+        log.exception("unexpected error")
+        return error_response(GatewayError("The server had an error processing your request."))
+
+    async def generate(
+        request: Request, body_type: type[ChatCompletionBody] | type[CompletionBody]
+    ):
+        key = await authenticate(request)
+        body = parse_body(body_type, await read_body(request, settings.server.max_body_bytes))
+        await gateway.limits.admit(key.id, settings.rate_limit_for(key.tenant))
+        shape_type = ChatFormat if body_type is ChatCompletionBody else CompletionFormat
+        context = RequestContext(
+            request_id=shape_type.id_prefix + secrets.token_hex(12),
+            tenant=key.tenant,
+            key_id=key.id,
+        )
+        stream = gateway.pipeline.stream(body.to_request(), context)
+        if body.stream:
+            first = await anext(stream)
+            shape = shape_type(context, _route_model(context, body.model))
+            return StreamingResponse(
+                _events(first, stream, shape, body.include_usage, gateway, key, context),
+                media_type="text/event-stream",
+                headers=_headers(context),
+            )
+        result = await unless_disconnected(request, collect(stream))
+        if result is None:
+            return Response(status_code=499)
+        text, tool_calls, outcome = result
+        _count(gateway, key, context, outcome)
+        shape = shape_type(context, _route_model(context, body.model))
+        return json_response(shape.whole(text, tool_calls, outcome), headers=_headers(context))
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request) -> Response:
+        return await generate(request, ChatCompletionBody)
+
+    @app.post("/v1/completions")
+    async def completions(request: Request) -> Response:
+        return await generate(request, CompletionBody)
+
+    @app.get("/v1/models")
+    async def list_models(request: Request) -> Response:
+        await authenticate(request)
+        return json_response(
+            {"object": "list", "data": [_model_card(name) for name in gateway.router.model_names()]}
+        )
+
+    @app.get("/v1/models/{model:path}")
+    async def get_model(request: Request, model: str) -> Response:
+        await authenticate(request)
+        gateway.router.resolve(model)
+        return json_response(_model_card(model))
+
+    @app.get("/healthz")
+    async def healthz() -> Response:
+        return json_response(
+            {
+                "status": "ok",
+                "local_model": gateway.local is not None,
+                "upstreams": {
+                    name: getattr(provider, "breaker_state", "n/a")
+                    for name, provider in gateway.router.providers.items()
+                    if name != "local"
+                },
+            }
+        )
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(gateway.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    from ..metrics import MetricsMiddleware
+
+    app.add_middleware(MetricsMiddleware, metrics=gateway.metrics)
+    return app
+
+
+def _model_card(name: str) -> dict[str, Any]:
+    return {"id": name, "object": "model", "created": 0, "owned_by": "aigc-gateway"}
+
+
+def _route_model(context: RequestContext, asked: str) -> str:
+    return context.route.model if context.route else asked
+
+
+def _headers(context: RequestContext) -> dict[str, str]:
+    headers = {"x-request-id": context.request_id}
+    if context.guard:
+        headers["x-aigc-guard"] = orjson.dumps(context.guard).decode()
+    return headers
+
+
+def _count(gateway: Gateway, key: KeyInfo, context: RequestContext, outcome: Outcome) -> None:
+    gateway.limits.count_tokens(key.id, outcome.usage.total_tokens)
+    backend = context.route.backend.label if context.route and context.route.backend else "none"
+    gateway.metrics.tokens.labels(backend, "prompt").inc(outcome.usage.prompt_tokens)
+    gateway.metrics.tokens.labels(backend, "completion").inc(outcome.usage.completion_tokens)
+
+
+async def _events(
+    first: Chunk | Outcome,
+    stream: AsyncIterator[Chunk | Outcome],
+    shape: ResponseFormat,
+    include_usage: bool,
+    gateway: Gateway,
+    key: KeyInfo,
+    context: RequestContext,
+) -> AsyncIterator[bytes]:
+    """The SSE body: opening chunk, deltas, closing chunk with ``aigc``, usage, ``[DONE]``."""
+    opening = shape.opening()
+    if opening:
+        yield opening
+    item = first
+    try:
+        while not isinstance(item, Outcome):
+            yield shape.delta(item)
+            item = await anext(stream)
+    except GatewayError as error:
+        yield sse(error.to_dict())
+        yield DONE
+        return
+    _count(gateway, key, context, item)
+    yield shape.closing(item, include_usage)
+    yield DONE

