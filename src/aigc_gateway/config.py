@@ -36,6 +36,8 @@ class ServerSettings(Section):
     max_body_bytes: PositiveInt = 1_048_576
     open_dev_mode: bool = False
     """Accept requests without an API key, as tenant ``default``. Never for production."""
+    key_cache_s: float = Field(10.0, ge=0)
+    """How long a checked API key is trusted before it is looked up again (revocation delay)."""
 
 
 class LocalModelSettings(Section):
@@ -88,9 +90,10 @@ class RateLimit(Section):
     tokens_per_day: PositiveInt | None = None
 
 
-class LimitSettings(Section):
-    default: RateLimit = RateLimit(requests_per_minute=600, tokens_per_day=2_000_000)
-    tenants: dict[str, RateLimit] = {}
+class TenantSettings(Section):
+    """Per-tenant overrides; each capability adds its own optional section here."""
+
+    limits: RateLimit | None = None
 
 
 class Settings(Section):
@@ -99,7 +102,9 @@ class Settings(Section):
     upstreams: dict[str, UpstreamSettings] = {}
     models: dict[str, ModelRoute] = {}
     aliases: dict[str, str] = {}
-    limits: LimitSettings = LimitSettings()
+    limits: RateLimit = RateLimit(requests_per_minute=600, tokens_per_day=2_000_000)
+    """Default per-key limits; ``tenants.NAME.limits`` overrides them for one tenant."""
+    tenants: dict[str, TenantSettings] = {}
 
     @model_validator(mode="after")
     def _routes_resolve(self) -> Settings:
@@ -142,8 +147,11 @@ class Settings(Section):
             return ModelRoute(backends=[LOCAL_BACKEND])
         return None
 
+    def tenant(self, name: str) -> TenantSettings:
+        return self.tenants.get(name) or TenantSettings()
+
     def rate_limit_for(self, tenant: str) -> RateLimit:
-        return self.limits.tenants.get(tenant, self.limits.default)
+        return self.tenant(tenant).limits or self.limits
 
 
 def _describe(error: ValidationError) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -19,75 +18,20 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import GatewayError, InvalidRequest, PayloadTooLarge, Unauthorized
+from ..errors import GatewayError
 from ..gateway import Gateway
+from ..metrics import MetricsMiddleware
 from ..pipeline import Outcome, RequestContext, collect
 from ..providers.base import Chunk
-from ..store import DEFAULT_TENANT, KeyInfo
+from ..store import KeyInfo
+from .auth import Authenticator, authenticate
+from .http import error_response, json_response, read_body
 from .openai_format import DONE, ChatFormat, CompletionFormat, ResponseFormat, sse
 from .schemas import ChatCompletionBody, CompletionBody, parse_body
 
 log = logging.getLogger(__name__)
 
-KEY_CACHE_TTL_S = 10.0
-OPEN_MODE_KEY = KeyInfo("open-dev-mode", DEFAULT_TENANT, admin=False)
 T = TypeVar("T")
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        orjson.dumps(body), status_code=status, headers=headers, media_type="application/json"
-    )
-
-
-def error_response(error: GatewayError) -> Response:
-    return json_response(error.to_dict(), error.status, error.headers)
-
-
-class Authenticator:
-    """Bearer keys checked against stored hashes, with a short in-memory cache."""
-
-    def __init__(self, gateway: Gateway) -> None:
-        self._gateway = gateway
-        self._cache: dict[str, tuple[KeyInfo | None, float]] = {}
-
-    async def __call__(self, request: Request) -> KeyInfo:
-        header = request.headers.get("authorization", "")
-        scheme, _, secret = header.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            if self._gateway.settings.server.open_dev_mode:
-                return OPEN_MODE_KEY
-            raise Unauthorized(
-                "Missing API key: send 'Authorization: Bearer <key>'. "
-                "Create one with 'aigc-gateway keys create --tenant NAME'.",
-                code="missing_api_key",
-            )
-        secret = secret.strip()
-        now = time.monotonic()
-        cached = self._cache.get(secret)
-        if cached is None or cached[1] < now:
-            info = await asyncio.to_thread(self._gateway.keys.lookup, secret)
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            cached = self._cache[secret] = (info, now + KEY_CACHE_TTL_S)
-        if cached[0] is None:
-            raise Unauthorized("Incorrect API key provided.")
-        return cached[0]
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise InvalidRequest("Invalid Content-Length header.")
-        if int(declared) > limit:
-            raise PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes.")
-    body = bytearray()
-    async for part in request.stream():
-        body += part
-        if len(body) > limit:
-            raise PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes.")
-    return bytes(body)
 
 
 async def unless_disconnected(request: Request, work: Awaitable[T]) -> T | None:
@@ -112,7 +56,6 @@ async def unless_disconnected(request: Request, work: Awaitable[T]) -> T | None:
 
 def create_app(gateway: Gateway) -> FastAPI:
     settings = gateway.settings
-    authenticate = Authenticator(gateway)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -126,6 +69,8 @@ def create_app(gateway: Gateway) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
+    app.state.gateway = gateway
+    app.state.authenticate = Authenticator(gateway)
 
     @app.exception_handler(GatewayError)
     async def gateway_error(_: Request, exc: GatewayError) -> Response:
@@ -210,8 +155,6 @@ def create_app(gateway: Gateway) -> FastAPI:
     @app.get("/metrics")
     async def metrics() -> Response:
         return Response(gateway.metrics.render(), media_type="text/plain; version=0.0.4")
-
-    from ..metrics import MetricsMiddleware
 
     app.add_middleware(MetricsMiddleware, metrics=gateway.metrics)
     return app
