@@ -1,0 +1,220 @@
+"""A real OpenAI-compatible HTTP server on loopback that stands in for remote providers.
+
+The requested model name picks the behaviour:
+
+- ``echo``: answers ``echo: <last user message>``; streams it in 8-character chunks.
+- ``fixed-<N>``: answers N bytes of fixed text at once (fast path for benchmarks).
+- ``slow``: sleeps ``MOCK_SLOW_S`` (2 s) before answering.
+- ``fail-500`` / ``fail-429``: always that status (429 with ``Retry-After: 0``).
+- ``flaky``: 500 for the first two calls with the same ``x-test-id`` header, then ``echo``.
+- ``reset``: aborts the TCP connection without an answer.
+- ``malformed``: 200 with a body (or stream) that is not valid JSON.
+- ``bad-request``: 400 with an OpenAI error body.
+- ``tool``: answers with a tool call.
+- ``cut-stream``: streams two chunks and then drops the connection.
+
+``GET /stats`` returns calls per model; ``POST /stats/reset`` clears them. Run it standalone
+with ``python tests/mock_upstream.py PORT`` (benchmarks) or in-process with :class:`MockUpstream`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import sys
+import threading
+import time
+from typing import Any
+
+from aiohttp import web
+
+SLOW_S = 2.0
+
+
+def _completion(model: str, content: str | None, tool_calls: Any = None) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    return {
+        "id": "chatcmpl-mock",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": "tool_calls" if tool_calls else "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12},
+    }
+
+
+def _last_user_text(body: dict[str, Any]) -> str:
+    if "prompt" in body:
+        return str(body["prompt"])
+    for message in reversed(body.get("messages", [])):
+        if message.get("role") == "user":
+            content = message.get("content")
+            return content if isinstance(content, str) else json.dumps(content)
+    return ""
+
+
+class MockState:
+    def __init__(self) -> None:
+        self.calls: collections.Counter[str] = collections.Counter()
+        self.flaky: collections.Counter[str] = collections.Counter()
+        self.last_body: dict[str, Any] = {}
+        self.last_headers: dict[str, str] = {}
+
+
+def build_app(state: MockState) -> web.Application:
+    async def stats(_: web.Request) -> web.Response:
+        return web.json_response(dict(state.calls))
+
+    async def reset(_: web.Request) -> web.Response:
+        state.calls.clear()
+        state.flaky.clear()
+        return web.json_response({})
+
+    async def last(_: web.Request) -> web.Response:
+        return web.json_response({"body": state.last_body, "headers": state.last_headers})
+
+    async def generate(request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        model = str(body.get("model", ""))
+        state.calls[model] += 1
+        state.last_body = body
+        state.last_headers = dict(request.headers)
+        chat = request.path.endswith("/chat/completions")
+        if model == "slow":
+            await asyncio.sleep(SLOW_S)
+            model = "echo"
+        if model == "flaky":
+            test_id = request.headers.get("x-test-id", "")
+            state.flaky[test_id] += 1
+            if state.flaky[test_id] <= 2:
+                return web.json_response({"error": {"message": "flaky"}}, status=500)
+            model = "echo"
+        if model == "fail-500":
+            return web.json_response({"error": {"message": "upstream broke"}}, status=500)
+        if model == "fail-429":
+            return web.json_response(
+                {"error": {"message": "slow down"}}, status=429, headers={"retry-after": "0"}
+            )
+        if model == "bad-request":
+            return web.json_response(
+                {"error": {"message": "max_tokens is too large", "type": "invalid_request_error"}},
+                status=400,
+            )
+        if model == "reset":
+            assert request.transport is not None
+            request.transport.abort()
+            return web.Response()
+        if model == "malformed":
+            if body.get("stream"):
+                response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+                await response.prepare(request)
+                await response.write(b"data: {not json\n\n")
+                return response
+            return web.Response(text="{not json", content_type="application/json")
+        if model == "tool":
+            calls = [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'},
+                }
+            ]
+            return web.json_response(_completion(model, None, calls))
+        if model.startswith("fixed-"):
+            text = "x" * int(model.removeprefix("fixed-"))
+        else:
+            text = "echo: " + _last_user_text(body)
+        if body.get("stream"):
+            return await _stream(request, model, text, chat, cut=model == "cut-stream")
+        if not chat:
+            return web.json_response(
+                {
+                    "id": "cmpl-mock",
+                    "object": "text_completion",
+                    "created": int(time.time()),
+                    "model": model,
+                    "choices": [{"index": 0, "text": text, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12},
+                }
+            )
+        return web.json_response(_completion(model, text))
+
+    app = web.Application()
+    app.router.add_get("/stats", stats)
+    app.router.add_post("/stats/reset", reset)
+    app.router.add_get("/last", last)
+    app.router.add_post("/v1/chat/completions", generate)
+    app.router.add_post("/v1/completions", generate)
+    return app
+
+
+async def _stream(
+    request: web.Request, model: str, text: str, chat: bool, *, cut: bool
+) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+    await response.prepare(request)
+    pieces = [text[i : i + 8] for i in range(0, len(text), 8)] or [""]
+    for index, piece in enumerate(pieces):
+        if cut and index == 2:
+            assert request.transport is not None
+            request.transport.abort()
+            return response
+        if chat:
+            choice: dict[str, Any] = {
+                "index": 0,
+                "delta": {"content": piece},
+                "finish_reason": None,
+            }
+        else:
+            choice = {"index": 0, "text": piece, "finish_reason": None}
+        event = {"id": "mock", "object": "chunk", "model": model, "choices": [choice]}
+        await response.write(b"data: " + json.dumps(event).encode() + b"\n\n")
+    final_choice: dict[str, Any] = {"index": 0, "finish_reason": "stop"}
+    final_choice["delta" if chat else "text"] = {} if chat else ""
+    await response.write(
+        b"data: "
+        + json.dumps({"id": "mock", "model": model, "choices": [final_choice]}).encode()
+        + b"\n\n"
+    )
+    usage = {"prompt_tokens": 7, "completion_tokens": len(pieces), "total_tokens": 7 + len(pieces)}
+    await response.write(
+        b"data: " + json.dumps({"id": "mock", "choices": [], "usage": usage}).encode() + b"\n\n"
+    )
+    await response.write(b"data: [DONE]\n\n")
+    return response
+
+
+class MockUpstream:
+    """Runs the mock server on a background thread; ``url`` is its ``/v1`` base URL."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.state = MockState()
+        self._loop = asyncio.new_event_loop()
+        self._runner = web.AppRunner(build_app(self.state), access_log=None)
+        self._loop.run_until_complete(self._runner.setup())
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        self._loop.run_until_complete(site.start())
+        self.port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(5)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+
+if __name__ == "__main__":
+    web.run_app(
+        build_app(MockState()), host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None
+    )
