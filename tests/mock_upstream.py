@@ -6,7 +6,7 @@ The requested model name picks the behaviour:
 - ``fixed-<N>``: answers N bytes of fixed text at once (fast path for benchmarks).
 - ``slow``: sleeps ``MOCK_SLOW_S`` (2 s) before answering.
 - ``fail-500`` / ``fail-429``: always that status (429 with ``Retry-After: 0``).
-- ``flaky``: 500 for the first two calls with the same ``x-test-id`` header, then ``echo``.
+- ``flaky``: 500 for the first two calls with the same last user message, then ``echo``.
 - ``reset``: aborts the TCP connection without an answer.
 - ``malformed``: 200 with a body (or stream) that is not valid JSON.
 - ``bad-request``: 400 with an OpenAI error body.
@@ -93,9 +93,9 @@ def build_app(state: MockState) -> web.Application:
             await asyncio.sleep(SLOW_S)
             model = "echo"
         if model == "flaky":
-            test_id = request.headers.get("x-test-id", "")
-            state.flaky[test_id] += 1
-            if state.flaky[test_id] <= 2:
+            attempt_key = _last_user_text(body)
+            state.flaky[attempt_key] += 1
+            if state.flaky[attempt_key] <= 2:
                 return web.json_response({"error": {"message": "flaky"}}, status=500)
             model = "echo"
         if model == "fail-500":

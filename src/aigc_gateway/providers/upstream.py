@@ -2,8 +2,8 @@
 
 A request is retried with exponential backoff on 429, 5xx, connection errors and unreadable
 answers, but only until the first chunk has reached the caller; after that a failure ends the
-stream. A breaker opens after consecutive failures so that a dead upstream costs nothing while
-the router falls back to the next backend.
+stream. A breaker opens after consecutive failed requests (each after its retries) so that a
+dead upstream costs nothing while the router falls back to the next backend.
 """
 
 from __future__ import annotations
@@ -204,9 +204,9 @@ class UpstreamProvider:
             except UpstreamRejected:
                 self._breaker.success()
                 raise
-            self._breaker.failure()
             message = f"upstream {self.name}: {type(failure).__name__}: {failure}".rstrip(": ")
             if yielded or not retryable or attempt >= settings.max_retries:
+                self._breaker.failure()
                 raise UpstreamError(message)
             delay = retry_after or settings.backoff_s * (2**attempt) * (0.5 + random.random())
             log.info("%s; retry %d in %.2fs", message, attempt + 1, delay)
