@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -90,10 +90,67 @@ class RateLimit(Section):
     tokens_per_day: PositiveInt | None = None
 
 
+class EnergySettings(Section):
+    """How the audit trail estimates energy and carbon (sources in docs/audit.md)."""
+
+    local_watts_per_core: PositiveFloat = 7.0
+    """Power of one busy CPU core running the local model (W); × the measured CPU seconds."""
+    upstream_wh_per_1k_tokens: PositiveFloat = 0.3
+    """Energy per 1 000 tokens (prompt + completion) of an upstream model without its own value."""
+    model_wh_per_1k_tokens: dict[str, PositiveFloat] = {}
+    """Wh per 1 000 tokens per upstream backend (``UPSTREAM/MODEL``) or model name."""
+    region: str = "world"
+    """Grid region whose carbon intensity applies."""
+    grid_g_per_kwh: dict[str, PositiveFloat] = {}
+    """Carbon intensity (gCO2e/kWh) per region; adds to or overrides the built-in table."""
+
+    @model_validator(mode="after")
+    def _region_known(self) -> EnergySettings:
+        from .audit.grid import GRID_INTENSITY_G_PER_KWH
+
+        if self.region not in {**GRID_INTENSITY_G_PER_KWH, **self.grid_g_per_kwh}:
+            raise ValueError(f"region: unknown grid region '{self.region}'; set grid_g_per_kwh")
+        return self
+
+
+class AuditSettings(Section):
+    """The tamper-evident audit trail: store, durability, signing, content, energy."""
+
+    store: Literal["sqlite", "postgres"] = "sqlite"
+    postgres_dsn: str | None = None
+    """libpq connection string for ``store: postgres`` (or name it in ``postgres_dsn_env``)."""
+    postgres_dsn_env: str | None = None
+    """Environment variable holding the connection string (keeps passwords out of the file)."""
+    sqlite_synchronous: Literal["full", "normal"] = "full"
+    """``full``: a committed record survives power loss; ``normal``: only a process crash."""
+    checkpoint_every: PositiveInt = 1000
+    """Sign a checkpoint of the chain head every this many records …"""
+    checkpoint_interval_s: PositiveFloat = 60.0
+    """… and at the latest this many seconds after an unsigned record was written."""
+    signing_key: Path | None = None
+    """Ed25519 private key (PEM); default ``DATA_DIR/audit-signing-key.pem``, created once."""
+    keep_content: bool = False
+    """Keep the redacted prompt and answer; ``tenants.NAME.audit.keep_content`` overrides."""
+    content_retention_days: PositiveFloat | None = None
+    """Delete kept content older than this; the hashes stay, so the chain still verifies."""
+    energy: EnergySettings = EnergySettings()
+
+    @model_validator(mode="after")
+    def _postgres_configured(self) -> AuditSettings:
+        if self.store == "postgres" and not (self.postgres_dsn or self.postgres_dsn_env):
+            raise ValueError("store 'postgres' needs postgres_dsn or postgres_dsn_env")
+        return self
+
+
+class TenantAuditSettings(Section):
+    keep_content: bool = False
+
+
 class TenantSettings(Section):
     """Per-tenant overrides; each capability adds its own optional section here."""
 
     limits: RateLimit | None = None
+    audit: TenantAuditSettings | None = None
 
 
 class Settings(Section):
@@ -105,6 +162,7 @@ class Settings(Section):
     limits: RateLimit = RateLimit(requests_per_minute=600, tokens_per_day=2_000_000)
     """Default per-key limits; ``tenants.NAME.limits`` overrides them for one tenant."""
     tenants: dict[str, TenantSettings] = {}
+    audit: AuditSettings = AuditSettings()
 
     @model_validator(mode="after")
     def _routes_resolve(self) -> Settings:
@@ -152,6 +210,10 @@ class Settings(Section):
 
     def rate_limit_for(self, tenant: str) -> RateLimit:
         return self.tenant(tenant).limits or self.limits
+
+    def keeps_audit_content(self, tenant: str) -> bool:
+        override = self.tenant(tenant).audit
+        return override.keep_content if override is not None else self.audit.keep_content
 
 
 def _describe(error: ValidationError) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from .audit.trail import AuditTrail
 from .config import Settings
 from .limits import KeyLimits
 from .metrics import Metrics
 from .pipeline import Pipeline, Stages
 from .providers.base import Provider
 from .providers.router import Router
-from .store import DEFAULT_TENANT, KeyStore, UsageWriter, connect
+from .store import DEFAULT_TENANT, KeyStore, connect
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +27,15 @@ class Gateway:
         self.data_dir = data_dir
         database = data_dir / DATABASE_FILE
         self.keys = KeyStore(connect(database))
-        self.usage = UsageWriter(database)
+        self.audit = AuditTrail(settings, data_dir)
         self.local: Provider | None = None
         if settings.local_model.enabled:
             from .providers.local import LocalModel
 
             self.local = LocalModel(settings.local_model)
         self.router = Router(settings, self.local)
-        self.pipeline = Pipeline(self.router, Stages(), self.usage.submit)
-        self.limits = KeyLimits(self.keys.tokens_since)
+        self.pipeline = Pipeline(self.router, Stages(), self.audit.record)
+        self.limits = KeyLimits(self.audit.tokens_since)
         self.metrics = Metrics()
         if self.local is not None:
             local = self.local
@@ -53,6 +54,6 @@ class Gateway:
 
     async def close(self) -> None:
         await self.router.close()
-        self.usage.close()
+        self.audit.close()
         if self.local is not None:
             await self.local.close()

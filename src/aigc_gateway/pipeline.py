@@ -16,10 +16,11 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 from .errors import GatewayError
 from .providers.base import Chunk, GenerationRequest, Usage
 from .providers.router import RouteDecision, Router
-from .store import UsageRecord
 
 
 @dataclass(slots=True)
@@ -81,6 +82,45 @@ class Labeler(Protocol):
     def label(self, context: RequestContext, text: str) -> dict[str, Any]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class UsageRecord:
+    """What the record stage learns about one request: who, what, how it ended, what it cost.
+
+    ``prompt`` is the client's prompt as one string (a completion's prompt; for chat the
+    canonical JSON of the messages) captured before input guards rewrite it; ``answer`` is the
+    text the client received, without the visible label. ``cpu_s`` is the process CPU time the
+    backend measured for the generation (the local model), if any.
+    """
+
+    request_id: str
+    created_at: float
+    tenant: str
+    key_id: str
+    kind: str
+    model: str
+    backend: str | None
+    stream: bool
+    status: str
+    finish_reason: str | None
+    error_code: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    latency_ms: float
+    first_token_ms: float | None
+    prompt: str = ""
+    answer: str = ""
+    cpu_s: float | None = None
+    guard: dict[str, Any] = field(default_factory=dict)
+    aigc: dict[str, Any] = field(default_factory=dict)
+
+
+def prompt_text(request: GenerationRequest) -> str:
+    """The request's prompt as one string, as :attr:`UsageRecord.prompt` describes it."""
+    if request.kind == "completion":
+        return request.prompt or ""
+    return orjson.dumps(request.messages or [], option=orjson.OPT_SORT_KEYS).decode()
+
+
 Recorder = Callable[[UsageRecord], "asyncio.Future[None]"]
 """Queues a record and returns a future that resolves once it is durable."""
 
@@ -119,10 +159,12 @@ class Stages:
 
 @dataclass(slots=True)
 class _Progress:
+    prompt: str
     text: list[str] = field(default_factory=list)
     completion_tokens: int = 0
     prompt_tokens: int = 0
     first_token_at: float | None = None
+    cpu_s: float | None = None
 
 
 class Pipeline:
@@ -140,7 +182,7 @@ class Pipeline:
         out of the first ``anext`` so the caller can still answer with an HTTP error. The usage
         record of a finished generation is durable before its Outcome is yielded.
         """
-        progress = _Progress()
+        progress = _Progress(prompt_text(request))
         status, error_code = "cancelled", None
         try:
             for guard in self._stages.input_guards:
@@ -156,6 +198,8 @@ class Pipeline:
                     if chunk.usage is not None:
                         progress.prompt_tokens = chunk.usage.prompt_tokens
                         progress.completion_tokens = chunk.usage.completion_tokens
+                    if chunk.cpu_s is not None:
+                        progress.cpu_s = chunk.cpu_s
                     finish_reason = chunk.finish_reason or finish_reason
                     released = output.feed(chunk.text) if chunk.text else ""
                     if released or chunk.tool_calls:
@@ -221,6 +265,11 @@ class Pipeline:
             completion_tokens=progress.completion_tokens,
             latency_ms=(time.perf_counter() - context.started) * 1000,
             first_token_ms=(first - context.started) * 1000 if first else None,
+            prompt=progress.prompt,
+            answer="".join(progress.text),
+            cpu_s=progress.cpu_s,
+            guard=dict(context.guard),
+            aigc=dict(context.aigc),
         )
 
 

@@ -1,23 +1,19 @@
-"""The gateway's SQLite database: tenants, hashed API keys and per-request usage records.
+"""The gateway's SQLite database: tenants and hashed API keys.
 
-One file under the data dir, in WAL mode. Reads on the request path are cached by the callers;
-writes of usage records go through :class:`UsageWriter`, a single thread that commits them in
-groups, so the event loop never blocks on disk and many requests share one fsync.
+One file under the data dir, in WAL mode; reads on the request path are cached by the callers.
+The same file holds the audit trail (``aigc_gateway.audit``), which also answers for usage.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
-import queue
 import secrets
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 KEY_PREFIX = "sk-aigc-"
@@ -36,25 +32,6 @@ CREATE TABLE IF NOT EXISTS api_keys (
     created_at REAL NOT NULL,
     revoked_at REAL
 );
-CREATE TABLE IF NOT EXISTS usage (
-    request_id TEXT PRIMARY KEY,
-    created_at REAL NOT NULL,
-    tenant TEXT NOT NULL,
-    key_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    model TEXT NOT NULL,
-    backend TEXT,
-    stream INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    finish_reason TEXT,
-    error_code TEXT,
-    prompt_tokens INTEGER NOT NULL,
-    completion_tokens INTEGER NOT NULL,
-    latency_ms REAL NOT NULL,
-    first_token_ms REAL
-);
-CREATE INDEX IF NOT EXISTS usage_key_time ON usage (key_id, created_at);
-CREATE INDEX IF NOT EXISTS usage_tenant_time ON usage (tenant, created_at);
 """
 
 
@@ -150,102 +127,3 @@ class KeyStore:
                 (time.time(), key_id),
             )
         return cursor.rowcount == 1
-
-    def tokens_since(self, key_id: str, since: float) -> int:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0) FROM usage "
-                "WHERE key_id = ? AND created_at >= ?",
-                (key_id, since),
-            ).fetchone()
-        return int(row[0])
-
-
-@dataclass(frozen=True, slots=True)
-class UsageRecord:
-    """One request: who, what, which backend, how it ended, tokens and latency."""
-
-    request_id: str
-    created_at: float
-    tenant: str
-    key_id: str
-    kind: str
-    model: str
-    backend: str | None
-    stream: bool
-    status: str
-    finish_reason: str | None
-    error_code: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    latency_ms: float
-    first_token_ms: float | None
-
-
-_USAGE_INSERT = "INSERT OR REPLACE INTO usage VALUES ({})".format(
-    ", ".join("?" for _ in fields(UsageRecord))
-)
-
-
-class UsageWriter:
-    """Commits usage records from one background thread, a group per transaction.
-
-    :meth:`submit` is safe to call from the event loop; the returned future resolves once the
-    record is durable, so a response can wait for its record without blocking the loop.
-    """
-
-    MAX_GROUP = 512
-
-    def __init__(self, path: Path) -> None:
-        self._connection = connect(path)
-        self._pending: queue.SimpleQueue[tuple[UsageRecord, asyncio.Future[None]] | None] = (
-            queue.SimpleQueue()
-        )
-        self._thread = threading.Thread(target=self._run, name="usage-writer", daemon=True)
-        self._thread.start()
-
-    def submit(self, record: UsageRecord) -> asyncio.Future[None]:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.put((record, future))
-        return future
-
-    def close(self) -> None:
-        self._pending.put(None)
-        self._thread.join(timeout=30)
-        self._connection.close()
-
-    def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            group = [self._pending.get()]
-            while len(group) < self.MAX_GROUP:
-                try:
-                    group.append(self._pending.get_nowait())
-                except queue.Empty:
-                    break
-            if None in group:
-                stopping = True
-            items = [item for item in group if item is not None]
-            if not items:
-                continue
-            error: Exception | None = None
-            try:
-                with self._connection:
-                    self._connection.execute("BEGIN")
-                    self._connection.executemany(
-                        _USAGE_INSERT, [astuple(record) for record, _ in items]
-                    )
-            except sqlite3.Error as exc:
-                error = exc
-            for _, future in items:
-                with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-                    future.get_loop().call_soon_threadsafe(_settle, future, error)
-
-
-def _settle(future: asyncio.Future[None], error: Exception | None) -> None:
-    if future.done():
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)

@@ -48,6 +48,8 @@ class Chunk:
     finish_reason: str | None = None
     tool_calls: list[dict[str, Any]] | None = None
     usage: Usage | None = None
+    cpu_s: float | None = None
+    """On the last chunk: process CPU seconds the backend measured for this generation."""
 
 
 class Provider(Protocol):

@@ -15,6 +15,7 @@ import json
 import os
 import random
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -224,6 +225,7 @@ class LocalModel:
     def _generate(
         self, job: _Job, prompt: str, request: GenerationRequest, arguments: dict[str, Any]
     ) -> Iterator[Chunk]:
+        cpu_started = time.process_time()  # the only generation running: its energy proxy
         tokens = self._llama.tokenize(prompt.encode(), add_bos=self._add_bos, special=True)
         room = self._context_tokens - len(tokens)
         if room <= 0:
@@ -255,7 +257,11 @@ class LocalModel:
             stream.close()
         # llama-cpp-python consults the stopping criteria once per sampled token and once more
         # after the loop; the test suite pins this count against max_tokens.
-        yield Chunk(finish_reason=finish_reason, usage=Usage(len(tokens), max(job.sampled - 1, 0)))
+        yield Chunk(
+            finish_reason=finish_reason,
+            usage=Usage(len(tokens), max(job.sampled - 1, 0)),
+            cpu_s=time.process_time() - cpu_started,
+        )
 
     async def close(self) -> None:
         self._worker.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,99 @@
+"""The SQLite dialect of the audit store: the gateway's own database file, in WAL mode.
+
+Durability: ``synchronous=FULL`` (the default, ``audit.sqlite_synchronous``) fsyncs the WAL on
+every commit, so a record whose future has resolved survives a process kill *and* a power
+loss; the writer commits records in groups, so one fsync serves every request waiting at that
+moment. ``NORMAL`` skips that fsync: a committed record then survives a process crash (it is
+in the OS page cache) but the last commits may be lost if the machine loses power.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+from .store import AuditStore
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS audit_records (
+    seq INTEGER PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    tenant TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    backend TEXT,
+    status TEXT NOT NULL,
+    produce_id TEXT,
+    findings TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    energy_wh REAL NOT NULL,
+    carbon_g REAL NOT NULL,
+    body TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    content TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_request ON audit_records (request_id);
+CREATE INDEX IF NOT EXISTS audit_tenant_time ON audit_records (tenant, created_at);
+CREATE INDEX IF NOT EXISTS audit_key_time ON audit_records (key_id, created_at);
+CREATE INDEX IF NOT EXISTS audit_time ON audit_records (created_at);
+CREATE INDEX IF NOT EXISTS audit_produce ON audit_records (produce_id)
+    WHERE produce_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS audit_checkpoints (
+    seq INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    key_id TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_keys (
+    key_id TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE VIEW IF NOT EXISTS usage AS
+SELECT request_id, created_at, tenant, key_id, json_extract(body, '$.kind') AS kind, model,
+       backend, json_extract(body, '$.stream') AS stream, status,
+       json_extract(body, '$.finish_reason') AS finish_reason,
+       json_extract(body, '$.error_code') AS error_code, prompt_tokens, completion_tokens,
+       json_extract(body, '$.latency_ms') AS latency_ms,
+       json_extract(body, '$.first_token_ms') AS first_token_ms,
+       energy_wh, carbon_g
+FROM audit_records;
+"""
+
+
+class SqliteAuditStore(AuditStore):
+    day_expression = "strftime('%Y-%m-%d', created_at, 'unixepoch')"
+
+    def __init__(self, path: Path, synchronous: Literal["full", "normal"] = "full") -> None:
+        self._path = path
+        self._synchronous = synchronous.upper()
+        super().__init__()
+
+    def _connect(self) -> sqlite3.Connection:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(
+            self._path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(f"PRAGMA synchronous={self._synchronous}")
+        return connection
+
+    def _create_schema(self) -> None:
+        self._writer.executescript(SCHEMA)
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self._writer
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")

@@ -1,0 +1,98 @@
+"""The audit trail as the gateway uses it: store, signing key and writer, built from settings.
+
+:meth:`AuditTrail.record` is the pipeline's record stage. The policy version recorded with
+every request is the guard stage's own ``policy_version`` when it reports one, else a digest of
+the effective settings, so any change of configuration shows up as a new version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+from ..config import AuditSettings, Settings
+from ..pipeline import UsageRecord
+from .energy import EnergyModel
+from .records import NewRecord, build_record, sha256_hex
+from .signing import KEY_FILE, AuditSigner
+from .store import AuditStore
+from .writer import AuditWriter
+
+DATABASE_FILE = "gateway.db"
+SECONDS_PER_DAY = 86_400
+
+
+class StoreConfigError(Exception):
+    """The audit store cannot be opened as configured; the message is one line."""
+
+
+def open_store(settings: AuditSettings, data_dir: Path) -> AuditStore:
+    if settings.store == "sqlite":
+        from .sqlite import SqliteAuditStore
+
+        return SqliteAuditStore(data_dir / DATABASE_FILE, settings.sqlite_synchronous)
+    dsn = settings.postgres_dsn
+    if settings.postgres_dsn_env:
+        dsn = os.environ.get(settings.postgres_dsn_env) or dsn
+        if not dsn:
+            raise StoreConfigError(
+                f"audit.postgres_dsn_env: environment variable {settings.postgres_dsn_env} "
+                "is not set"
+            )
+    import psycopg
+
+    from .postgres import PostgresAuditStore
+
+    try:
+        return PostgresAuditStore(dsn or "")
+    except psycopg.Error as exc:
+        raise StoreConfigError(f"cannot open the PostgreSQL audit store: {exc}") from exc
+
+
+def open_signer(settings: AuditSettings, data_dir: Path) -> AuditSigner:
+    return AuditSigner.load_or_create(settings.signing_key or data_dir / KEY_FILE)
+
+
+def policy_version(settings: Settings) -> str:
+    return "cfg-" + sha256_hex(settings.model_dump_json())[:12]
+
+
+class AuditTrail:
+    def __init__(self, settings: Settings, data_dir: Path) -> None:
+        self._settings = settings
+        self.store = open_store(settings.audit, data_dir)
+        self.signer = open_signer(settings.audit, data_dir)
+        self.store.register_key(self.signer)
+        self.policy_version = policy_version(settings)
+        self.energy = EnergyModel(settings.audit.energy)
+        days = settings.audit.content_retention_days
+        self._writer: AuditWriter[UsageRecord] = AuditWriter(
+            self.store,
+            self.signer,
+            self._build,
+            checkpoint_every=settings.audit.checkpoint_every,
+            checkpoint_interval_s=settings.audit.checkpoint_interval_s,
+            retention_s=days * SECONDS_PER_DAY if days is not None else None,
+        )
+
+    def record(self, usage: UsageRecord) -> asyncio.Future[None]:
+        """The record stage: queue the request's record; resolves once it is committed."""
+        return self._writer.submit(usage)
+
+    def _build(self, usage: UsageRecord) -> NewRecord:
+        return build_record(
+            usage,
+            finished_at=time.time(),
+            policy_version=self.policy_version,
+            energy=self.energy,
+            keep_content=self._settings.keeps_audit_content(usage.tenant),
+        )
+
+    def tokens_since(self, key_id: str, since: float) -> int:
+        return self.store.tokens_since(key_id, since)
+
+    def close(self) -> None:
+        self._writer.close()
+        self.store.close()
