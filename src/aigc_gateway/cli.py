@@ -163,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check = config.add_parser("check", parents=[common], help="validate the config and exit")
     check.set_defaults(run=cmd_config_check)
+
+    from .audit.cli import add_audit_commands  # imports this module: registered late
+
+    add_audit_commands(commands, common)
     return parser
 
 
