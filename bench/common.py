@@ -1,0 +1,163 @@
+"""What every benchmark shares: percentiles, a printed table, the JSON result file, and
+starting the real gateway (and the loopback mock upstream) as separate processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "docs" / "benchmarks"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0–100) by linear interpolation."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
+    ms = [s * 1000 for s in seconds]
+    return {
+        "p50_ms": round(percentile(ms, 50), 3),
+        "p90_ms": round(percentile(ms, 90), 3),
+        "p99_ms": round(percentile(ms, 99), 3),
+        "mean_ms": round(statistics.fmean(ms), 3),
+        "n": len(ms),
+    }
+
+
+def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    cells = [[str(c) for c in header]] + [[_fmt(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    print(f"\n{title}")
+    for index, row in enumerate(cells):
+        print(
+            "  ".join(
+                cell.rjust(widths[i]) if i else cell.ljust(widths[i]) for i, cell in enumerate(row)
+            )
+        )
+        if index == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
+    return str(value)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def write_result(name: str, summary: dict[str, float], details: dict[str, Any]) -> Path:
+    """Write docs/benchmarks/NAME.json with a flat ``summary`` first."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    payload = {"summary": summary, "machine": machine(), **details}
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nwrote {path.relative_to(ROOT)}")
+    return path
+
+
+def wait_http(url: str, process: subprocess.Popen[bytes], timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+class Service:
+    """A server process started for a benchmark and stopped afterwards."""
+
+    def __init__(self, args: list[str], health_url: str, log: Path, env: dict[str, str]) -> None:
+        self._log = log.open("wb")
+        self.process = subprocess.Popen(
+            args, stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, **env}
+        )
+        wait_http(health_url, self.process)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self._log.close()
+
+
+def start_mock_upstream(work: Path) -> tuple[Service, str]:
+    port = free_port()
+    service = Service(
+        [sys.executable, str(ROOT / "tests" / "mock_upstream.py"), str(port)],
+        f"http://127.0.0.1:{port}/stats",
+        work / "mock.log",
+        {},
+    )
+    return service, f"http://127.0.0.1:{port}/v1"
+
+
+def start_gateway(work: Path, config: dict[str, Any]) -> tuple[Service, str, str]:
+    """Our gateway with ``config``; returns the service, its base URL and an API key."""
+    port = free_port()
+    data = work / f"gateway-{port}"
+    data.mkdir(parents=True)
+    config_path = work / f"gateway-{port}.yaml"
+    config_path.write_text(yaml.safe_dump(config))
+    log = work / f"gateway-{port}.log"
+    service = Service(
+        [
+            sys.executable,
+            "-m",
+            "aigc_gateway.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data),
+            "--config",
+            str(config_path),
+        ],
+        f"http://127.0.0.1:{port}/healthz",
+        log,
+        {},
+    )
+    key = next(
+        line.strip() for line in log.read_text().splitlines() if line.strip().startswith("sk-aigc-")
+    )
+    return service, f"http://127.0.0.1:{port}/v1", key

@@ -1,0 +1,308 @@
+"""Gateway overhead: the same requests sent directly to a fast loopback upstream, through
+AIGC Gateway, and through the LiteLLM proxy, in one run.
+
+    .venv/bin/python bench/overhead.py    # needs .bench-venv-litellm (docs/benchmarks.md)
+
+1 KB prompt, 64-byte answer, non-streaming and streaming; sequential (added latency per
+request, p50/p90/p99) and at concurrency 32 (requests/s). Targets take turns in rounds so that
+machine noise hits them alike. Writes docs/benchmarks/overhead.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import uvloop
+import yaml
+from common import (
+    ROOT,
+    Service,
+    free_port,
+    latency_summary,
+    percentile,
+    print_table,
+    start_gateway,
+    start_mock_upstream,
+    write_result,
+)
+
+PROMPT = ("The quick brown fox jumps over the lazy dog. " * 23)[:1024]
+UPSTREAM_MODEL = "fixed-64"
+LITELLM = ROOT / ".bench-venv-litellm" / "bin" / "litellm"
+
+
+def gateway_config(mock_url: str, profile: str) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "upstreams": {"mock": {"base_url": mock_url, "max_retries": 0}},
+        "models": {"bench": {"backends": [f"mock/{UPSTREAM_MODEL}"]}},
+        "limits": {"requests_per_minute": 10_000_000, "tokens_per_day": 10_000_000_000},
+        "local_model": {"enabled": False},
+    }
+    if profile == "empty":
+        config.update(EMPTY_PIPELINE)
+    return config
+
+
+# Settings that switch every optional stage off, for the "empty pipeline" measurement.
+EMPTY_PIPELINE: dict[str, Any] = {}
+
+
+def start_litellm(work: Path, mock_url: str) -> tuple[Service, str]:
+    port = free_port()
+    config = work / "litellm.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "model_list": [
+                    {
+                        "model_name": "bench",
+                        "litellm_params": {
+                            "model": f"openai/{UPSTREAM_MODEL}",
+                            "api_base": mock_url,
+                            "api_key": "not-used",
+                        },
+                    }
+                ],
+                "litellm_settings": {"telemetry": False},
+            }
+        )
+    )
+    service = Service(
+        [
+            str(LITELLM),
+            "--config",
+            str(config),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--num_workers",
+            "1",
+        ],
+        f"http://127.0.0.1:{port}/health/liveliness",
+        work / "litellm.log",
+        {
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "LITELLM_TELEMETRY": "False",
+            "LITELLM_LOG": "ERROR",
+        },
+    )
+    return service, f"http://127.0.0.1:{port}/v1"
+
+
+class Target:
+    def __init__(self, name: str, base_url: str, model: str, key: str | None) -> None:
+        self.name = name
+        self.url = base_url + "/chat/completions"
+        self.model = model
+        self.headers = {"authorization": f"Bearer {key}"} if key else {}
+
+    def body(self, stream: bool) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "messages": [{"role": "user", "content": PROMPT}],
+            "max_tokens": 32,
+            "stream": stream,
+        }
+
+
+async def one(session: aiohttp.ClientSession, target: Target, stream: bool) -> float:
+    started = time.perf_counter()
+    async with session.post(target.url, json=target.body(stream), headers=target.headers) as r:
+        payload = await r.read()
+        if r.status != 200:
+            raise RuntimeError(f"{target.name}: HTTP {r.status}: {payload[:200]!r}")
+        if stream and not payload.rstrip().endswith(b"data: [DONE]"):
+            raise RuntimeError(f"{target.name}: stream did not end with [DONE]")
+    return time.perf_counter() - started
+
+
+async def run_batch(
+    session: aiohttp.ClientSession, target: Target, stream: bool, total: int, concurrency: int
+) -> tuple[list[float], float]:
+    """``total`` requests with ``concurrency`` in flight; latencies and wall time."""
+    latencies: list[float] = []
+    remaining = total
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            latencies.append(await one(session, target, stream))
+
+    started = time.perf_counter()
+    await asyncio.gather(*[worker() for _ in range(concurrency)])
+    return latencies, time.perf_counter() - started
+
+
+async def measure(targets: list[Target], args: argparse.Namespace) -> dict[str, Any]:
+    connector = aiohttp.TCPConnector(limit=256)
+    timeout = aiohttp.ClientTimeout(total=60)
+    results: dict[str, Any] = {}
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        for stream in (False, True):
+            mode = "stream" if stream else "non_stream"
+            for target in targets:  # warm up connections, caches, JITs
+                await run_batch(session, target, stream, 50, 4)
+            sequential: dict[str, list[float]] = {t.name: [] for t in targets}
+            concurrent: dict[str, list[float]] = {t.name: [] for t in targets}
+            walls: dict[str, float] = {t.name: 0.0 for t in targets}
+            for _ in range(args.rounds):
+                for target in targets:
+                    latencies, _ = await run_batch(
+                        session, target, stream, args.sequential // args.rounds, 1
+                    )
+                    sequential[target.name] += latencies
+                    latencies, wall = await run_batch(
+                        session, target, stream, args.concurrent // args.rounds, 32
+                    )
+                    concurrent[target.name] += latencies
+                    walls[target.name] += wall
+            results[mode] = {
+                name: {
+                    "sequential": latency_summary(sequential[name]),
+                    "c32": {
+                        **latency_summary(concurrent[name]),
+                        "rps": round(len(concurrent[name]) / walls[name], 1),
+                    },
+                }
+                for name in sequential
+            }
+            direct = sequential["direct"]
+            for name in sequential:
+                if name == "direct":
+                    continue
+                results[mode][name]["added_ms"] = {
+                    f"p{q}": round(
+                        (percentile(sequential[name], q) - percentile(direct, q)) * 1000, 3
+                    )
+                    for q in (50, 90, 99)
+                }
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sequential", type=int, default=600, help="requests per target, c=1")
+    parser.add_argument("--concurrent", type=int, default=3000, help="requests per target, c=32")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--profile",
+        choices=["empty", "default"],
+        default="empty",
+        help="empty: optional stages off; default: the default policy",
+    )
+    parser.add_argument("--skip-local", action="store_true", help="skip the local model ratio")
+    args = parser.parse_args()
+    if not LITELLM.exists():
+        raise SystemExit(f"LiteLLM is not installed at {LITELLM}; see docs/benchmarks.md")
+
+    services: list[Service] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        try:
+            mock, mock_url = start_mock_upstream(work)
+            services.append(mock)
+            gateway, gateway_url, key = start_gateway(work, gateway_config(mock_url, args.profile))
+            services.append(gateway)
+            litellm, litellm_url = start_litellm(work, mock_url)
+            services.append(litellm)
+            targets = [
+                Target("direct", mock_url, UPSTREAM_MODEL, None),
+                Target("aigc-gateway", gateway_url, "bench", key),
+                Target("litellm", litellm_url, "bench", None),
+            ]
+            uvloop.install()
+            results = asyncio.run(measure(targets, args))
+        finally:
+            for service in reversed(services):
+                service.stop()
+
+    rows = []
+    for mode, by_target in results.items():
+        for name, result in by_target.items():
+            added = result.get("added_ms", {})
+            rows.append(
+                [
+                    mode,
+                    name,
+                    result["sequential"]["p50_ms"],
+                    added.get("p50", "-"),
+                    added.get("p90", "-"),
+                    added.get("p99", "-"),
+                    result["c32"]["p50_ms"],
+                    result["c32"]["rps"],
+                ]
+            )
+    print_table(
+        f"Gateway overhead ({args.profile} pipeline), 1 KB prompt, loopback upstream",
+        [
+            "mode",
+            "target",
+            "seq p50 ms",
+            "added p50",
+            "added p90",
+            "added p99",
+            "c32 p50 ms",
+            "c32 req/s",
+        ],
+        rows,
+    )
+    local: dict[str, Any] = {}
+    if not args.skip_local:
+        from local_model import compare
+
+        local = compare(rounds=3, max_tokens=128)
+    non_stream = results["non_stream"]
+    summary = {
+        "overhead_p50_ms": non_stream["aigc-gateway"]["added_ms"]["p50"],
+        "overhead_p99_ms": non_stream["aigc-gateway"]["added_ms"]["p99"],
+        "litellm_overhead_p50_ms": non_stream["litellm"]["added_ms"]["p50"],
+        "rps_c32": non_stream["aigc-gateway"]["c32"]["rps"],
+        "litellm_rps_c32": non_stream["litellm"]["c32"]["rps"],
+        "stream_overhead_p50_ms": results["stream"]["aigc-gateway"]["added_ms"]["p50"],
+        "stream_rps_c32": results["stream"]["aigc-gateway"]["c32"]["rps"],
+        "litellm_stream_rps_c32": results["stream"]["litellm"]["c32"]["rps"],
+    }
+    if local:
+        summary["local_tokens_per_s_ratio"] = local["summary"]["tokens_per_s_ratio"]
+    name = "overhead" if args.profile == "empty" else f"overhead_{args.profile}"
+    write_result(
+        name,
+        summary,
+        {
+            "profile": args.profile,
+            "prompt_bytes": len(PROMPT),
+            "requests": {"sequential": args.sequential, "c32": args.concurrent},
+            "results": results,
+            "local_model": local,
+            "litellm_version": _litellm_version(),
+        },
+    )
+
+
+def _litellm_version() -> str:
+    import subprocess
+
+    out = subprocess.run(
+        [
+            str(LITELLM.parent / "python"),
+            "-c",
+            "import importlib.metadata as m; print(m.version('litellm'))",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+    )
+    return out.stdout.strip()
+
+
+if __name__ == "__main__":
+    main()
