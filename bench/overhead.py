@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import tempfile
 import time
 from pathlib import Path
@@ -54,8 +55,10 @@ def gateway_config(mock_url: str, profile: str) -> dict[str, Any]:
 EMPTY_PIPELINE: dict[str, Any] = {}
 
 
-def start_litellm(work: Path, mock_url: str) -> tuple[Service, str]:
+def start_litellm(work: Path, mock_url: str) -> tuple[Service, str, str]:
+    """The LiteLLM proxy on the same upstream, with a master key (so it authenticates too)."""
     port = free_port()
+    master_key = "sk-bench-" + secrets.token_hex(16)
     config = work / "litellm.yaml"
     config.write_text(
         yaml.safe_dump(
@@ -71,6 +74,7 @@ def start_litellm(work: Path, mock_url: str) -> tuple[Service, str]:
                     }
                 ],
                 "litellm_settings": {"telemetry": False},
+                "general_settings": {"master_key": master_key},
             }
         )
     )
@@ -94,7 +98,7 @@ def start_litellm(work: Path, mock_url: str) -> tuple[Service, str]:
             "LITELLM_LOG": "ERROR",
         },
     )
-    return service, f"http://127.0.0.1:{port}/v1"
+    return service, f"http://127.0.0.1:{port}/v1", master_key
 
 
 class Target:
@@ -212,12 +216,12 @@ def main() -> None:
             services.append(mock)
             gateway, gateway_url, key = start_gateway(work, gateway_config(mock_url, args.profile))
             services.append(gateway)
-            litellm, litellm_url = start_litellm(work, mock_url)
+            litellm, litellm_url, litellm_key = start_litellm(work, mock_url)
             services.append(litellm)
             targets = [
                 Target("direct", mock_url, UPSTREAM_MODEL, None),
                 Target("aigc-gateway", gateway_url, "bench", key),
-                Target("litellm", litellm_url, "bench", None),
+                Target("litellm", litellm_url, "bench", litellm_key),
             ]
             uvloop.install()
             results = asyncio.run(measure(targets, args))

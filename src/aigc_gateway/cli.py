@@ -185,4 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the package's copy of this module, so that a CliError raised by a command module
+    # (which imports aigc_gateway.cli) is the class main() catches.
+    from aigc_gateway.cli import main as package_main
+
+    sys.exit(package_main())
