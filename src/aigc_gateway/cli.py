@@ -123,6 +123,12 @@ def cmd_config_check(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_config_reference(args: argparse.Namespace) -> None:
+    from .config_reference import reference
+
+    print(reference(), end="")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aigc-gateway", description="OpenAI-compatible gateway that guards, labels and audits."
@@ -163,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check = config.add_parser("check", parents=[common], help="validate the config and exit")
     check.set_defaults(run=cmd_config_check)
+    config.add_parser(
+        "reference", help="print every option with its default, as commented YAML"
+    ).set_defaults(run=cmd_config_reference)
 
     from .audit.cli import add_audit_commands  # imports this module: registered late
 
