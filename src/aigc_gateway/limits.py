@@ -1,24 +1,59 @@
 """Per-API-key limits: requests per minute (token bucket) and tokens per UTC day.
 
-State is in memory, one instance per process; the daily token count is seeded from the usage
-records the first time a key is seen, so a restart does not reset anybody's budget.
+Two stores with one interface: in memory (one process; the default) and Redis (shared by every
+gateway instance that points at the same Redis). Either way the daily token count of a key is
+seeded from the recorded usage the first time it is needed, so a restart does not reset anybody's
+budget. If Redis cannot be reached, requests are let through and the failure is logged: a rate
+limiter outage must not take the gateway down.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from .config import RateLimit
+from .config import RateLimit, RateLimiterSettings
 from .errors import RateLimited
 
+log = logging.getLogger(__name__)
+
 SECONDS_PER_DAY = 86_400
+TokensSince = Callable[[str, float], int]
+"""Recorded prompt + completion tokens of a key since a time (runs in a worker thread)."""
 
 
 def day_start(now: float) -> float:
     return now - now % SECONDS_PER_DAY
+
+
+def _tokens_exceeded(limit: int, now: float) -> RateLimited:
+    return RateLimited(
+        f"Token limit reached: {limit} tokens per day for this key.",
+        retry_after_s=int(day_start(now) + SECONDS_PER_DAY - now) + 1,
+        code="tokens_per_day_exceeded",
+    )
+
+
+def _requests_exceeded(rpm: int, allowance: float) -> RateLimited:
+    return RateLimited(
+        f"Rate limit reached: {rpm} requests per minute for this key.",
+        retry_after_s=max(1, int((1.0 - allowance) * 60 / rpm + 0.999)),
+        code="requests_per_minute_exceeded",
+    )
+
+
+class KeyLimits(Protocol):
+    async def admit(self, key_id: str, limit: RateLimit) -> None:
+        """Take one request from the key's allowance, or raise 429 with Retry-After."""
+        ...
+
+    async def count_tokens(self, key_id: str, tokens: int) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 @dataclass(slots=True)
@@ -29,10 +64,10 @@ class _KeyState:
     tokens_today: int
 
 
-class KeyLimits:
-    """Checks and counts one process's requests against each key's limits."""
+class MemoryKeyLimits:
+    """Limits kept in this process."""
 
-    def __init__(self, tokens_since: Callable[[str, float], int]) -> None:
+    def __init__(self, tokens_since: TokensSince) -> None:
         self._tokens_since = tokens_since
         self._states: dict[str, _KeyState] = {}
 
@@ -51,30 +86,107 @@ class KeyLimits:
         return state
 
     async def admit(self, key_id: str, limit: RateLimit) -> None:
-        """Take one request from the key's allowance, or raise 429 with Retry-After."""
         now = time.time()
         state = await self._state(key_id, limit, now)
         if limit.tokens_per_day is not None and state.tokens_today >= limit.tokens_per_day:
-            raise RateLimited(
-                f"Token limit reached: {limit.tokens_per_day} tokens per day for this key.",
-                retry_after_s=int(state.day + SECONDS_PER_DAY - now) + 1,
-                code="tokens_per_day_exceeded",
-            )
+            raise _tokens_exceeded(limit.tokens_per_day, now)
         rpm = limit.requests_per_minute
         if rpm is None:
             return
-        rate = rpm / 60.0
-        state.allowance = min(float(rpm), state.allowance + (now - state.refilled_at) * rate)
+        elapsed = now - state.refilled_at
+        state.allowance = min(float(rpm), state.allowance + elapsed * rpm / 60.0)
         state.refilled_at = now
         if state.allowance < 1.0:
-            raise RateLimited(
-                f"Rate limit reached: {rpm} requests per minute for this key.",
-                retry_after_s=max(1, int((1.0 - state.allowance) / rate + 0.999)),
-                code="requests_per_minute_exceeded",
-            )
+            raise _requests_exceeded(rpm, state.allowance)
         state.allowance -= 1.0
 
-    def count_tokens(self, key_id: str, tokens: int) -> None:
+    async def count_tokens(self, key_id: str, tokens: int) -> None:
         state = self._states.get(key_id)
         if state is not None:
             state.tokens_today += tokens
+
+    async def close(self) -> None:
+        return None
+
+
+# A token bucket per key, refilled by Redis' own clock so every instance agrees.
+_TAKE_ONE = """
+local capacity = tonumber(ARGV[1])
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'allowance', 'at')
+local allowance = tonumber(state[1]) or capacity
+local at = tonumber(state[2]) or now
+allowance = math.min(capacity, allowance + (now - at) * capacity / 60)
+local allowed = 0
+if allowance >= 1 then
+  allowance = allowance - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'allowance', tostring(allowance), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], 120)
+return {allowed, tostring(allowance)}
+"""
+
+
+class RedisKeyLimits:
+    """Limits shared through Redis by every instance configured with the same URL and prefix."""
+
+    def __init__(self, settings: RateLimiterSettings, tokens_since: TokensSince) -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.Redis.from_url(
+            settings.redis_url,
+            socket_timeout=settings.redis_timeout_s,
+            socket_connect_timeout=settings.redis_timeout_s,
+        )
+        self._prefix = settings.key_prefix
+        self._tokens_since = tokens_since
+        self._take_one = self._redis.register_script(_TAKE_ONE)
+        self._errors = (redis.RedisError, OSError)
+
+    def _tokens_key(self, key_id: str, now: float) -> str:
+        return f"{self._prefix}tokens:{key_id}:{int(day_start(now))}"
+
+    async def admit(self, key_id: str, limit: RateLimit) -> None:
+        now = time.time()
+        try:
+            if limit.tokens_per_day is not None:
+                used = await self._tokens_today(key_id, now)
+                if used >= limit.tokens_per_day:
+                    raise _tokens_exceeded(limit.tokens_per_day, now)
+            rpm = limit.requests_per_minute
+            if rpm is not None:
+                allowed, allowance = await self._take_one(
+                    keys=[f"{self._prefix}rpm:{key_id}"], args=[rpm]
+                )
+                if not int(allowed):
+                    raise _requests_exceeded(rpm, float(allowance))
+        except self._errors as exc:
+            log.warning("rate limiter: Redis unavailable, request let through: %s", exc)
+
+    async def _tokens_today(self, key_id: str, now: float) -> int:
+        key = self._tokens_key(key_id, now)
+        value = await self._redis.get(key)
+        if value is None:
+            recorded = await asyncio.to_thread(self._tokens_since, key_id, day_start(now))
+            await self._redis.set(key, recorded, nx=True, ex=2 * SECONDS_PER_DAY)
+            value = await self._redis.get(key)
+        return int(value or 0)
+
+    async def count_tokens(self, key_id: str, tokens: int) -> None:
+        key = self._tokens_key(key_id, time.time())
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                await pipe.incrby(key, tokens).expire(key, 2 * SECONDS_PER_DAY).execute()
+        except self._errors as exc:
+            log.warning("rate limiter: cannot count tokens in Redis: %s", exc)
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def key_limits(settings: RateLimiterSettings, tokens_since: TokensSince) -> KeyLimits:
+    if settings.backend == "redis":
+        return RedisKeyLimits(settings, tokens_since)
+    return MemoryKeyLimits(tokens_since)

@@ -114,7 +114,7 @@ def create_app(gateway: Gateway) -> FastAPI:
         if result is None:
             return Response(status_code=499)
         text, tool_calls, outcome = result
-        _count(gateway, key, context, outcome)
+        await _count(gateway, key, context, outcome)
         shape = shape_type(context, _route_model(context, body.model))
         return json_response(shape.whole(text, tool_calls, outcome), headers=_headers(context))
 
@@ -177,8 +177,10 @@ def _headers(context: RequestContext) -> dict[str, str]:
     return headers
 
 
-def _count(gateway: Gateway, key: KeyInfo, context: RequestContext, outcome: Outcome) -> None:
-    gateway.limits.count_tokens(key.id, outcome.usage.total_tokens)
+async def _count(
+    gateway: Gateway, key: KeyInfo, context: RequestContext, outcome: Outcome
+) -> None:
+    await gateway.limits.count_tokens(key.id, outcome.usage.total_tokens)
     backend = context.route.backend.label if context.route and context.route.backend else "none"
     gateway.metrics.tokens.labels(backend, "prompt").inc(outcome.usage.prompt_tokens)
     gateway.metrics.tokens.labels(backend, "completion").inc(outcome.usage.completion_tokens)
@@ -206,6 +208,6 @@ async def _events(
         yield sse(error.to_dict())
         yield DONE
         return
-    _count(gateway, key, context, item)
+    await _count(gateway, key, context, item)
     yield shape.closing(item, include_usage)
     yield DONE
