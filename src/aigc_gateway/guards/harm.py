@@ -1,0 +1,80 @@
+"""Unsafe content in prompts and answers, English and Chinese, with a hazard taxonomy.
+
+A linear model over character n-grams (``data/harm.npz``) decides *whether* a text is unsafe;
+keyword lists (``data/harm_lexicon.json``) decide *which* hazard category it is, named after
+the MLCommons hazard taxonomy and mapped to the five TC260-003 risk categories in
+:data:`TAXONOMY` (documented in docs/guards.md). Unsafe text no keyword explains is ``toxicity``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .features import LinearTextModel, Window, data_path, windows
+from .model import Finding, language_of
+
+MODEL = "harm.npz"
+LEXICON = "harm_lexicon.json"
+FALLBACK_CATEGORY = "toxicity"
+
+TAXONOMY: dict[str, tuple[str, str]] = {
+    # category: (MLCommons AILuminate hazard, TC260-003 risk category)
+    "violent_crimes": ("S1 Violent Crimes", "A.1 core socialist values (violence, terrorism)"),
+    "non_violent_crimes": ("S2 Non-Violent Crimes", "A.1 content prohibited by law"),
+    "sex_crimes": ("S3 Sex-Related Crimes", "A.4 rights of others (physical and mental health)"),
+    "child_sexual_exploitation": ("S4 Child Sexual Exploitation", "A.1 obscenity and pornography"),
+    "weapons_cbrne": ("S5 Indiscriminate Weapons (CBRNE)", "A.1 terrorism, endangering safety"),
+    "self_harm": ("S6 Suicide & Self-Harm", "A.4 rights of others (physical and mental health)"),
+    "hate": ("S7 Hate", "A.2 discrimination"),
+    "specialized_advice": ("S8 Specialized Advice", "A.5 unmet safety needs of the service"),
+    "privacy": ("S9 Privacy", "A.4 rights of others (privacy, personal information)"),
+    "intellectual_property": ("S10 Intellectual Property", "A.3 commercial violations"),
+    "defamation": ("S11 Defamation", "A.4 rights of others (reputation, honour)"),
+    "elections": ("S12 Elections", "A.1 false and harmful information"),
+    "sexual_content": ("S13 Sexual Content", "A.1 obscenity and pornography"),
+    "subversion_extremism": ("S1 Violent Crimes (extremism)", "A.1 subversion, extremism"),
+    FALLBACK_CATEGORY: ("S7 Hate (insults, harassment)", "A.2 discrimination; A.4 reputation"),
+}
+
+
+def _load_lexicon() -> list[tuple[str, re.Pattern[str]]]:
+    raw: dict[str, list[str]] = json.loads(data_path(LEXICON).read_text(encoding="utf-8"))
+    compiled = []
+    for category, words in raw.items():
+        if category not in TAXONOMY:
+            raise ValueError(f"{LEXICON}: unknown category {category!r}")
+        compiled.append((category, re.compile("(?i)" + "|".join(words))))
+    return compiled
+
+
+class HarmDetector:
+    name = "harm"
+
+    def __init__(self) -> None:
+        self.model = LinearTextModel.load(MODEL)
+        self._lexicon = _load_lexicon()
+
+    def category(self, text: str) -> str:
+        for category, pattern in self._lexicon:
+            if pattern.search(text):
+                return category
+        return FALLBACK_CATEGORY
+
+    def strongest(self, parts: list[Window]) -> tuple[float, Window | None]:
+        best: tuple[float, Window | None] = (0.0, None)
+        for part in parts:
+            score = self.model.score(part.ids)
+            if best[1] is None or score > best[0]:
+                best = (score, part)
+        return best
+
+    def check(self, text: str) -> list[Finding]:
+        return self.check_windows(text, windows(text))
+
+    def check_windows(self, text: str, parts: list[Window]) -> list[Finding]:
+        score, part = self.strongest(parts)
+        if part is None or score < self.model.thresholds[language_of(text)]:
+            return []
+        category = self.category(text[part.start : part.end])
+        return [Finding("HARM", part.start, part.end, score, "harm_model", category)]

@@ -1,0 +1,53 @@
+"""Prompt injection and jailbreak attempts, English and Chinese, direct or indirect.
+
+A linear model over character n-grams (``data/injection.npz``) scores each window of the text;
+a handful of unambiguous phrases ("ignore all previous instructions", "忽略之前的所有指令") fire
+on their own, which matters for indirect injection buried in a long tool result or document.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .features import LinearTextModel, Window, windows
+from .model import Finding, language_of
+
+MODEL = "injection.npz"
+PHRASE_SCORE = 0.95
+OVERRIDE_PHRASES = re.compile(
+    r"(?i)\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
+    r"(?:previous|prior|above|earlier|preceding|system|original)\s+"
+    r"(?:instructions?|prompts?|rules|directions|guidelines|messages?)"
+    r"|\byou\s+are\s+now\s+(?:DAN|in\s+developer\s+mode|jailbroken|unrestricted)"
+    r"|(?:忽略|无视|忘记|忘掉|不要理会|不用理会)(?:掉)?(?:你|您)?(?:之前|以上|上面|前面|先前|原来|原有|所有|全部|系统)"
+    r"(?:的)?(?:所有|全部|一切)?(?:的)?(?:指令|指示|提示|要求|规则|设定|命令)"
+)
+
+
+class InjectionDetector:
+    name = "injection"
+
+    def __init__(self) -> None:
+        self.model = LinearTextModel.load(MODEL)
+
+    def check(self, text: str) -> list[Finding]:
+        return self.check_windows(text, windows(text))
+
+    def strongest(self, text: str, parts: list[Window]) -> Finding | None:
+        """The most suspicious window (or phrase) whatever the threshold; None for no text."""
+        best: Finding | None = None
+        for part in parts:
+            score = self.model.score(part.ids)
+            if best is None or score > best.score:
+                best = Finding("INJECTION", part.start, part.end, score, "injection_model")
+        phrase = OVERRIDE_PHRASES.search(text)
+        if phrase and (best is None or best.score < PHRASE_SCORE):
+            start, end = phrase.span()
+            best = Finding("INJECTION", start, end, PHRASE_SCORE, "injection_phrase")
+        return best
+
+    def check_windows(self, text: str, parts: list[Window]) -> list[Finding]:
+        best = self.strongest(text, parts)
+        if best is None or best.score < self.model.thresholds[language_of(text)]:
+            return []
+        return [best]

@@ -1,0 +1,316 @@
+"""Structured personal data in English and Chinese: patterns with validators and context.
+
+Each :class:`PatternRule` is a precompiled pattern, an optional validation function (checksum,
+library check) and a score; a rule may need a context word nearby. Phone numbers are confirmed
+with Google's ``phonenumbers``. Person names live in :mod:`.names`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+import phonenumbers
+
+from .model import Finding
+
+Validator = Callable[[str], bool]
+
+CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CN_ID_CHECK = "10X98765432"
+
+
+def cn_resident_id_valid(value: str) -> bool:
+    """GB 11643 check digit of an 18-character mainland China resident ID number."""
+    if len(value) != 18 or not value[:17].isdigit():
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(value, CN_ID_WEIGHTS, strict=False))
+    return CN_ID_CHECK[total % 11] == value[17].upper()
+
+
+def luhn_valid(value: str) -> bool:
+    digits = [int(c) for c in value if c.isdigit()]
+    if not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for index, digit in enumerate(reversed(digits)):
+        if index % 2:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def iban_valid(value: str) -> bool:
+    compact = value.replace(" ", "").upper()
+    if not 15 <= len(compact) <= 34:
+        return False
+    moved = compact[4:] + compact[:4]
+    numeric = "".join(str(int(c, 36)) for c in moved)
+    return int(numeric) % 97 == 1
+
+
+def ip_valid(value: str) -> bool:
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return not (address.version == 6 and value.count(":") < 2)
+
+
+def ssn_valid(value: str) -> bool:
+    digits = re.sub(r"\D", "", value)
+    area, group, serial = digits[:3], digits[3:5], digits[5:]
+    return area not in {"000", "666"} and area[0] != "9" and group != "00" and serial != "0000"
+
+
+@dataclass(frozen=True, slots=True)
+class PatternRule:
+    type: str
+    detector: str
+    pattern: re.Pattern[str]
+    score: float
+    validate: Validator | None = None
+    group: int | None = 0
+    """The group that is the value; ``None``: the first group that matched."""
+    context: re.Pattern[str] | None = None
+    """If set, the rule only fires with one of these words in the ``CONTEXT_CHARS`` before."""
+    trigger: re.Pattern[str] | None = None
+    """A cheap pattern the text must contain before the (costlier) rule pattern is tried."""
+
+
+CONTEXT_CHARS = 40
+DATE = (
+    r"(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
+    r"[a-z]*\.?,?\s+\d{4}"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
+    r"(?:st|nd|rd|th)?,?\s+\d{4}"
+    r"|\d{2,4}年\d{1,2}月(?:\d{1,2}[日号])?|[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}[日号])"
+)
+ZH_PLACES = (
+    "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|"
+    "湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|"
+    "广州|深圳|珠海|汕头|佛山|东莞|中山|惠州|南京|苏州|无锡|常州|南通|扬州|徐州|杭州|宁波|"
+    "温州|绍兴|嘉兴|金华|台州|合肥|芜湖|福州|厦门|泉州|南昌|济南|青岛|烟台|潍坊|郑州|洛阳|"
+    "武汉|宜昌|长沙|成都|绵阳|贵阳|昆明|西安|兰州|西宁|银川|乌鲁木齐|拉萨|南宁|桂林|海口|"
+    "三亚|石家庄|唐山|保定|太原|大同|沈阳|大连|长春|哈尔滨|呼和浩特|包头|南阳|开封|"
+    "[\u4e00-\u9fa5]{2,3}(?:省|自治区)"
+)
+ZH_ADDRESS = (
+    rf"(?:{ZH_PLACES})(?:省|市|自治区)?"
+    r"(?:[\u4e00-\u9fa5]{1,5}?(?:市|区|县|旗|镇|乡|街道)){0,3}"
+    r"(?:[\u4e00-\u9fa5\d]{1,8}?(?:路|街|大道|巷|弄|胡同|村|小区|花园|大厦|广场|园区))"
+    r"(?:[\d一二三四五六七八九十百零〇]+(?:号楼|号院|号|栋|幢|单元|室|层|楼)){0,4}"
+    r"|(?:{places})(?:省|市|自治区)?(?:[\u4e00-\u9fa5]{{1,5}}?(?:市|区|县|旗)){{1,3}}"
+).replace("{places}", ZH_PLACES)
+STREET_SUFFIX = (
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
+    r"|Terrace|Ter|Circle|Cir|Highway|Hwy|Parkway|Pkwy|Square|Sq|Crescent|Close|Row|Alley)"
+)
+EN_ADDRESS = (
+    rf"\b\d{{1,6}}[A-Za-z]?(?:\s+[A-Z][a-zA-Z'-]+){{1,4}}\s+{STREET_SUFFIX}\b\.?"
+    r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#)\.?\s*[\w-]+)?"
+    r"(?:,\s*[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+){0,2})?"
+    r"(?:,?\s*[A-Z]{2})?(?:,?\s+\d{5}(?:-\d{4})?)?"
+)
+
+RULES: tuple[PatternRule, ...] = (
+    PatternRule(
+        "EMAIL",
+        "email",
+        re.compile(
+            r"(?<![A-Za-z0-9_.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+        ),
+        0.95,
+    ),
+    PatternRule(
+        "ID_NUMBER",
+        "cn_resident_id",
+        re.compile(
+            r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])"
+            r"(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
+        ),
+        0.99,
+        cn_resident_id_valid,
+    ),
+    PatternRule(
+        "ID_NUMBER",
+        "us_ssn",
+        re.compile(r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])"),
+        0.8,
+        ssn_valid,
+    ),
+    PatternRule(
+        "ID_NUMBER",
+        "us_ssn",
+        re.compile(r"(?<!\d)\d{9}(?!\d)"),
+        0.7,
+        ssn_valid,
+        context=re.compile(r"(?i)\b(?:ssn|social security)"),
+    ),
+    PatternRule(
+        "PASSPORT",
+        "passport",
+        re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{1,2}\d{7,8}|\d{9})(?![A-Za-z0-9])"),
+        0.8,
+        context=re.compile(r"(?i)passport|护照"),
+    ),
+    PatternRule(
+        "CREDIT_CARD",
+        "card_luhn",
+        re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])"),
+        0.9,
+        luhn_valid,
+    ),
+    PatternRule(
+        "CREDIT_CARD",
+        "cn_bank_card",
+        re.compile(r"(?<!\d)62\d{14,17}(?!\d)"),
+        0.7,
+        context=re.compile(r"银行卡|卡号|储蓄卡|借记卡|信用卡|(?i:bank card|card number)"),
+    ),
+    PatternRule(
+        "IBAN",
+        "iban",
+        re.compile(
+            r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?"
+            r"(?![A-Za-z0-9])"
+        ),
+        0.95,
+        iban_valid,
+    ),
+    PatternRule(
+        "IP",
+        "ip",
+        re.compile(r"(?<![A-Za-z0-9_.])(?:\d{1,3}\.){3}\d{1,3}(?![A-Za-z0-9_.])"),
+        0.8,
+        ip_valid,
+    ),
+    PatternRule(
+        "IP",
+        "ip",
+        re.compile(
+            r"(?<![A-Za-z0-9_:])(?:[0-9A-Fa-f]{1,4}:){1,7}"
+            r"(?::|(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4})(?![A-Za-z0-9_:])"
+        ),
+        0.85,
+        ip_valid,
+    ),
+    PatternRule(
+        "LICENSE_PLATE",
+        "cn_plate",
+        re.compile(
+            r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
+            r"[A-HJ-NP-Z][·•\s-]?[A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警]?(?![A-Za-z0-9])"
+        ),
+        0.85,
+    ),
+    PatternRule(
+        "DATE_OF_BIRTH",
+        "date_of_birth",
+        re.compile(
+            rf"(?i:born(?:\s+on)?|date\s+of\s+birth|d\.?o\.?b\.?|birth\s*day|birthdate)"
+            rf"\W{{0,5}}(?:is\s+)?({DATE})"
+            rf"|(?:出生日期|出生于|生日|生于|出生)(?:是|为|[:：])?\s*({DATE})"
+            rf"|({DATE})\s*(?:出生|生人)"
+        ),
+        0.85,
+        group=None,
+        trigger=re.compile(r"(?i)born|birth|dob|d\.o\.b|出生|生日|生于|生人"),
+    ),
+    PatternRule(
+        "URL_CREDENTIALS",
+        "url_credentials",
+        re.compile(
+            r"\b[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^\s:/@]+:[^\s/@]+@[^\s]+"
+            r"|[^\s?#]+\?[^\s#]*?\b(?:api_?key|access_token|token|secret|password|passwd|sig"
+            r"|signature|auth)=[^\s&#]+[^\s]*)"
+        ),
+        0.9,
+    ),
+    PatternRule("ADDRESS", "address_en", re.compile(EN_ADDRESS), 0.75),
+    PatternRule(
+        "ADDRESS",
+        "address_zh",
+        re.compile(ZH_ADDRESS),
+        0.75,
+        trigger=re.compile("[路街巷弄区县旗]"),
+    ),
+)
+
+PHONE_CANDIDATE = re.compile(
+    r"(?<![A-Za-z0-9_+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){1,4}"
+    r"(?![A-Za-z0-9_])"
+)
+PHONE_CONTEXT = re.compile(
+    r"(?i)phone|tel\b|call|mobile|cell|fax|whatsapp|电话|手机|联系|致电|热线|号码"
+)
+PHONE_REGIONS = ("US", "CN")
+CONTEXT_REGIONS = ("GB", "DE", "FR", "IN", "AU", "NL", "IT", "ES")
+"""Tried only with a phone word nearby: nearly any digit string is valid somewhere."""
+
+
+def _phone_score(candidate: str, has_context: bool) -> float:
+    """0 if not a phone number; higher for numbers valid in a likely region."""
+    digits = sum(c.isdigit() for c in candidate)
+    if not 7 <= digits <= 15:
+        return 0.0
+    if candidate.startswith("+"):
+        regions: tuple[str | None, ...] = (None,)
+    else:
+        regions = PHONE_REGIONS + CONTEXT_REGIONS if has_context else PHONE_REGIONS
+    formatted = not candidate.isdigit()
+    possible = False
+    for region in regions:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            if region in (None, "CN") or has_context:
+                return 0.9
+            if region == "US" or formatted:
+                return 0.75
+        elif phonenumbers.is_possible_number(number):
+            possible = possible or (region == "US" and digits == 10) or has_context
+    return 0.6 if possible and (formatted or has_context) else 0.0
+
+
+class StructuredPII:
+    """Detector for pattern-shaped personal data (everything except person names)."""
+
+    name = "pii"
+
+    def check(self, text: str, only: Collection[str] | None = None) -> list[Finding]:
+        findings: list[Finding] = []
+        for rule in RULES:
+            if only is not None and rule.type not in only:
+                continue
+            if rule.trigger is not None and not rule.trigger.search(text):
+                continue
+            for match in rule.pattern.finditer(text):
+                group = rule.group
+                if group is None:
+                    group = next(i for i in range(1, rule.pattern.groups + 1) if match.group(i))
+                start, end = match.span(group)
+                value = text[start:end]
+                if rule.validate is not None and not rule.validate(value):
+                    continue
+                if rule.context is not None and not rule.context.search(
+                    text, max(0, start - CONTEXT_CHARS), start
+                ):
+                    continue
+                findings.append(Finding(rule.type, start, end, rule.score, rule.detector))
+        if only is not None and "PHONE" not in only:
+            return findings
+        for match in PHONE_CANDIDATE.finditer(text):
+            start, end = match.span()
+            context = PHONE_CONTEXT.search(text, max(0, start - CONTEXT_CHARS), start) is not None
+            score = _phone_score(match.group(), context)
+            if score:
+                findings.append(Finding("PHONE", start, end, score, "phone"))
+        return findings
