@@ -1,7 +1,7 @@
-"""The audit writer: one thread that builds, chains and commits records in groups.
+"""The audit writer: one thread that chains and commits records in groups.
 
 :meth:`AuditWriter.submit` is safe to call from the event loop and never blocks it: it queues
-the pipeline's record and returns a future that resolves once the record is committed (or
+a built record and returns a future that resolves once the record is committed (or
 fails with the store's error). The thread takes everything queued at that moment (up to
 ``MAX_GROUP``), commits it in one transaction — one fsync for many requests — and then settles
 the futures. Between groups it signs a checkpoint when one is due by time and applies content
@@ -17,7 +17,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
 
 from .records import NewRecord
 from .signing import AuditSigner
@@ -25,17 +24,15 @@ from .store import AuditStore
 
 log = logging.getLogger(__name__)
 
-Item = TypeVar("Item")
 MAX_GROUP = 512
 RETENTION_EVERY_S = 3600.0
 
 
-class AuditWriter(Generic[Item]):
+class AuditWriter:
     def __init__(
         self,
         store: AuditStore,
         signer: AuditSigner,
-        build: Callable[[Item], NewRecord],
         *,
         checkpoint_every: int,
         checkpoint_interval_s: float,
@@ -43,19 +40,18 @@ class AuditWriter(Generic[Item]):
     ) -> None:
         self._store = store
         self._signer = signer
-        self._build = build
         self._checkpoint_every = checkpoint_every
         self._checkpoint_interval_s = checkpoint_interval_s
         self._retention_s = retention_s
-        self._pending: queue.SimpleQueue[tuple[Item, asyncio.Future[None]] | None] = (
+        self._pending: queue.SimpleQueue[tuple[NewRecord, asyncio.Future[None]] | None] = (
             queue.SimpleQueue()
         )
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, item: Item) -> asyncio.Future[None]:
+    def submit(self, record: NewRecord) -> asyncio.Future[None]:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.put((item, future))
+        self._pending.put((record, future))
         return future
 
     def close(self) -> None:
@@ -92,27 +88,19 @@ class AuditWriter(Generic[Item]):
                 self._guarded(self._store.purge_content, time.time() - self._retention_s)
                 retention_due = now + RETENTION_EVERY_S
 
-    def _commit(self, items: list[tuple[Item, asyncio.Future[None]]]) -> bool:
-        """Build and commit one group; settle each future. True if anything was committed."""
-        records: list[NewRecord] = []
-        accepted: list[asyncio.Future[None]] = []
-        for item, future in items:
-            try:
-                records.append(self._build(item))
-                accepted.append(future)
-            except Exception as exc:
-                log.exception("cannot build an audit record")
-                _resolve(future, exc)
+    def _commit(self, items: list[tuple[NewRecord, asyncio.Future[None]]]) -> bool:
+        """Commit one group and settle its futures; True if it was committed."""
         error: Exception | None = None
-        if records:
-            try:
-                self._store.append(records, self._signer, self._checkpoint_every)
-            except Exception as exc:
-                log.exception("cannot commit %d audit records", len(records))
-                error = exc
-        for future in accepted:
+        try:
+            self._store.append(
+                [record for record, _ in items], self._signer, self._checkpoint_every
+            )
+        except Exception as exc:
+            log.exception("cannot commit %d audit records", len(items))
+            error = exc
+        for _, future in items:
             _resolve(future, error)
-        return bool(records) and error is None
+        return error is None
 
     @staticmethod
     def _guarded(action: Callable[..., object], *args: object) -> None:
