@@ -10,7 +10,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from typing import Any, TypeVar
 
 import orjson
@@ -91,7 +91,7 @@ def create_app(gateway: Gateway) -> FastAPI:
 
     async def generate(
         request: Request, body_type: type[ChatCompletionBody] | type[CompletionBody]
-    ):
+    ) -> Response:
         key = await authenticate(request)
         body = parse_body(body_type, await read_body(request, settings.server.max_body_bytes))
         await gateway.limits.admit(key.id, settings.rate_limit_for(key.tenant))
@@ -178,9 +178,7 @@ def _headers(context: RequestContext) -> dict[str, str]:
     return headers
 
 
-async def _count(
-    gateway: Gateway, key: KeyInfo, context: RequestContext, outcome: Outcome
-) -> None:
+async def _count(gateway: Gateway, key: KeyInfo, context: RequestContext, outcome: Outcome) -> None:
     await gateway.limits.count_tokens(key.id, outcome.usage.total_tokens)
     backend = context.route.backend.label if context.route and context.route.backend else "none"
     gateway.metrics.tokens.labels(backend, "prompt").inc(outcome.usage.prompt_tokens)
@@ -197,18 +195,19 @@ async def _events(
     context: RequestContext,
 ) -> AsyncIterator[bytes]:
     """The SSE body: opening chunk, deltas, closing chunk with ``aigc``, usage, ``[DONE]``."""
-    opening = shape.opening()
-    if opening:
-        yield opening
-    item = first
-    try:
-        while not isinstance(item, Outcome):
-            yield shape.delta(item)
-            item = await anext(stream)
-    except GatewayError as error:
-        yield sse(error.to_dict())
+    async with aclosing(stream):
+        opening = shape.opening()
+        if opening:
+            yield opening
+        item = first
+        try:
+            while not isinstance(item, Outcome):
+                yield shape.delta(item)
+                item = await anext(stream)
+        except GatewayError as error:
+            yield sse(error.to_dict())
+            yield DONE
+            return
+        await _count(gateway, key, context, item)
+        yield shape.closing(item, include_usage)
         yield DONE
-        return
-    await _count(gateway, key, context, item)
-    yield shape.closing(item, include_usage)
-    yield DONE
