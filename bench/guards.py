@@ -257,6 +257,167 @@ def language(name: str) -> str:
     return name.rsplit("_", 1)[1]
 
 
+# Synthetic training text we write ourselves (templates below, no third-party data): plain
+# everyday instructions, so that "Write a poem ..." is not mistaken for AdvBench-style requests,
+# and Chinese sentences with generated names, so the name tagger sees more than Weibo offers.
+BENIGN_VERBS_EN = (
+    "Write",
+    "Draft",
+    "Explain",
+    "Summarize",
+    "Describe",
+    "List",
+    "Create",
+    "Translate",
+    "Give me",
+    "Suggest",
+    "Outline",
+    "Compare",
+    "Help me write",
+    "Can you write",
+    "Tell me",
+)
+BENIGN_OBJECTS_EN = (
+    "a poem about {t}",
+    "a short story about {t}",
+    "an email to my manager about {t}",
+    "a python script that {c}",
+    "a SQL query that {c}",
+    "three facts about {t}",
+    "the history of {t}",
+    "a blog post about {t}",
+    "a summary of {t}",
+    "a joke about {t}",
+    "a haiku about {t}",
+    "a shopping list for {t}",
+    "tips for {t}",
+    "a lesson plan on {t}",
+    "a product description for {t}",
+    "the pros and cons of {t}",
+    "a recipe with {t}",
+)
+TOPICS_EN = (
+    "the sea",
+    "a dragon",
+    "spring",
+    "teamwork",
+    "our new office",
+    "climate change",
+    "cats",
+    "the Roman empire",
+    "machine learning",
+    "a birthday party",
+    "coffee",
+    "remote work",
+    "the moon landing",
+    "gardening",
+    "a rainy day",
+    "electric cars",
+    "friendship",
+    "chess",
+)
+CODE_TASKS_EN = (
+    "sorts a list",
+    "reads a CSV file",
+    "counts words in a text",
+    "merges two tables",
+    "finds duplicate rows",
+    "computes the average order value",
+    "parses a date",
+)
+BENIGN_VERBS_ZH = ("写", "帮我写", "请写", "解释", "总结", "描述", "列出", "翻译", "给我", "起草")
+BENIGN_OBJECTS_ZH = (
+    "一首关于{t}的诗",
+    "一个关于{t}的故事",
+    "一封关于{t}的邮件",
+    "关于{t}的三个事实",
+    "{t}的历史",
+    "一篇关于{t}的博客",
+    "关于{t}的建议",
+    "一份{t}的计划",
+    "{t}的优缺点",
+)
+TOPICS_ZH = (
+    "春天",
+    "大海",
+    "团队合作",
+    "新办公室",
+    "气候变化",
+    "猫",
+    "人工智能",
+    "生日聚会",
+    "咖啡",
+    "远程办公",
+    "园艺",
+    "下雨天",
+    "电动汽车",
+    "友谊",
+    "围棋",
+    "中秋节",
+    "长城",
+    "健康饮食",
+)
+GIVEN_NAME_CHARS = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华慧巧美霞平刚桂兰玉萍红燕鹏辉建国文斌宇浩凯健俊"
+    "帆帅旭宁龙林欣婷雪琳晶颖倩佳嘉思雨晨欢乐博志成海波飞云峰亮东春晓丹凤梅莉琴洁雅悦瑶璐怡"
+    "涵轩睿泽昊宏毅翔彬琦诚鑫蕾薇荣立新永德中正光天子家振力金兵松庆安福生清青和佩月阳"
+)
+NAME_TEMPLATES_ZH = (
+    "我叫{n}。",
+    "{n}说，明天的会议改到下午。",
+    "联系人：{n}",
+    "请转告{n}先生尽快回电。",
+    "记者{n}报道。",
+    "{n}表示，公司今年的业绩有所增长。",
+    "我和{n}一起去了上海。",
+    "{n}是我们部门的经理。",
+    "这个项目由{n}负责。",
+    "{n}女士已经提交了申请。",
+    "昨天{n}给我打了电话。",
+    "收件人：{n}，地址见附件。",
+    "{n}老师布置了作业。",
+    "感谢{n}的帮助！",
+    "{n}和{m}是同学。",
+    "据{n}介绍，该产品将于下月上市。",
+)
+
+
+def synthetic_instructions(rng: random.Random, count: int) -> list[str]:
+    texts = []
+    for _ in range(count):
+        if rng.random() < 0.5:
+            obj = rng.choice(BENIGN_OBJECTS_EN)
+            obj = obj.format(t=rng.choice(TOPICS_EN), c=rng.choice(CODE_TASKS_EN))
+            texts.append(f"{rng.choice(BENIGN_VERBS_EN)} {obj}.")
+        else:
+            obj = rng.choice(BENIGN_OBJECTS_ZH).format(t=rng.choice(TOPICS_ZH))
+            texts.append(f"{rng.choice(BENIGN_VERBS_ZH)}{obj}。")
+    return texts
+
+
+def synthetic_zh_name_records(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    from aigc_gateway.guards.names import DOUBLE_SURNAMES, SINGLE_SURNAMES
+
+    singles, doubles = sorted(SINGLE_SURNAMES), sorted(DOUBLE_SURNAMES)
+
+    def name() -> str:
+        surname = rng.choice(doubles) if rng.random() < 0.03 else rng.choice(singles[:120])
+        given = "".join(rng.choice(GIVEN_NAME_CHARS) for _ in range(rng.choice((1, 2, 2))))
+        return surname + given
+
+    records = []
+    for _ in range(count):
+        template = rng.choice(NAME_TEMPLATES_ZH)
+        first, second = name(), name()
+        text = template.replace("{n}", first).replace("{m}", second)
+        spans = []
+        for value in (first, second) if "{m}" in template else (first,):
+            start = text.index(value)
+            spans.append({"start": start, "end": start + len(value), "type": "PERSON"})
+        records.append({"text": text, "spans": spans, "annotated_types": ["PERSON"]})
+    return records
+
+
 def cmd_train(_: argparse.Namespace) -> None:
     splits = load_all()
     held_out_texts = {r["text"] for split in splits.values() for r in split.held_out}
@@ -275,9 +436,15 @@ def cmd_train(_: argparse.Namespace) -> None:
             labels.append(label_of(record))
             sources[source_repo(record)] += 1
 
+    rng = random.Random(SEED)
+    benign = [
+        {"text": text, "source": "synthetic@templates"}
+        for text in synthetic_instructions(rng, 1500)
+    ]
     for lang in ("en", "zh"):
         add(usable(f"injection_{lang}"), lambda r: int(r["label"]))
         add(usable(f"harm_{lang}"), lambda r: 0)  # harmful questions are not injections
+    add(benign, lambda r: 0)
     calibration = {lang: splits[f"injection_{lang}"].dev for lang in ("en", "zh")}
     card["models"]["injection"] = train_text_model("injection", texts, labels, calibration)
     card["models"]["injection"]["sources"] = dict(sources)
@@ -286,6 +453,7 @@ def cmd_train(_: argparse.Namespace) -> None:
     for lang in ("en", "zh"):
         add(usable(f"harm_{lang}"), lambda r: int(r["label"]))
         add([r for r in usable(f"injection_{lang}") if r["label"] == 0], lambda r: 0)
+    add(benign, lambda r: 0)
     calibration = {lang: splits[f"harm_{lang}"].dev for lang in ("en", "zh")}
     card["models"]["harm"] = train_text_model("harm", texts, labels, calibration)
     card["models"]["harm"]["sources"] = dict(sources)
@@ -295,8 +463,12 @@ def cmd_train(_: argparse.Namespace) -> None:
         ("zh", zh_sequences, zh_features),
     ):
         records = usable(f"pii_{lang}")
+        sources = Counter(source_repo(r) for r in records)
+        if lang == "zh":
+            records += synthetic_zh_name_records(rng, 3000)
+            sources["synthetic@templates"] = 3000
         stats = train_tagger(f"names_{lang}", sequences(records), features)
-        stats["sources"] = dict(Counter(source_repo(r) for r in records))
+        stats["sources"] = dict(sources)
         card["models"][f"names_{lang}"] = stats
     (DATA_DIR / "guard_models.json").write_text(
         json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

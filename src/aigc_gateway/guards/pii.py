@@ -103,7 +103,7 @@ ZH_PLACES = (
 ZH_ADDRESS = (
     rf"(?:{ZH_PLACES})(?:省|市|自治区)?"
     r"(?:[\u4e00-\u9fa5]{1,5}?(?:市|区|县|旗|镇|乡|街道)){0,3}"
-    r"(?:[\u4e00-\u9fa5\d]{1,8}?(?:路|街|大道|巷|弄|胡同|村|小区|花园|大厦|广场|园区))"
+    r"(?:[\u4e00-\u9fa5\d]{1,8}?(?:大街|大道|路|街|巷|弄|胡同|村|小区|花园|大厦|广场|园区)){1,2}"
     r"(?:[\d一二三四五六七八九十百零〇]+(?:号楼|号院|号|栋|幢|单元|室|层|楼)){0,4}"
     r"|(?:{places})(?:省|市|自治区)?(?:[\u4e00-\u9fa5]{{1,5}}?(?:市|区|县|旗)){{1,3}}"
 ).replace("{places}", ZH_PLACES)
@@ -230,7 +230,7 @@ RULES: tuple[PatternRule, ...] = (
             r"|[^\s?#]+\?[^\s#]*?\b(?:api_?key|access_token|token|secret|password|passwd|sig"
             r"|signature|auth)=[^\s&#]+[^\s]*)"
         ),
-        0.9,
+        0.97,
     ),
     PatternRule("ADDRESS", "address_en", re.compile(EN_ADDRESS), 0.75),
     PatternRule(
