@@ -19,5 +19,8 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
+# invisible-watermark declares torch and onnxruntime for a method we do not use; its DWT-DCT-SVD
+# method needs only opencv, PyWavelets and numpy (product dependencies), so install it alone.
+.venv/bin/python -m pip install -q --no-deps 'invisible-watermark==0.2.0'
 .venv/bin/ruff check src tests bench
 .venv/bin/python -m pytest "$@"

@@ -9,6 +9,7 @@ from .audit.trail import AuditTrail
 from .config import Settings
 from .guards.engine import GuardEngine
 from .guards.stages import InputGuards, OutputGuards
+from .labeling.service import LabelService
 from .limits import key_limits
 from .metrics import Metrics
 from .pipeline import Pipeline, Stages
@@ -37,11 +38,13 @@ class Gateway:
             self.local = LocalModel(settings.local_model)
         self.router = Router(settings, self.local)
         self.guards = GuardEngine(settings)
+        self.labels = LabelService(settings, data_dir)
         guard_stages = Stages(
             input_guards=[InputGuards(self.guards, settings.guards.blocked)],
             output_guards=OutputGuards(
                 self.guards, settings.guards.hold_back_chars, settings.guards.refusal
             ),
+            labeler=self.labels.labeler,
         )
         self.pipeline = Pipeline(self.router, guard_stages, self.audit.record)
         self.limits = key_limits(settings.rate_limiter, self.audit.tokens_since)
@@ -65,5 +68,6 @@ class Gateway:
         await self.router.close()
         await self.limits.close()
         self.audit.close()
+        self.labels.close()
         if self.local is not None:
             await self.local.close()

@@ -76,10 +76,21 @@ class OutputStage(Protocol):
     def open(self, request: GenerationRequest, context: RequestContext) -> OutputFilter: ...
 
 
-class Labeler(Protocol):
-    """Prepares marks before generation (e.g. a watermarking sampler) and labels the result."""
+@dataclass(frozen=True, slots=True)
+class TextLabel:
+    """Visible label text the labeler puts around the generated text (empty: none)."""
 
-    def prepare(self, request: GenerationRequest, context: RequestContext) -> None: ...
+    prefix: str = ""
+    suffix: str = ""
+
+
+class Labeler(Protocol):
+    """Prepares marks before generation (e.g. a watermarking sampler) and labels the result.
+
+    ``label`` receives the generated text without the visible label that ``prepare`` asked for.
+    """
+
+    def prepare(self, request: GenerationRequest, context: RequestContext) -> TextLabel: ...
 
     def label(self, context: RequestContext, text: str) -> dict[str, Any]: ...
 
@@ -145,8 +156,8 @@ class NoOutputGuards:
 
 
 class NoLabels:
-    def prepare(self, request: GenerationRequest, context: RequestContext) -> None:
-        return None
+    def prepare(self, request: GenerationRequest, context: RequestContext) -> TextLabel:
+        return TextLabel()
 
     def label(self, context: RequestContext, text: str) -> dict[str, Any]:
         return {}
@@ -191,7 +202,8 @@ class Pipeline:
                 await guard(request, context)
             request.model, chain = self.router.resolve(request.model, local_only=context.local_only)
             context.route = RouteDecision(request.model)
-            self._stages.labeler.prepare(request, context)
+            visible = self._stages.labeler.prepare(request, context)
+            prefix_pending = bool(visible.prefix)
             output = self._stages.output_guards.open(request, context)
             finish_reason = "stop"
             chunks = self.router.generate(request, chain, context.route)
@@ -205,6 +217,9 @@ class Pipeline:
                     finish_reason = chunk.finish_reason or finish_reason
                     released = output.feed(chunk.text) if chunk.text else ""
                     if released or chunk.tool_calls:
+                        if prefix_pending:
+                            prefix_pending = False
+                            yield Chunk(visible.prefix)
                         yield self._note(progress, Chunk(released, tool_calls=chunk.tool_calls))
                     if output.stopped:
                         break
@@ -213,6 +228,9 @@ class Pipeline:
                 yield self._note(progress, Chunk(text=tail))
             if output.stopped:
                 finish_reason = "content_filter"
+            closing = (visible.prefix if prefix_pending else "") + visible.suffix
+            if closing:
+                yield Chunk(closing)
             context.aigc = self._stages.labeler.label(context, "".join(progress.text))
             status = "ok"
             await self._submit(

@@ -20,11 +20,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import GatewayError
 from ..gateway import Gateway
+from ..labeling.implicit import label_headers
 from ..metrics import MetricsMiddleware
 from ..pipeline import Outcome, RequestContext, collect
 from ..providers.base import Chunk
 from ..store import KeyInfo
-from . import admin_audit, guard
+from . import admin_audit, guard, images, verify
 from .auth import Authenticator, authenticate
 from .http import error_response, json_response, read_body
 from .openai_format import DONE, ChatFormat, CompletionFormat, ResponseFormat, sse
@@ -159,6 +160,8 @@ def create_app(gateway: Gateway) -> FastAPI:
 
     app.include_router(admin_audit.router)
     app.include_router(guard.router)
+    app.include_router(verify.router)
+    app.include_router(images.router)
     app.add_middleware(MetricsMiddleware, metrics=gateway.metrics)
     return app
 
@@ -172,7 +175,7 @@ def _route_model(context: RequestContext, asked: str) -> str:
 
 
 def _headers(context: RequestContext) -> dict[str, str]:
-    headers = {"x-request-id": context.request_id}
+    headers = {"x-request-id": context.request_id, **label_headers(context.aigc)}
     if context.guard:
         headers["x-aigc-guard"] = orjson.dumps(context.guard).decode()
     return headers

@@ -213,6 +213,36 @@ class UpstreamProvider:
             await asyncio.sleep(delay)
             attempt += 1
 
+    async def post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One JSON request to another endpoint of the upstream (e.g. ``/images/generations``).
+
+        No retries (such requests are slow and costly); the circuit breaker counts the result.
+        """
+        if not self._breaker.allow():
+            raise BackendUnavailable(f"upstream {self.name}: circuit open after repeated failures")
+        timeout = aiohttp.ClientTimeout(
+            total=self._settings.timeout_s, connect=self._settings.connect_timeout_s
+        )
+        try:
+            async with self._client().post(
+                self._settings.base_url + path,
+                data=orjson.dumps(body),
+                headers=self._headers,
+                timeout=timeout,
+            ) as response:
+                await self._check_status(response)
+                parsed = orjson.loads(await response.read())
+        except UpstreamRejected:
+            self._breaker.success()
+            raise
+        except (_Failure, TimeoutError, aiohttp.ClientError, orjson.JSONDecodeError) as exc:
+            self._breaker.failure()
+            raise UpstreamError(f"upstream {self.name}: {type(exc).__name__}: {exc}") from exc
+        self._breaker.success()
+        if not isinstance(parsed, dict):
+            raise UpstreamError(f"upstream {self.name}: answer is not a JSON object")
+        return parsed
+
     async def _check_status(self, response: aiohttp.ClientResponse) -> None:
         if response.status == 200:
             return

@@ -1,0 +1,65 @@
+"""``POST /v1/verify``: was this text or image generated here? A verdict with all evidence.
+
+JSON ``{"text": "..."}`` for text; multipart/form-data with a ``file`` (an image, or a UTF-8
+text file) or a ``text`` field. The checks (tokenizer, registry, image decoding) run off the
+event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import InvalidRequest
+from ..labeling.service import LabelService
+from .auth import authenticate
+from .http import json_response, read_body
+from .schemas import parse_body
+from .uploads import read_upload
+
+router = APIRouter()
+
+
+class VerifyTextBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1)
+
+
+def verify_bytes(labels: LabelService, data: bytes) -> dict[str, Any]:
+    """An uploaded file: an image if it decodes as one, else UTF-8 text."""
+    if looks_like_image(data):
+        return labels.verifier.image(data)
+    try:
+        return labels.verifier.text(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidRequest("The file is neither an image nor UTF-8 text.") from None
+
+
+def looks_like_image(data: bytes) -> bool:
+    signatures = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF", b"GIF8", b"BM", b"II*\x00")
+    return data.startswith(signatures) or data[4:12] in (b"ftypavif", b"ftypheic")
+
+
+@router.post("/v1/verify")
+async def verify(request: Request) -> Response:
+    await authenticate(request)
+    gateway = request.app.state.gateway
+    labels: LabelService = gateway.labels
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        upload = await read_upload(request)
+        if upload.data is not None:
+            result = await asyncio.to_thread(verify_bytes, labels, upload.data)
+        elif upload.text:
+            result = await asyncio.to_thread(labels.verifier.text, upload.text)
+        else:
+            raise InvalidRequest("Send a 'file' or a 'text' field.", param="file")
+    else:
+        raw = await read_body(request, gateway.settings.server.max_body_bytes)
+        body = parse_body(VerifyTextBody, raw)
+        result = await asyncio.to_thread(labels.verifier.text, body.text)
+    return json_response({"object": "verification", **result})

@@ -1,0 +1,89 @@
+"""Secrets the labels depend on, kept in the data dir and created on first use.
+
+``labels/watermark-keys.json`` holds the text watermark keys (the newest one marks new text; all
+of them are tried when verifying), ``labels/label.key`` the HMAC key of the GB 45438 reserved
+codes. Files are written with mode 0600 and never leave the data dir.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+LABELS_DIR = "labels"
+WATERMARK_KEYS_FILE = "watermark-keys.json"
+LABEL_KEY_FILE = "label.key"
+
+
+def labels_dir(data_dir: Path) -> Path:
+    path = data_dir / LABELS_DIR
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable by the owner only, atomically."""
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+    os.replace(temporary, path)
+
+
+def label_key(data_dir: Path) -> bytes:
+    """The HMAC key for reserved codes; created on first use."""
+    path = labels_dir(data_dir) / LABEL_KEY_FILE
+    if not path.exists():
+        write_private(path, secrets.token_hex(32).encode())
+    return bytes.fromhex(path.read_text().strip())
+
+
+@dataclass(frozen=True, slots=True)
+class WatermarkKey:
+    key_id: str
+    secret: bytes
+    created_at: float
+
+
+class WatermarkKeyRing:
+    """The watermark keys in the data dir; ``active`` is the newest."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._path = labels_dir(data_dir) / WATERMARK_KEYS_FILE
+        if not self._path.exists():
+            self._save([self._new_key()])
+        raw = json.loads(self._path.read_text())
+        self.keys = [
+            WatermarkKey(item["key_id"], bytes.fromhex(item["secret"]), item["created_at"])
+            for item in raw["keys"]
+        ]
+        if not self.keys:
+            raise ValueError(f"{self._path}: holds no watermark key")
+
+    @property
+    def active(self) -> WatermarkKey:
+        return self.keys[-1]
+
+    def rotate(self) -> WatermarkKey:
+        """Add a new key that marks all text from the next start on; old keys stay verifiable."""
+        key = self._new_key()
+        self.keys.append(key)
+        self._save(self.keys)
+        return key
+
+    @staticmethod
+    def _new_key() -> WatermarkKey:
+        return WatermarkKey("wk_" + secrets.token_hex(4), secrets.token_bytes(32), time.time())
+
+    def _save(self, keys: list[WatermarkKey]) -> None:
+        body = {
+            "keys": [
+                {"key_id": k.key_id, "secret": k.secret.hex(), "created_at": k.created_at}
+                for k in keys
+            ]
+        }
+        write_private(self._path, json.dumps(body, indent=2).encode())

@@ -1,0 +1,236 @@
+"""The label registry: what was generated here, by which request, found again by content.
+
+One SQLite file, ``labels/registry.db`` in the data dir (WAL). Texts are stored as winnowed
+fingerprints linked to their request id and ProduceID (the text itself only when the tenant's
+policy keeps content); images as the payload of their invisible watermark. Writes go through
+one background thread so the event loop never waits for disk; lookups first wait until every
+queued write is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .fingerprint import Grams
+from .keys import labels_dir
+
+log = logging.getLogger(__name__)
+
+REGISTRY_FILE = "registry.db"
+MIN_MATCHED_HASHES = 3
+"""A stored text is reported when one contiguous overlap holds this many matching hashes…"""
+MIN_OVERLAP_UNITS = 28
+"""…and covers at least this many width units of the suspect (a CJK character counts 2)."""
+_QUERY_BATCH = 500
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS texts (
+    id INTEGER PRIMARY KEY,
+    produce_id TEXT NOT NULL UNIQUE,
+    request_id TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    chars INTEGER NOT NULL,
+    fingerprints INTEGER NOT NULL,
+    content TEXT
+);
+CREATE TABLE IF NOT EXISTS text_fingerprints (
+    hash INTEGER NOT NULL,
+    text_id INTEGER NOT NULL REFERENCES texts(id)
+);
+CREATE INDEX IF NOT EXISTS text_fingerprints_hash ON text_fingerprints (hash);
+CREATE TABLE IF NOT EXISTS image_marks (
+    mark TEXT PRIMARY KEY,
+    produce_id TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class TextEntry:
+    produce_id: str
+    request_id: str
+    tenant: str
+    text: str
+    keep_content: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ImageEntry:
+    mark: str
+    produce_id: str
+    request_id: str
+    tenant: str
+    width: int
+    height: int
+
+
+class LabelRegistry:
+    def __init__(self, data_dir: Path) -> None:
+        self._path = labels_dir(data_dir) / REGISTRY_FILE
+        self._db = self._connect()
+        self._lock = threading.Lock()
+        self._writes: queue.Queue[Callable[[sqlite3.Connection], None] | None] = queue.Queue()
+        self._writer = threading.Thread(target=self._write_loop, name="label-registry", daemon=True)
+        self._writer.start()
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self._path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.executescript(SCHEMA)
+        return connection
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def add_text(self, entry: TextEntry) -> int:
+        """Queue a generated text; returns how many fingerprints it will be stored under."""
+        fingerprints = Grams.of(entry.text).winnowed()
+
+        def write(db: sqlite3.Connection) -> None:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO texts (produce_id, request_id, tenant, created_at, chars, "
+                "fingerprints, content) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    entry.produce_id,
+                    entry.request_id,
+                    entry.tenant,
+                    time.time(),
+                    len(entry.text),
+                    len(fingerprints),
+                    entry.text if entry.keep_content else None,
+                ),
+            )
+            if cursor.rowcount:
+                text_id = cursor.lastrowid
+                db.executemany(
+                    "INSERT INTO text_fingerprints (hash, text_id) VALUES (?, ?)",
+                    ((int(value), text_id) for value in fingerprints),
+                )
+
+        self._writes.put(write)
+        return len(fingerprints)
+
+    def add_image(self, entry: ImageEntry) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT OR REPLACE INTO image_marks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    entry.mark,
+                    entry.produce_id,
+                    entry.request_id,
+                    entry.tenant,
+                    time.time(),
+                    entry.width,
+                    entry.height,
+                ),
+            )
+
+        self._writes.put(write)
+
+    def _write_loop(self) -> None:
+        connection = self._connect()
+        while True:
+            first = self._writes.get()
+            group = [first]
+            while not self._writes.empty() and len(group) < 256:
+                group.append(self._writes.get())
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                for write in group:
+                    if write is not None:
+                        write(connection)
+                connection.execute("COMMIT")
+            except sqlite3.Error:
+                log.exception("label registry: %d writes lost", len(group))
+                connection.execute("ROLLBACK")
+            finally:
+                for _ in group:
+                    self._writes.task_done()
+            if None in group:
+                connection.close()
+                return
+
+    def flush(self) -> None:
+        """Wait until every queued write is committed."""
+        self._writes.join()
+
+    def close(self) -> None:
+        self._writes.put(None)
+        self._writer.join(timeout=10)
+        self._db.close()
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def trace_text(self, text: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Stored texts that share content with ``text``, best overlap first."""
+        self.flush()
+        grams = Grams.of(text)
+        query = np.unique(grams.signed())
+        if len(query) == 0:
+            return []
+        by_text: dict[int, list[int]] = defaultdict(list)
+        with self._lock:
+            for start in range(0, len(query), _QUERY_BATCH):
+                batch = [int(value) for value in query[start : start + _QUERY_BATCH]]
+                marks = ",".join("?" * len(batch))
+                for value, text_id in self._db.execute(
+                    f"SELECT hash, text_id FROM text_fingerprints WHERE hash IN ({marks})", batch
+                ):
+                    by_text[text_id].append(value)
+        candidates = []
+        for text_id, hashes in by_text.items():
+            if len(hashes) < MIN_MATCHED_HASHES:
+                continue
+            covered, matched_count = grams.overlap(np.asarray(hashes, dtype=np.int64))
+            if covered >= MIN_OVERLAP_UNITS and matched_count >= MIN_MATCHED_HASHES:
+                candidates.append((covered, matched_count, text_id))
+        candidates.sort(reverse=True)
+        matches = []
+        for covered, matched_count, text_id in candidates[:limit]:
+            with self._lock:
+                row = self._db.execute(
+                    "SELECT produce_id, request_id, tenant, created_at, chars, fingerprints, "
+                    "content IS NOT NULL FROM texts WHERE id = ?",
+                    (text_id,),
+                ).fetchone()
+            matches.append(
+                {
+                    "produce_id": row[0],
+                    "request_id": row[1],
+                    "tenant": row[2],
+                    "created_at": row[3],
+                    "record_chars": row[4],
+                    "matched_fingerprints": matched_count,
+                    "record_fingerprints": row[5],
+                    "overlap_units": covered,
+                    "overlap_of_suspect": round(covered / int(grams.width[-1]), 4),
+                    "content_kept": bool(row[6]),
+                }
+            )
+        return matches
+
+    def image_marks(self) -> list[tuple[str, str, str, str, int, int]]:
+        """Every registered image mark: (mark, produce_id, request_id, tenant, width, height)."""
+        self.flush()
+        with self._lock:
+            return self._db.execute(
+                "SELECT mark, produce_id, request_id, tenant, width, height FROM image_marks"
+            ).fetchall()
