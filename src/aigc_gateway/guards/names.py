@@ -16,6 +16,7 @@ from .features import GreedyTagger, data_path
 from .model import Finding
 
 EN_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+|[^\w\s]", re.UNICODE)
+CAPITAL = re.compile(r"[A-Z\u00c0-\u00de]")
 SENTENCE_END = frozenset(".!?:;\"'“”()[]@#-—")
 ZH_MODEL = "names_zh.json.gz"
 EN_MODEL = "names_en.json.gz"
@@ -132,7 +133,7 @@ class PersonNames:
             for start, end, kind, margin in self._zh.spans(text, zh_features, starts):
                 if end - start >= 2:
                     findings.append(Finding(kind, start, end, _confidence(margin), "names_zh"))
-        if text.isascii() or re.search(r"[A-Z]", text):
+        if CAPITAL.search(text):
             tokens, offsets = en_tokens(text)
             for first, last, kind, margin in self._en.spans(tokens, en_features, en_starts(tokens)):
                 start, end = offsets[first][0], offsets[last - 1][1]
