@@ -226,3 +226,6 @@ def test_local_model_energy_is_measured_cpu(gateway: RunningGateway) -> None:
     assert body["backend"] == "local" and body["energy_method"] == "cpu"
     assert body["cpu_s"] > 0
     assert body["energy_wh"] == pytest.approx(body["cpu_s"] * 7.0 / 3600, rel=1e-3)
+    labels = reply.model_extra["aigc"] if reply.model_extra else {}
+    assert body["produce_id"] == labels["ProduceID"]
+    assert body["watermark_key_id"] == labels["watermark"]["key_id"]
