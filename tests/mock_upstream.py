@@ -13,6 +13,9 @@ The requested model name picks the behaviour:
 - ``tool``: answers with a tool call.
 - ``cut-stream``: streams two chunks and then drops the connection.
 
+``POST /v1/images/generations`` answers ``n`` generated 320x320 PNGs as ``b64_json`` (drawn from
+the prompt's hash, so each prompt gives its own picture).
+
 ``GET /stats`` returns calls per model; ``POST /stats/reset`` clears them. Run it standalone
 with ``python tests/mock_upstream.py PORT`` (benchmarks) or in-process with :class:`MockUpstream`.
 """
@@ -20,11 +23,14 @@ with ``python tests/mock_upstream.py PORT`` (benchmarks) or in-process with :cla
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
+import io
 import json
 import sys
 import threading
 import time
+import zlib
 from typing import Any
 
 from aiohttp import web
@@ -60,6 +66,21 @@ def _last_user_text(body: dict[str, Any]) -> str:
             content = message.get("content")
             return content if isinstance(content, str) else json.dumps(content)
     return ""
+
+
+def _png(seed_text: str) -> str:
+    """A 320x320 PNG of smooth colour fields and noise, seeded by ``seed_text``, base64."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(zlib.crc32(seed_text.encode()))
+    y, x = np.mgrid[0:320, 0:320] / 320
+    phase = rng.random(3) * 6
+    base = np.stack([np.sin(x * 4 + phase[i]) * np.cos(y * 3 + phase[i]) for i in range(3)], -1)
+    pixels = (base * 0.5 + 0.5) * 200 + 20 + rng.normal(0, 5, (320, 320, 3))
+    out = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(out, "PNG")
+    return base64.b64encode(out.getvalue()).decode()
 
 
 class MockState:
@@ -148,7 +169,15 @@ def build_app(state: MockState) -> web.Application:
             )
         return web.json_response(_completion(model, text))
 
+    async def images(request: web.Request) -> web.Response:
+        body = await request.json()
+        state.calls[str(body.get("model", ""))] += 1
+        state.last_body = body
+        data = [{"b64_json": _png(f"{body.get('prompt')}/{i}")} for i in range(body.get("n", 1))]
+        return web.json_response({"created": int(time.time()), "data": data})
+
     app = web.Application()
+    app.router.add_post("/v1/images/generations", images)
     app.router.add_get("/stats", stats)
     app.router.add_post("/stats/reset", reset)
     app.router.add_get("/last", last)

@@ -215,11 +215,13 @@ class Pipeline:
                     if chunk.cpu_s is not None:
                         progress.cpu_s = chunk.cpu_s
                     finish_reason = chunk.finish_reason or finish_reason
+                    if prefix_pending and (chunk.text or chunk.tool_calls):
+                        # The backend has produced output: the visible label goes first, ahead
+                        # of whatever the output guards hold back.
+                        prefix_pending = False
+                        yield Chunk(visible.prefix)
                     released = output.feed(chunk.text) if chunk.text else ""
                     if released or chunk.tool_calls:
-                        if prefix_pending:
-                            prefix_pending = False
-                            yield Chunk(visible.prefix)
                         yield self._note(progress, Chunk(released, tool_calls=chunk.tool_calls))
                     if output.stopped:
                         break

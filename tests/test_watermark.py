@@ -1,0 +1,160 @@
+"""The text watermark on the real local model: the sampler hook, detection, keys.
+
+llama-cpp-python's custom sampler carries a "probably broken" note about how it maps logits;
+the first tests pin that the processor sees logits indexed by token id and that what it changes
+decides the sampled token, greedy and random.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+from llama_cpp import Llama, LogitsProcessorList
+
+from aigc_gateway.config import LocalModelSettings, WatermarkSettings
+from aigc_gateway.labeling.keys import WatermarkKey, WatermarkKeyRing
+from aigc_gateway.labeling.watermark import (
+    GreenList,
+    VocabTokenizer,
+    WatermarkDetector,
+    WatermarkProcessor,
+)
+from aigc_gateway.providers.base import GenerationRequest
+from aigc_gateway.providers.local import LocalModel, bundled_model_path
+
+SETTINGS = WatermarkSettings()
+PROMPTS = {
+    "en": "Write a short story about a lighthouse keeper and a storm.",
+    "zh": "请写一段关于春天的短文。",
+}
+
+
+@pytest.fixture(scope="module")
+def llama() -> Llama:
+    return Llama(model_path=str(bundled_model_path()), n_ctx=512, n_threads=2, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def model() -> LocalModel:
+    local = LocalModel(LocalModelSettings(threads=2, context_tokens=1024))
+    yield local
+    asyncio.run(local.close())
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> VocabTokenizer:
+    return VocabTokenizer(bundled_model_path())
+
+
+KEY = WatermarkKey("wk_test", b"test watermark key, not secret..", 0.0)
+
+
+def generate(model: LocalModel, prompt: str, processor: WatermarkProcessor | None) -> str:
+    request = GenerationRequest(
+        kind="chat",
+        model="local",
+        stream=True,
+        messages=[{"role": "user", "content": prompt}],
+        max_tokens=120,
+        temperature=0.0,
+        logits_processor=processor,
+    )
+
+    async def run() -> str:
+        return "".join([chunk.text async for chunk in model.generate(request, "local")])
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.8])
+def test_processor_sees_token_ids_and_decides_the_token(llama: Llama, temperature: float) -> None:
+    target = llama.tokenize(b" lighthouse", add_bos=False)[0]
+    seen: list[tuple[int, int]] = []
+
+    def force(input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        seen.append((len(scores), len(input_ids)))
+        forced = np.full_like(scores, -1e9)
+        forced[target] = 0.0
+        return forced
+
+    prompt = llama.tokenize(b"The sea is", add_bos=False)
+    out = llama.create_completion(
+        prompt,
+        max_tokens=3,
+        temperature=temperature,
+        seed=7,
+        logits_processor=LogitsProcessorList([force]),
+    )
+    assert out["choices"][0]["text"] == " lighthouse" * 3
+    # Whole vocabulary every step, and the ids so far (prompt + generated) to key the green list.
+    assert seen[0] == (llama.n_vocab(), len(prompt))
+    assert seen[1][1] == len(prompt) + 1
+
+
+def test_greedy_argmax_is_the_unmodified_logit_order(llama: Llama) -> None:
+    """With an identity processor, greedy output equals the argmax the processor saw."""
+    argmaxes: list[int] = []
+
+    def observe(_: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        argmaxes.append(int(np.argmax(scores)))
+        return scores
+
+    prompt = llama.tokenize(b"Once upon a time", add_bos=False)
+    out = llama.create_completion(
+        prompt,
+        max_tokens=6,
+        temperature=0.0,
+        repeat_penalty=1.0,
+        logits_processor=LogitsProcessorList([observe]),
+    )
+    produced = llama.tokenize(out["choices"][0]["text"].encode(), add_bos=False)
+    assert produced == argmaxes[: len(produced)]
+
+
+def test_green_list_is_gamma_of_the_vocabulary_and_keyed() -> None:
+    green = GreenList(KEY, 0.25)
+    other = GreenList(WatermarkKey("wk_other", b"another key of thirty-two bytes!", 0.0), 0.25)
+    masks = [green.mask(previous, 49152) for previous in (1, 2, 3)]
+    assert all(abs(mask.mean() - 0.25) < 0.01 for mask in masks)
+    assert (masks[0] != masks[1]).mean() > 0.3  # the previous token changes the list
+    assert (masks[0] != other.mask(1, 49152)).mean() > 0.3  # so does the key
+    pairs = green.is_green(np.array([1, 1, 2]), np.array([5, 6, 7]), 49152)
+    assert pairs.tolist() == [masks[0][5], masks[0][6], masks[1][7]]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_greedy_watermarked_text_is_detected_and_plain_is_not(
+    model: LocalModel, tokenizer: VocabTokenizer, language: str
+) -> None:
+    detector = WatermarkDetector(tokenizer, [KEY], SETTINGS.gamma, SETTINGS.z_threshold)
+    marked = generate(model, PROMPTS[language], WatermarkProcessor(GreenList(KEY, 0.25), 3.0))
+    plain = generate(model, PROMPTS[language], None)
+    found, absent = detector.detect(marked), detector.detect(plain)
+    assert found["detected"], found
+    assert found["key_id"] == "wk_test" and found["p_value"] < 1e-4
+    assert not absent["detected"] and absent["z_score"] < SETTINGS.z_threshold
+
+
+def test_rotated_key_ring_keeps_old_keys_verifiable(
+    tmp_path: Path, model: LocalModel, tokenizer: VocabTokenizer
+) -> None:
+    ring = WatermarkKeyRing(tmp_path)
+    first = ring.active
+    text = generate(model, PROMPTS["en"], WatermarkProcessor(GreenList(first, 0.25), 3.0))
+    second = WatermarkKeyRing(tmp_path).rotate()
+    reloaded = WatermarkKeyRing(tmp_path)
+    assert [key.key_id for key in reloaded.keys] == [first.key_id, second.key_id]
+    assert reloaded.active.key_id == second.key_id
+    assert (tmp_path / "labels" / "watermark-keys.json").stat().st_mode & 0o077 == 0
+    verdict = WatermarkDetector(tokenizer, reloaded.keys, 0.25, 4.0).detect(text)
+    assert verdict["detected"] and verdict["key_id"] == first.key_id
+    assert len(verdict["keys"]) == 2
+    assert not WatermarkDetector(tokenizer, [second], 0.25, 4.0).detect(text)["detected"]
+
+
+def test_short_text_gives_no_decision(tokenizer: VocabTokenizer) -> None:
+    verdict = WatermarkDetector(tokenizer, [KEY], 0.25, 4.0).detect("Hello there.")
+    assert verdict["decided"] is False and verdict["detected"] is False
