@@ -67,9 +67,9 @@ class RunningGateway:
     def async_client(self, key: str | None = None, **options: Any) -> openai.AsyncOpenAI:
         return openai.AsyncOpenAI(base_url=self.base_url, api_key=key or self.admin_key, **options)
 
-    def http(self, key: str | None = None) -> httpx.Client:
+    def http(self, key: str | None = None, timeout: float = 60) -> httpx.Client:
         headers = {"authorization": f"Bearer {key or self.admin_key}"}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=60)
+        return httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -14,6 +14,9 @@ from .mock_upstream import MockUpstream
 
 LOCAL = "smollm2-135m-instruct"
 
+PATIENT_S = 300
+"""The local model is slow on a busy 2-core machine."""
+
 
 @pytest.fixture(scope="module")
 def labelled(
@@ -41,7 +44,7 @@ def visible_key(labelled: RunningGateway) -> str:
 def chat(gateway: RunningGateway, key: str | None = None, **body: object) -> tuple[dict, dict]:
     payload = {"model": LOCAL, "max_tokens": 24, "temperature": 0, **body}
     payload.setdefault("messages", [{"role": "user", "content": "Say hello to the team."}])
-    with gateway.http(key) as http:
+    with gateway.http(key, timeout=PATIENT_S) as http:
         response = http.post("/v1/chat/completions", json=payload)
     assert response.status_code == 200, response.text
     return response.json(), dict(response.headers)
@@ -78,7 +81,10 @@ def test_stream_has_produce_id_header_and_labels_in_final_chunk(labelled: Runnin
         "stream": True,
         "messages": [{"role": "user", "content": "Count to five."}],
     }
-    with labelled.http() as http, http.stream("POST", "/v1/chat/completions", json=payload) as r:
+    with (
+        labelled.http(timeout=PATIENT_S) as http,
+        http.stream("POST", "/v1/chat/completions", json=payload) as r,
+    ):
         header_id = r.headers["x-aigc-produce-id"]
         events = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: {")]
     final = [event for event in events if "aigc" in event]

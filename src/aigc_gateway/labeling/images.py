@@ -5,7 +5,8 @@ last). The watermark is invisible-watermark's DWT-DCT-SVD method carrying a 64-b
 from the ProduceID; the registry links the mark back to the ProduceID and request. The package's
 ``__init__`` imports its torch-based RivaGAN method, so the DWT-DCT-SVD module is loaded from its
 file directly. Inspection reads all three back; the watermark is also tried at every size an
-image of the same aspect ratio was labelled at, so a resized copy is still recognised.
+image of the same aspect ratio was labelled at (scaling the suspect back to it), so a resized
+copy is still recognised.
 """
 
 from __future__ import annotations
@@ -270,13 +271,14 @@ class ImageLabels:
 
     def _read_watermark(self, rgb: np.ndarray) -> dict[str, Any]:
         height, width = rgb.shape[:2]
-        if height * width < MIN_WATERMARK_PIXELS:
-            return {"checked": False, "reason": "image smaller than 256x256"}
         marks = self._registry.image_marks()
         sizes = {(width, height)}
         sizes.update(
             (w, h) for _, _, _, _, w, h in marks if abs(w / h - width / height) < ASPECT_TOLERANCE
         )
+        sizes = {(w, h) for w, h in sizes if w * h >= MIN_WATERMARK_PIXELS}
+        if not sizes:
+            return {"checked": False, "reason": "image smaller than 256x256"}
         best: dict[str, Any] = {"checked": True, "detected": False, "matching_bits": 0}
         for size in sorted(sizes):
             candidate = rgb if size == (width, height) else cv2.resize(rgb, size, cv2.INTER_CUBIC)
