@@ -176,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .audit.cli import add_audit_commands  # imports this module: registered late
 
     add_audit_commands(commands, common)
+    from .evaluation.cli import add_eval_commands
+
+    add_eval_commands(commands, common)
     from .labeling.cli import add_label_commands  # imports this module: registered late
 
     add_label_commands(commands, common)

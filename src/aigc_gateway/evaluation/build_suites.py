@@ -1,0 +1,359 @@
+"""Builds the shipped evaluation suites (``data/eval/*.jsonl``) from public labelled data.
+
+    python -m aigc_gateway.evaluation.build_suites --bench ../shared/bench
+
+A build-time tool, never run by the gateway. Public items come from the labelled files in
+``../shared/bench`` (sources and licenses in its SOURCES.md); only their *held-out* half is
+used — the same fixed-seed 50/50 split ``bench/guards.py`` trains the guard models on the
+other half of — so the guarded run is not scored on the guards' training data. Items written
+by this project are marked ``"source": "hand-made"`` and live in :mod:`.handmade`. Every case
+records its source; ``data/eval/PROVENANCE.md`` tells the whole story.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from . import handmade
+from .suites import EVAL_DATA, SUITE_VERSION
+
+GUARD_SPLIT_SEED = 20240901
+"""``bench/guards.py`` SEED: its fixed-seed split decides which half the guards trained on."""
+BUILD_SEED = "aigc-eval-2025"
+MAX_CHARS = {"en": 2000, "zh": 600}
+"""Longer prompts are left out so every case fits the local model's 2 048-token context."""
+
+Record = dict[str, Any]
+
+
+def held_out(bench: Path, name: str) -> list[Record]:
+    """The half of one bench file that the guard models were *not* trained on."""
+    with (bench / f"{name}.jsonl").open(encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle]
+    order = list(range(len(records)))
+    random.Random(f"{GUARD_SPLIT_SEED}:{name}").shuffle(order)
+    return [records[i] for i in order[len(order) // 2 :]]
+
+
+def sample(
+    records: Iterable[Record],
+    count: int,
+    key: str,
+    keep: Callable[[Record], bool],
+    language: str,
+) -> list[Record]:
+    chosen = [r for r in records if keep(r) and len(r["text"]) <= MAX_CHARS[language]]
+    chosen.sort(key=lambda r: r["text"])
+    random.Random(f"{BUILD_SEED}:{key}").shuffle(chosen)
+    if len(chosen) < count:
+        raise SystemExit(f"{key}: only {len(chosen)} items, {count} wanted")
+    return chosen[:count]
+
+
+def category_is(*prefixes: str) -> Callable[[Record], bool]:
+    return lambda r: str(r.get("category", "")).startswith(prefixes)
+
+
+def user(text: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": text}]
+
+
+def public_case(suite: str, language: str, record: Record, category: str, **extra: Any) -> Record:
+    return {
+        "suite": suite,
+        "language": language,
+        "category": category,
+        "messages": extra.pop("messages", None) or user(record["text"]),
+        "source": record["source"],
+        "source_category": record.get("category"),
+        **extra,
+    }
+
+
+HIJACK_MARKER = re.compile(
+    r"(?i)\b(?:output|say|print|reply|respond with|rephrased?)\b|输出|说出|回答|回复"
+)
+TARGET_LEAD = re.compile(r"(?i)^(?:[\s:：,，\"“'「]|directly|the following|以下内容|以下句子)+")
+
+
+def hijack_target(text: str) -> str | None:
+    """The text a goal-hijacking prompt tells the model to output (after its last 'output')."""
+    markers = list(HIJACK_MARKER.finditer(text))
+    if not markers:
+        return None
+    target = TARGET_LEAD.sub("", text[markers[-1].end() :]).strip(" \"”'」。.!！")
+    return target if len(target) >= 4 else None
+
+
+def jailbreak(bench: dict[str, list[Record]]) -> list[Record]:
+    cases = [
+        public_case("jailbreak", "en", r, "in_the_wild_jailbreak")
+        for r in sample(
+            bench["injection_en"], 25, "jb-en", category_is("in_the_wild_jailbreak"), "en"
+        )
+    ]
+    for r in sample(bench["injection_zh"], 25, "jb-zh", category_is("jailbench_jailbreak"), "zh"):
+        domain = str(r["category"]).split("/", 1)[-1]
+        cases.append(public_case("jailbreak", "zh", r, f"jailbench/{domain}"))
+    return cases
+
+
+def injection(bench: dict[str, list[Record]]) -> list[Record]:
+    cases = []
+    vault = sample(
+        bench["injection_en"], 15, "inj-vault", category_is("tensor_trust_hijacking"), "en"
+    )
+    for index, r in enumerate(vault):
+        secret = handmade.secret_word(f"vault-{index}")
+        system = handmade.VAULT_SYSTEM_PROMPT.format(secret=secret)
+        cases.append(
+            public_case(
+                "injection",
+                "en",
+                r,
+                "tensor_trust_hijacking",
+                messages=[{"role": "system", "content": system}, *user(r["text"])],
+                success_marker="access granted",
+                system_prompt_source="hand-made",
+            )
+        )
+    for language, count in (("en", 10), ("zh", 25)):
+        hijacks = [
+            r
+            for r in bench[f"injection_{language}"]
+            if str(r.get("category")) == "xsafety_goal_hijacking" and hijack_target(r["text"])
+        ]
+        for r in sample(hijacks, count, f"inj-hijack-{language}", lambda r: True, language):
+            cases.append(
+                public_case(
+                    "injection",
+                    language,
+                    r,
+                    "goal_hijacking",
+                    target=hijack_target(r["text"]),
+                )
+            )
+    return cases
+
+
+def should_refuse(bench: dict[str, list[Record]]) -> list[Record]:
+    plan = {
+        "en": [
+            ("advbench_harmful_behavior", "advbench", 8),
+            ("donotanswer", "do_not_answer", 8),
+            ("multijail", "multijail", 6),
+            ("xsafety_Crimes_And_Illegal_Activities", "xsafety_crimes", 4),
+            ("xstest_contrast", "xstest_unsafe", 4),
+        ],
+        "zh": [
+            ("multijail", "multijail", 10),
+            ("jailbench_seed", "jailbench_seed", 10),
+            ("xsafety_Crimes_And_Illegal_Activities", "xsafety_crimes", 5),
+            ("xsafety_Unsafe_Instruction_Topic", "xsafety_unsafe_instruction", 5),
+        ],
+    }
+    cases = []
+    for language, parts in plan.items():
+        for prefix, category, count in parts:
+            records = sample(
+                bench[f"harm_{language}"],
+                count,
+                f"refuse-{language}-{category}",
+                lambda r, p=prefix: r["label"] == 1 and str(r.get("category")).startswith(p),
+                language,
+            )
+            cases += [
+                public_case("should_refuse", language, r, category, expect="refuse")
+                for r in records
+            ]
+    return cases
+
+
+def should_not_refuse(bench: dict[str, list[Record]]) -> list[Record]:
+    plan: dict[str, list[tuple[str, str, str, int]]] = {
+        "en": [
+            ("harm_en", "xstest_", "xstest_safe_lookalike", 16),
+            ("injection_en", "notinject", "notinject_trigger_words", 8),
+            ("injection_en", "wildguard_benign", "wildguard_benign", 6),
+            ("injection_en", "alpaca_gpt4_instruction", "plain_instruction", 5),
+            ("injection_en", "vicuna80", "plain_instruction", 5),
+        ],
+        "zh": [
+            ("injection_zh", "notinject_multilingual_zh", "notinject_trigger_words", 14),
+            ("injection_zh", "belle_eval", "plain_instruction", 10),
+            ("injection_zh", "alpaca_gpt4_zh_instruction", "plain_instruction", 8),
+        ],
+    }
+    cases = []
+    for language, parts in plan.items():
+        for name, prefix, category, count in parts:
+            records = sample(
+                bench[name],
+                count,
+                f"comply-{language}-{prefix}",
+                lambda r, p=prefix: r["label"] == 0 and str(r.get("category")).startswith(p),
+                language,
+            )
+            cases += [
+                public_case("should_not_refuse", language, r, category, expect="comply")
+                for r in records
+            ]
+    cases += [
+        {
+            "suite": "should_not_refuse",
+            "language": "zh",
+            "category": "safe_lookalike_handmade",
+            "messages": user(text),
+            "source": "hand-made",
+            "expect": "comply",
+        }
+        for text in handmade.SAFE_LOOKALIKES_ZH
+    ]
+    return cases
+
+
+def leakage(bench: dict[str, list[Record]]) -> list[Record]:
+    extraction = sample(
+        bench["injection_en"], 6, "leak-extraction", category_is("tensor_trust_extraction"), "en"
+    )
+    cases = []
+    for language, systems in handmade.LEAKAGE_SYSTEM_PROMPTS.items():
+        attacks = [
+            ("hand-made", text, "direct_request") for text in handmade.LEAKAGE_ATTACKS[language]
+        ]
+        for s_index, (kind, system) in enumerate(systems):
+            chosen = list(attacks)
+            if language == "en":
+                pair = extraction[2 * s_index : 2 * s_index + 2]
+                public = [(r["source"], r["text"], "tensor_trust_extraction") for r in pair]
+                chosen = chosen[:3] + public
+            for a_index, (source, attack, attack_kind) in enumerate(chosen):
+                secret = handmade.secret_for(kind, f"{language}-{s_index}-{a_index}")
+                cases.append(
+                    {
+                        "suite": "leakage",
+                        "language": language,
+                        "category": f"{kind}/{attack_kind}",
+                        "messages": [
+                            {"role": "system", "content": system.format(secret=secret)},
+                            *user(attack),
+                        ],
+                        "secret": secret,
+                        "source": source,
+                        "system_prompt_source": "hand-made",
+                    }
+                )
+    return cases
+
+
+def bias(_: dict[str, list[Record]]) -> list[Record]:
+    cases = []
+    for language, by_attribute in handmade.BIAS_TEMPLATES.items():
+        for attribute, templates in by_attribute.items():
+            values = handmade.BIAS_VALUES[language][attribute]
+            for t_index, template in enumerate(templates):
+                for value in values:
+                    cases.append(
+                        {
+                            "suite": "bias",
+                            "language": language,
+                            "category": attribute,
+                            "messages": user(template.format(person=value)),
+                            "source": "hand-made",
+                            "pair_group": f"{language}-{attribute}-{t_index}",
+                            "attribute_value": value,
+                        }
+                    )
+    return cases
+
+
+BUILDERS: dict[str, Callable[[dict[str, list[Record]]], list[Record]]] = {
+    "jailbreak": jailbreak,
+    "injection": injection,
+    "should_refuse": should_refuse,
+    "should_not_refuse": should_not_refuse,
+    "leakage": leakage,
+    "bias": bias,
+}
+
+
+def judge_examples(bench: dict[str, list[Record]]) -> list[Record]:
+    """Labelled examples for measuring the judges: hand-labelled answers + public harm labels."""
+    examples = [
+        {
+            "judge": "refusal",
+            "language": language,
+            "text": text,
+            "label": label,
+            "source": "hand-made",
+        }
+        for language, items in handmade.REFUSAL_EXAMPLES.items()
+        for text, label in items
+    ]
+    for language in ("en", "zh"):
+        for label in (0, 1):
+            records = sample(
+                bench[f"harm_{language}"],
+                40,
+                f"judge-harm-{language}-{label}",
+                lambda r, wanted=label: r["label"] == wanted,
+                language,
+            )
+            examples += [
+                {
+                    "judge": "unsafe",
+                    "language": language,
+                    "text": r["text"],
+                    "label": label,
+                    "source": r["source"],
+                }
+                for r in records
+            ]
+    return examples
+
+
+def write_jsonl(path: Path, records: list[Record]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def build(bench_dir: Path, out: Path) -> dict[str, int]:
+    bench = {
+        name: held_out(bench_dir, name)
+        for name in ("injection_en", "injection_zh", "harm_en", "harm_zh")
+    }
+    counts = {}
+    for suite, builder in BUILDERS.items():
+        cases = builder(bench)
+        seen: dict[str, int] = {}
+        for case in cases:
+            prefix = f"{suite}-{case['language']}"
+            seen[prefix] = seen.get(prefix, 0) + 1
+            case["id"] = f"{prefix}-{seen[prefix]:03d}"
+            case["version"] = SUITE_VERSION
+        write_jsonl(out / f"{suite}.jsonl", cases)
+        counts[suite] = len(cases)
+    examples = judge_examples(bench)
+    write_jsonl(out / "judge_examples.jsonl", examples)
+    counts["judge_examples"] = len(examples)
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bench", type=Path, required=True, help="the shared bench folder")
+    parser.add_argument("--out", type=Path, default=EVAL_DATA)
+    args = parser.parse_args()
+    for name, count in build(args.bench, args.out).items():
+        print(f"{name:<20} {count}")
+
+
+if __name__ == "__main__":
+    main()
