@@ -51,6 +51,9 @@ def upstream_config(mock: MockUpstream, **extra: object) -> dict:
             "fragile": {"backends": ["fragile/fail-500"]},
         },
         "aliases": {"fast": "echo", "default": "smollm2-135m-instruct"},
+        # These tests are about routing and streaming as such; the guards (and their hold-back
+        # of streamed text) have their own tests.
+        "guards": {"enabled": False},
         **extra,
     }
 
