@@ -29,16 +29,29 @@ BUILD_SEED = "aigc-eval-2025"
 MAX_CHARS = {"en": 2000, "zh": 600}
 """Longer prompts are left out so every case fits the local model's 2 048-token context."""
 
+BENCH_FILES = ("injection_en", "injection_zh", "harm_en", "harm_zh")
+
 Record = dict[str, Any]
 
 
-def held_out(bench: Path, name: str) -> list[Record]:
-    """The half of one bench file that the guard models were *not* trained on."""
+def guard_split(bench: Path, name: str) -> tuple[list[Record], list[Record]]:
+    """One bench file split as ``bench/guards.py`` splits it: (trained-on half, held-out half)."""
     with (bench / f"{name}.jsonl").open(encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle]
     order = list(range(len(records)))
     random.Random(f"{GUARD_SPLIT_SEED}:{name}").shuffle(order)
-    return [records[i] for i in order[len(order) // 2 :]]
+    half = len(order) // 2
+    return [records[i] for i in order[:half]], [records[i] for i in order[half:]]
+
+
+def held_out(bench: Path, names: Iterable[str]) -> dict[str, list[Record]]:
+    """Per file, the held-out records whose text is in no file's trained-on half (the same
+    prompt can sit in two files, e.g. XSTest in both the harm and the injection data)."""
+    splits = {name: guard_split(bench, name) for name in names}
+    trained = {record["text"] for dev, _ in splits.values() for record in dev}
+    return {
+        name: [r for r in kept if r["text"] not in trained] for name, (_, kept) in splits.items()
+    }
 
 
 def sample(
@@ -325,10 +338,7 @@ def write_jsonl(path: Path, records: list[Record]) -> None:
 
 
 def build(bench_dir: Path, out: Path) -> dict[str, int]:
-    bench = {
-        name: held_out(bench_dir, name)
-        for name in ("injection_en", "injection_zh", "harm_en", "harm_zh")
-    }
+    bench = held_out(bench_dir, BENCH_FILES)
     counts = {}
     for suite, builder in BUILDERS.items():
         cases = builder(bench)
