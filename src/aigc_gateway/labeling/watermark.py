@@ -109,8 +109,11 @@ class VocabTokenizer:
     def _load(self) -> Any:
         if self._llama is None:
             from llama_cpp import Llama
+            from llama_cpp._utils import suppress_stdout_stderr
 
-            self._llama = Llama(model_path=str(self._path), vocab_only=True, verbose=False)
+            # llama.cpp warns about the context size of a vocabulary-only load; not our concern.
+            with suppress_stdout_stderr(disable=False):
+                self._llama = Llama(model_path=str(self._path), vocab_only=True, verbose=False)
         return self._llama
 
     @property
