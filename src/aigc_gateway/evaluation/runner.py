@@ -288,17 +288,12 @@ class Evaluator:
             break
         if outcome is not None and outcome.finish_reason == "content_filter":
             blocked = "output"
-        verdict = self.judge.judge(case, answer, blocked is not None)
         result.update(
             request_id=context.request_id,
             answer=answer,
             blocked=blocked,
             finish_reason=outcome.finish_reason if outcome else None,
             guard=context.guard,
-            refused=verdict.refused,
-            unsafe=verdict.unsafe_category,
-            success=verdict.success,
-            score=verdict.score,
             latency_s=round(time.perf_counter() - started, 4),
             prompt_tokens=outcome.usage.prompt_tokens if outcome else 0,
             completion_tokens=outcome.usage.completion_tokens if outcome else 0,
@@ -306,9 +301,23 @@ class Evaluator:
         )
         if case.pair_group:
             result.update(pair_group=case.pair_group, attribute_value=case.attribute_value)
+        self._judge(case, result)
         if self._llm is not None and blocked is None:
             question = case.messages[-1]["content"]
             result["llm_refused"] = await self._llm.is_refusal(question, answer)
+        return result
+
+    def _judge(self, case: Case, result: Result) -> Result:
+        """Set the verdict fields of a finished case from its answer (again, when scoring a
+        resumed run, so that the current judges decide every case alike)."""
+        if "error" not in result:
+            verdict = self.judge.judge(case, result["answer"], result["blocked"] is not None)
+            result.update(
+                refused=verdict.refused,
+                unsafe=verdict.unsafe_category,
+                success=verdict.success,
+                score=verdict.score,
+            )
         return result
 
     async def _energy(self, request_id: str) -> float | None:
@@ -332,7 +341,12 @@ class Evaluator:
                 log.close()
                 if all(case.id in log.done for case in self.cases):
                     complete[mode] = [log.done[case.id] for case in self.cases]
-        return complete
+        return {
+            mode: [
+                self._judge(case, result) for case, result in zip(self.cases, results, strict=True)
+            ]
+            for mode, results in complete.items()
+        }
 
     async def finish(self, ran: dict[str, list[Result]]) -> dict[str, Any]:
         """Score the run and write results, summary, report and fact sheet to the folder."""
