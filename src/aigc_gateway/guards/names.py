@@ -1,12 +1,15 @@
 """Person names in English and Chinese: a small perceptron tagger per language.
 
 English works on word tokens and starts a name only at a capitalised word; Chinese works on
-characters and starts a name only at a surname (``data/zh_surnames.txt``). The feature functions
-here are the ones ``bench/guards.py train`` trains with, so training and serving cannot drift.
+characters and starts a name only at a surname (``data/zh_surnames.txt``), with a word list
+derived from jieba's dictionary (``data/zh_lexicon.txt.gz``: known person names, and common
+words that a name does not cross). The feature functions here are the ones
+``bench/guards.py train`` trains with, so training and serving cannot drift.
 """
 
 from __future__ import annotations
 
+import gzip
 import math
 import re
 from collections.abc import Sequence
@@ -20,19 +23,62 @@ CAPITAL = re.compile(r"[A-Z\u00c0-\u00de]")
 SENTENCE_END = frozenset(".!?:;\"'“”()[]@#-—")
 ZH_MODEL = "names_zh.json.gz"
 EN_MODEL = "names_en.json.gz"
+ZH_LEXICON = "zh_lexicon.txt.gz"
+EN_NOT_NAMES = "en_not_names.txt"
+ZH_NAME_MAX_CHARS = 4
+"""A Chinese name found from a surname: surname + one or two given-name characters, or a
+two-character surname + two; longer runs are tagger errors (transliterated names with ``·``
+are allowed to be longer)."""
+
+
+def word_list(name: str) -> frozenset[str]:
+    """The entries of a shipped one-per-line list (``#`` starts a comment line)."""
+    lines = data_path(name).read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def surnames() -> tuple[frozenset[str], frozenset[str]]:
     """(single-character surnames, two-character surnames) from the shipped list."""
-    lines = data_path("zh_surnames.txt").read_text(encoding="utf-8").splitlines()
-    names = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    names = word_list("zh_surnames.txt")
     return (
         frozenset(name for name in names if len(name) == 1),
         frozenset(name for name in names if len(name) == 2),
     )
 
 
+def zh_lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """(known person names, common words) from the shipped list (``word<TAB>N|W`` lines)."""
+    with data_path(ZH_LEXICON).open("rb") as handle:
+        lines = gzip.decompress(handle.read()).decode("utf-8").splitlines()
+    entries = [line.split("\t") for line in lines if "\t" in line]
+    return (
+        frozenset(word for word, kind in entries if kind == "N"),
+        frozenset(word for word, kind in entries if kind == "W"),
+    )
+
+
+def given_name_affinity(names: frozenset[str], words: frozenset[str]) -> dict[str, str]:
+    """Per character, how much likelier it is inside a given name than inside a common word,
+    as a coarse bucket (log2 ratio, -3..3): a feature that generalises to unseen names."""
+    in_names: dict[str, int] = {}
+    in_words: dict[str, int] = {}
+    for name in names:
+        if len(name) == 3 and name[0] in SINGLE_SURNAMES:
+            for char in name[1:]:
+                in_names[char] = in_names.get(char, 0) + 1
+    for word in words:
+        for char in word:
+            in_words[char] = in_words.get(char, 0) + 1
+    return {
+        char: str(max(-3, min(3, round(math.log2((in_names.get(char, 0) + 1) / (count + 1))))))
+        for char, count in {**in_words, **in_names}.items()
+    }
+
+
 SINGLE_SURNAMES, DOUBLE_SURNAMES = surnames()
+NOT_NAMES_EN = word_list(EN_NOT_NAMES)
+KNOWN_NAMES, COMMON_WORDS = zh_lexicon()
+GIVEN_AFFINITY = given_name_affinity(KNOWN_NAMES, COMMON_WORDS)
 ZH_START = re.compile("[" + "".join(sorted(SINGLE_SURNAMES)) + "]")
 
 
@@ -78,6 +124,8 @@ def zh_features(chars: Sequence[str], index: int, previous: str) -> list[str]:
     before2 = chars[index - 2] if index > 1 else "^"
     after = chars[index + 1] if index + 1 < len(chars) else "$"
     after2 = chars[index + 2] if index + 2 < len(chars) else "$"
+    after3 = chars[index + 3] if index + 3 < len(chars) else "$"
+    two, three = char + after, char + after + after2
     return [
         "bias",
         "c=" + char,
@@ -94,6 +142,16 @@ def zh_features(chars: Sequence[str], index: int, previous: str) -> list[str]:
         "dsur=" + str(char + after in DOUBLE_SURNAMES),
         "t-1=" + previous,
         "t-1c=" + previous + char,
+        "nr2=" + str(two in KNOWN_NAMES),
+        "nr3=" + str(three in KNOWN_NAMES),
+        "nr4=" + str(three + after3 in KNOWN_NAMES),
+        "cw2=" + str(two in COMMON_WORDS),
+        "cw3=" + str(three in COMMON_WORDS),
+        "cw-1=" + previous[:1] + str(before + char in COMMON_WORDS),
+        "g0=" + GIVEN_AFFINITY.get(char, "x"),
+        "g+1=" + GIVEN_AFFINITY.get(after, "x"),
+        "g+2=" + GIVEN_AFFINITY.get(after2, "x"),
+        "g+1+2=" + GIVEN_AFFINITY.get(after, "x") + GIVEN_AFFINITY.get(after2, "x"),
     ]
 
 
@@ -131,11 +189,13 @@ class PersonNames:
         starts = zh_starts(text)
         if starts:
             for start, end, kind, margin in self._zh.spans(text, zh_features, starts):
-                if end - start >= 2:
+                if 2 <= end - start <= ZH_NAME_MAX_CHARS or "·" in text[start:end]:
                     findings.append(Finding(kind, start, end, _confidence(margin), "names_zh"))
         if CAPITAL.search(text):
             tokens, offsets = en_tokens(text)
             for first, last, kind, margin in self._en.spans(tokens, en_features, en_starts(tokens)):
+                if all(token.lower() in NOT_NAMES_EN for token in tokens[first:last]):
+                    continue
                 start, end = offsets[first][0], offsets[last - 1][1]
                 findings.append(Finding(kind, start, end, _confidence(margin), "names_en"))
         return findings

@@ -71,7 +71,7 @@ SECRET_RULES: tuple[tuple[str, str, re.Pattern[str], float], ...] = (
         "PASSWORD",
         "password",
         re.compile(
-            r"(?i:\b(?:password|passwd|pwd|passphrase|pass)\b\s*(?:is|=|:|：)\s*)"
+            r"(?i:\b(?:(?:password|passwd|pwd|passphrase)\b\s*(?:is|=|:|：)|pass\s*(?:=|:|：))\s*)"
             r"['\"]?([^\s'\",;，。]{4,64})"
             r"|(?:密码|口令|登录密码|支付密码)\s*(?:是|为|:|：|=)?\s*['\"“]?([^\s'\"”，。,;；]{4,64})"
         ),
