@@ -10,24 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import ExplicitLabelSettings
+from ..language import language_of
 from ..pipeline import TextLabel
 from ..providers.base import GenerationRequest
-
-CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2A6DF))
-
-
-def is_cjk(char: str) -> bool:
-    code = ord(char)
-    return any(low <= code <= high for low, high in CJK_RANGES)
-
-
-def language_of(text: str) -> str:
-    """``zh`` when at least a fifth of the letters are Chinese characters, else ``en``."""
-    letters = [char for char in text if char.isalpha()]
-    if not letters:
-        return "en"
-    chinese = sum(1 for char in letters if is_cjk(char))
-    return "zh" if chinese * 5 >= len(letters) else "en"
 
 
 def user_text(request: GenerationRequest) -> str:
