@@ -39,7 +39,6 @@ from common import RESULTS, machine, print_table, write_result
 from PIL import Image, ImageDraw
 
 from aigc_gateway.config import LocalModelSettings, WatermarkSettings
-from aigc_gateway.labeling.explicit import is_cjk
 from aigc_gateway.labeling.images import ImageLabels
 from aigc_gateway.labeling.implicit import ImplicitLabels, new_produce_id
 from aigc_gateway.labeling.keys import WatermarkKey
@@ -51,6 +50,7 @@ from aigc_gateway.labeling.watermark import (
     WatermarkProcessor,
     score_tokens,
 )
+from aigc_gateway.language import is_cjk
 from aigc_gateway.providers.base import GenerationRequest
 from aigc_gateway.providers.local import LocalModel, bundled_model_path
 
@@ -357,12 +357,13 @@ def main() -> None:
     parser.add_argument("--speed-prompts", type=int, default=12, help="pairs timed for speed")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/aigc-watermark-bench.jsonl"))
     parser.add_argument("--generate-only", action="store_true")
+    parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads")
     args = parser.parse_args()
     rng = random.Random(SEED)
     settings = WatermarkSettings()
     key = WatermarkKey("bench", b"aigc-gateway watermark benchmark", 0.0)
     green = GreenList(key, settings.gamma)
-    model = LocalModel(LocalModelSettings(threads=2, context_tokens=1024))
+    model = LocalModel(LocalModelSettings(threads=args.threads, context_tokens=1024))
     items = prompts(args.prompts, rng)
     print(f"generating {len(items)} prompts x 2 arms x {args.tokens} tokens", flush=True)
     records = asyncio.run(
@@ -423,7 +424,7 @@ def main() -> None:
         n_ctx=1024,
         logits_all=True,
         verbose=False,
-        n_threads=2,
+        n_threads=args.threads,
     )
     ppl: dict[str, float] = {}
     for name, group in (("watermarked", marked), ("unwatermarked", plain)):
