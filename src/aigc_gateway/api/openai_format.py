@@ -35,13 +35,19 @@ def _extensions(outcome: Outcome) -> dict[str, Any]:
     return extensions
 
 
-class ChatFormat:
-    """``chat.completion`` and ``chat.completion.chunk`` objects."""
+class _Format:
+    """What every object of one response shares: its id, creation time and model."""
 
-    id_prefix = "chatcmpl-"
+    id_prefix: str
 
     def __init__(self, context: RequestContext, model: str) -> None:
         self._head = {"id": context.request_id, "created": context.created, "model": model}
+
+
+class ChatFormat(_Format):
+    """``chat.completion`` and ``chat.completion.chunk`` objects."""
+
+    id_prefix = "chatcmpl-"
 
     def whole(self, text: str, tool_calls: list[dict[str, Any]], outcome: Outcome) -> dict:
         message: dict[str, Any] = {"role": "assistant", "content": text}
@@ -98,13 +104,10 @@ class ChatFormat:
         return events
 
 
-class CompletionFormat:
+class CompletionFormat(_Format):
     """``text_completion`` objects, whole and streamed."""
 
     id_prefix = "cmpl-"
-
-    def __init__(self, context: RequestContext, model: str) -> None:
-        self._head = {"id": context.request_id, "created": context.created, "model": model}
 
     def whole(self, text: str, tool_calls: list[dict[str, Any]], outcome: Outcome) -> dict:
         return {
