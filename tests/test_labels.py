@@ -72,6 +72,11 @@ def test_every_local_response_carries_gb45438_fields_in_body_and_headers(
     assert "AI-generated" not in body["choices"][0]["message"]["content"]
     again, _ = chat(labelled)
     assert again["aigc"]["ProduceID"] != aigc["ProduceID"]
+    # The request's audit record carries the ProduceID and the watermark key.
+    with labelled.http() as http:
+        records = http.get("/admin/audit", params={"produce_id": aigc["ProduceID"]}).json()
+    assert [record["request_id"] for record in records["data"]] == [body["id"]]
+    assert records["data"][0]["watermark_key_id"] == aigc["watermark"]["key_id"]
 
 
 def test_stream_has_produce_id_header_and_labels_in_final_chunk(labelled: RunningGateway) -> None:
