@@ -122,6 +122,7 @@ def train_text_model(
     texts: list[str],
     labels: list[int],
     calibration: dict[str, list[dict[str, Any]]],
+    inverse_regularization: float,
 ) -> dict[str, Any]:
     """Logistic regression; one threshold per language at FPR <= 0.03 on the dev split.
 
@@ -136,7 +137,7 @@ def train_text_model(
 
     def fit(rows: Any, y: np.ndarray) -> Any:
         model = LogisticRegression(
-            C=8.0, class_weight="balanced", max_iter=2000, solver="liblinear"
+            C=inverse_regularization, class_weight="balanced", max_iter=2000, solver="liblinear"
         )
         return model.fit(rows, y)
 
@@ -682,6 +683,10 @@ def synthetic_zh_name_records(rng: random.Random, count: int) -> list[dict[str, 
 
 
 TRAINABLE_MODELS = ("injection", "harm", "names_en", "names_zh")
+INJECTION_C = 32.0
+"""Chosen on out-of-fold TPR at FPR <= 0.03 on the dev split (C = 2, 8, 32: 0.71, 0.80, 0.82
+in English; Chinese 0.985 at each). Word 1–2-grams next to the character n-grams gave no gain."""
+HARM_C = 8.0
 
 
 def cmd_train(args: argparse.Namespace) -> None:
@@ -719,7 +724,9 @@ def cmd_train(args: argparse.Namespace) -> None:
     add(plain_text, lambda r: 0)
     calibration = {lang: splits[f"injection_{lang}"].dev for lang in ("en", "zh")}
     if "injection" in args.models:
-        card["models"]["injection"] = train_text_model("injection", texts, labels, calibration)
+        card["models"]["injection"] = train_text_model(
+            "injection", texts, labels, calibration, INJECTION_C
+        )
         card["models"]["injection"]["sources"] = dict(sources)
 
     texts, labels, sources = [], [], Counter()
@@ -730,7 +737,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     add(clean_text, lambda r: 0)
     calibration = {lang: splits[f"harm_{lang}"].dev for lang in ("en", "zh")}
     if "harm" in args.models:
-        card["models"]["harm"] = train_text_model("harm", texts, labels, calibration)
+        card["models"]["harm"] = train_text_model("harm", texts, labels, calibration, HARM_C)
         card["models"]["harm"]["sources"] = dict(sources)
 
     for lang, sequences, features in (
@@ -922,6 +929,39 @@ def operating_point(scores: list[float], labels: list[int], threshold: float) ->
     }
 
 
+BENIGN_PROMPTS = ROOT / "bench" / "data" / "benign_prompts.jsonl"
+
+
+def benign_block_rates(engine: Any) -> dict[str, Any]:
+    """How often the default input policy blocks (or rewrites) hand-written everyday prompts."""
+    from aigc_gateway.guards.policy import STRENGTH
+
+    policy = engine.default_policy
+    acting = policy.acting_types("input")
+    with BENIGN_PROMPTS.open(encoding="utf-8") as handle:
+        prompts = [json.loads(line) for line in handle]
+    out: dict[str, Any] = {}
+    for lang in ("en", "zh"):
+        texts = [p["text"] for p in prompts if p["lang"] == lang]
+        blocked, rewritten = [], 0
+        for text in texts:
+            actions = [
+                policy.action("input", f.type) for f in engine.scan(text, "input", "user", acting)
+            ]
+            strongest = max(actions, key=STRENGTH.__getitem__, default="allow")
+            if strongest == "block":
+                blocked.append(text)
+            elif strongest != "allow":
+                rewritten += 1
+        out[lang] = {
+            "prompts": len(texts),
+            "block_rate": round(len(blocked) / len(texts), 4),
+            "rewrite_rate": round(rewritten / len(texts), 4),
+            "blocked": blocked,
+        }
+    return out
+
+
 def mixed_kb_texts(splits: dict[str, Split], count: int) -> list[str]:
     """1 KB (UTF-8) texts, each English and Chinese PII-set sentences alternated."""
     rng = random.Random(SEED)
@@ -988,8 +1028,9 @@ def cmd_run(args: argparse.Namespace) -> None:
                 point = operating_point(scores, labels, thresholds[lang])
                 results["classifiers"][f"{kind}_{lang}/{part}"] = point
 
-    texts = mixed_kb_texts(splits, 200)
     engine = GuardEngine(Settings())
+    results["benign_prompts"] = benign_block_rates(engine)
+    texts = mixed_kb_texts(splits, 200)
     policy = engine.default_policy
     acting_in, acting_out = policy.acting_types("input"), policy.acting_types("output")
 
@@ -1020,6 +1061,8 @@ def cmd_run(args: argparse.Namespace) -> None:
         "injection_tpr_zh": classifiers["injection_zh/held_out"]["tpr"],
         "harm_f1_en": classifiers["harm_en/held_out"]["f1"],
         "harm_f1_zh": classifiers["harm_zh/held_out"]["f1"],
+        "benign_block_rate_en": results["benign_prompts"]["en"]["block_rate"],
+        "benign_block_rate_zh": results["benign_prompts"]["zh"]["block_rate"],
         "guards_p50_ms_per_kb": speed["ours_default_input_output"]["p50_ms_per_kb"],
         "presidio_p50_ms_per_kb": speed.get("presidio_analyzer_en", {}).get("p50_ms_per_kb"),
     }
@@ -1052,6 +1095,12 @@ def print_tables(results: dict[str, Any]) -> None:
         print(
             f"{name:<26}{point['threshold']:>8.3f}{point['tpr']:>8.3f}{point['fpr']:>8.3f}"
             f"{point['f1']:>8.3f}"
+        )
+    print("\nHand-written everyday prompts under the default input policy")
+    for lang, rates in results["benign_prompts"].items():
+        print(
+            f"  {lang}: {rates['prompts']} prompts, blocked {rates['block_rate']:.1%}, "
+            f"rewritten {rates['rewrite_rate']:.1%}"
         )
     print("\nSpeed on 1 KB mixed English/Chinese text, one core")
     for name, point in results["speed_1kb_mixed"].items():

@@ -1,8 +1,9 @@
 """Prompt injection and jailbreak attempts, English and Chinese, direct or indirect.
 
 A linear model over character n-grams (``data/injection.npz``) scores each window of the text;
-a handful of unambiguous phrases ("ignore all previous instructions", "忽略之前的所有指令") fire
-on their own, which matters for indirect injection buried in a long tool result or document.
+a handful of unambiguous phrases ("ignore all previous instructions", "忽略之前的所有指令",
+"repeat your system prompt", chat-template tokens such as ``<|im_start|>``) fire on their own,
+which matters for indirect injection buried in a long tool result or document.
 """
 
 from __future__ import annotations
@@ -21,6 +22,16 @@ OVERRIDE_PHRASES = re.compile(
     r"|\byou\s+are\s+now\s+(?:DAN|in\s+developer\s+mode|jailbroken|unrestricted)"
     r"|(?:忽略|无视|忘记|忘掉|不要理会|不用理会)(?:掉)?(?:你|您)?(?:之前|以上|上面|前面|先前|原来|原有|所有|全部|系统)"
     r"(?:的)?(?:所有|全部|一切)?(?:的)?(?:指令|指示|提示|要求|规则|设定|命令)"
+    # Prompt extraction: asking the model for its own hidden instructions.
+    r"|\b(?:repeat|print|output|reveal|show|display|dump|leak|list|recite|spell\s+out"
+    r"|write\s+(?:out|down)|tell\s+me|give\s+me|what\s+(?:are|is|were|was))\s+"
+    r"(?:me\s+)?(?:out\s+)?(?:all\s+|exactly\s+|verbatim\s+)?(?:of\s+)?"
+    r"(?:your|the\s+(?:system|hidden|secret|initial|original))\s+"
+    r"(?:(?:system|hidden|secret|initial|original|full|entire|complete|previous|pre-?)\s*)*"
+    r"(?:instructions?|prompts?|pre-?prompt|rules|directives|configuration|guidelines)\b"
+    r"|\b(?:your|the)\s+(?:system|pre-?|initial|hidden|secret|original)\s*prompt\b"
+    # Chat-template control tokens smuggled into user text.
+    r"|<\|(?:endoftext|im_start|im_end|system|eot_id|start_header_id)\|>"
 )
 
 

@@ -25,6 +25,8 @@ ZH_MODEL = "names_zh.json.gz"
 EN_MODEL = "names_en.json.gz"
 ZH_LEXICON = "zh_lexicon.txt.gz"
 EN_NOT_NAMES = "en_not_names.txt"
+ZH_NAME_CHARS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff·]*")
+"""A tagged span is cut at the first character that cannot be part of a Chinese name."""
 ZH_NAME_MAX_CHARS = 4
 """A Chinese name found from a surname: surname + one or two given-name characters, or a
 two-character surname + two; longer runs are tagger errors (transliterated names with ``·``
@@ -188,7 +190,8 @@ class PersonNames:
         findings: list[Finding] = []
         starts = zh_starts(text)
         if starts:
-            for start, end, kind, margin in self._zh.spans(text, zh_features, starts):
+            for start, tagged_end, kind, margin in self._zh.spans(text, zh_features, starts):
+                end = start + len(ZH_NAME_CHARS.match(text, start, tagged_end).group())
                 if 2 <= end - start <= ZH_NAME_MAX_CHARS or "·" in text[start:end]:
                     findings.append(Finding(kind, start, end, _confidence(margin), "names_zh"))
         if CAPITAL.search(text):
