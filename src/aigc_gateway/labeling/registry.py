@@ -28,9 +28,9 @@ from .keys import labels_dir
 log = logging.getLogger(__name__)
 
 REGISTRY_FILE = "registry.db"
-MIN_MATCHED_HASHES = 3
+MIN_MATCHED_HASHES = 4
 """A stored text is reported when one contiguous overlap holds this many matching hashes…"""
-MIN_OVERLAP_UNITS = 28
+MIN_OVERLAP_UNITS = 18
 """…and covers at least this many width units of the suspect (a CJK character counts 2)."""
 _QUERY_BATCH = 500
 
