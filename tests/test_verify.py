@@ -117,6 +117,15 @@ def test_upstream_text_is_traced_by_registry_only(verifying: RunningGateway) -> 
     assert result["verdict"] == "generated_here"
     assert [m["request_id"] for m in result["evidence"]["registry"]["matches"]] == [body["id"]]
     assert not result["evidence"]["watermark"]["detected"]
+    # Another tenant's key learns that it was generated here, not by which request.
+    created = run_cli("keys", "create", "--tenant", "outsider", data_dir=verifying.data_dir)
+    outsider = created.stdout.strip().splitlines()[-1]
+    with verifying.http(outsider, timeout=PATIENT_S) as http:
+        seen = http.post("/v1/verify", json={"text": "Quoting: " + sentence[10:70]}).json()
+    assert seen["verdict"] == "generated_here"
+    match = seen["evidence"]["registry"]["matches"][0]
+    assert match["request_id"] is None and match["tenant"] == "(another tenant)"
+    assert match["produce_id"] == body["aigc"]["ProduceID"]
 
 
 def test_human_text_is_not_generated_here_and_short_text_is_unknown(

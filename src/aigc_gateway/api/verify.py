@@ -2,7 +2,8 @@
 
 JSON ``{"text": "..."}`` for text; multipart/form-data with a ``file`` (an image, or a UTF-8
 text file) or a ``text`` field. The checks (tokenizer, registry, image decoding) run off the
-event loop.
+event loop. Admin keys see every matching record; other keys see request ids and tenants of
+their own tenant's records only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InvalidRequest
 from ..labeling.service import LabelService
+from ..labeling.verify import for_tenant
 from .auth import authenticate
 from .http import json_response, read_body
 from .schemas import parse_body
@@ -47,7 +49,7 @@ def looks_like_image(data: bytes) -> bool:
 
 @router.post("/v1/verify")
 async def verify(request: Request) -> Response:
-    await authenticate(request)
+    key = await authenticate(request)
     gateway = request.app.state.gateway
     labels: LabelService = gateway.labels
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -62,4 +64,6 @@ async def verify(request: Request) -> Response:
         raw = await read_body(request, gateway.settings.server.max_body_bytes)
         body = parse_body(VerifyTextBody, raw)
         result = await asyncio.to_thread(labels.verifier.text, body.text)
+    if not key.admin:
+        result = for_tenant(result, key.tenant)
     return json_response({"object": "verification", **result})

@@ -83,3 +83,20 @@ class Verifier:
         else:
             verdict = UNKNOWN
         return {"kind": "image", "verdict": verdict, "evidence": evidence}
+
+
+def for_tenant(result: dict[str, Any], tenant: str) -> dict[str, Any]:
+    """The result as a non-admin caller of ``tenant`` may see it: records of other tenants keep
+    their ProduceID (it is in the content's own label) but lose request id and tenant."""
+    evidence = result["evidence"]
+    hidden = {"request_id": None, "tenant": "(another tenant)"}
+    if result["kind"] == "text":
+        matches = evidence["registry"]["matches"]
+        evidence["registry"]["matches"] = [
+            match if match["tenant"] == tenant else {**match, **hidden} for match in matches
+        ]
+    else:
+        mark = evidence["watermark"]
+        if mark.get("tenant") not in (None, tenant):
+            evidence["watermark"] = {**mark, **hidden}
+    return result
