@@ -117,17 +117,63 @@ def threshold_at_fpr(scores: Sequence[float], labels: Sequence[int], max_fpr: fl
     return float(np.nextafter(negatives[min(allowed, len(negatives) - 1)], 1.0))
 
 
+CUE_THRESHOLD_FLOOR = 0.5
+"""Keyword evidence lowers the bar at most to the model's own decision boundary: the dev
+split has few negatives with such keywords, so without a floor the threshold chosen there
+would fall to wherever the first one happens to score."""
+
+
+def thresholds_with_cue(
+    scores: Sequence[float], labels: Sequence[int], cues: Sequence[bool], max_fpr: float
+) -> tuple[float, float]:
+    """(threshold with keyword evidence, threshold without) at overall FPR <= ``max_fpr``.
+
+    The allowed false positives are shared between the two groups in the way that keeps the
+    most true positives.
+    """
+    groups = {
+        cue: (
+            sorted(
+                (s for s, y, c in zip(scores, labels, cues, strict=True) if not y and c == cue),
+                reverse=True,
+            ),
+            [s for s, y, c in zip(scores, labels, cues, strict=True) if y and c == cue],
+        )
+        for cue in (True, False)
+    }
+    allowed = int(max_fpr * sum(len(negatives) for negatives, _ in groups.values()))
+
+    def threshold(negatives: list[float], false_positives: int) -> float:
+        if false_positives >= len(negatives):
+            return 0.0
+        return float(np.nextafter(negatives[false_positives], 1.0))
+
+    best: tuple[int, float, float] = (-1, 1.0, 1.0)
+    for with_cue in range(allowed + 1):
+        cue_threshold = max(CUE_THRESHOLD_FLOOR, threshold(groups[True][0], with_cue))
+        plain_threshold = threshold(groups[False][0], allowed - with_cue)
+        caught = sum(s >= cue_threshold for s in groups[True][1]) + sum(
+            s >= plain_threshold for s in groups[False][1]
+        )
+        if caught > best[0]:
+            best = (caught, cue_threshold, plain_threshold)
+    return best[1], best[2]
+
+
 def train_text_model(
     name: str,
     texts: list[str],
     labels: list[int],
     calibration: dict[str, list[dict[str, Any]]],
     inverse_regularization: float,
+    cue: Callable[[str], bool] | None = None,
 ) -> dict[str, Any]:
     """Logistic regression; one threshold per language at FPR <= 0.03 on the dev split.
 
     ``calibration`` holds, per language, the dev records of the task's own file. A record that
     was also a training example is scored out-of-fold (5 folds), any other by the final model.
+    With ``cue`` (keyword evidence), each language gets a pair of thresholds instead: one for
+    texts with the cue, one for texts without.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
@@ -148,7 +194,8 @@ def train_text_model(
         for row, score in zip(test_rows, model.predict_proba(matrix[test_rows])[:, 1], strict=True):
             out_of_fold[texts[row]] = float(score)
     model = fit(matrix, target)
-    thresholds = {}
+    thresholds, cue_thresholds = {}, {}
+    out_of_fold_rates: dict[str, dict[str, float]] = {}
     for lang, records in calibration.items():
         unseen = [r["text"] for r in records if r["text"] not in out_of_fold]
         final = (
@@ -157,15 +204,33 @@ def train_text_model(
             else {}
         )
         scores = [out_of_fold.get(r["text"], final.get(r["text"], 0.0)) for r in records]
-        thresholds[lang] = threshold_at_fpr(scores, [int(r["label"]) for r in records], MAX_FPR)
+        gold = [int(r["label"]) for r in records]
+        cues = [cue(r["text"]) for r in records] if cue else [False] * len(records)
+        if cue is None:
+            thresholds[lang] = threshold_at_fpr(scores, gold, MAX_FPR)
+        else:
+            cue_thresholds[lang], thresholds[lang] = thresholds_with_cue(
+                scores, gold, cues, MAX_FPR
+            )
+        caught: Counter[str] = Counter()
+        for record, score, has_cue in zip(records, scores, cues, strict=True):
+            limit = cue_thresholds[lang] if has_cue else thresholds[lang]
+            caught[f"{int(record['label'])}:{source_repo(record)}"] += int(score >= limit)
+        totals = Counter(f"{int(r['label'])}:{source_repo(r)}" for r in records)
+        out_of_fold_rates[lang] = {key: round(caught[key] / totals[key], 3) for key in totals}
+    stored = {f"threshold_{lang}": np.float32(value) for lang, value in thresholds.items()}
+    stored |= {f"cue_threshold_{lang}": np.float32(value) for lang, value in cue_thresholds.items()}
     np.savez_compressed(
         DATA_DIR / f"{name}.npz",
         weights=model.coef_[0].astype(np.float16),
         bias=np.float32(model.intercept_[0]),
-        threshold_en=np.float32(thresholds["en"]),
-        threshold_zh=np.float32(thresholds["zh"]),
+        **stored,
     )
-    return {"examples": len(texts), "positives": int(target.sum()), "thresholds": thresholds}
+    card = {"examples": len(texts), "positives": int(target.sum()), "thresholds": thresholds}
+    if cue_thresholds:
+        card["thresholds_with_keyword"] = cue_thresholds
+    card["dev_flagged_rate_by_label_and_source"] = out_of_fold_rates
+    return card
 
 
 def _bio(units_offsets: list[tuple[int, int]], spans: list[dict[str, Any]]) -> list[str]:
@@ -627,6 +692,9 @@ SMALL_TALK_ZH = (
 )
 
 
+SYNTHETIC_QUESTIONS = 500
+
+
 def synthetic_questions(rng: random.Random, count: int) -> list[str]:
     texts = []
     for _ in range(count):
@@ -711,7 +779,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             sources[source_repo(record)] += 1
 
     rng = random.Random(SEED)
-    synthetic = synthetic_instructions(rng, 1500) + synthetic_questions(rng, 1500)
+    synthetic = synthetic_instructions(rng, 1500) + synthetic_questions(rng, SYNTHETIC_QUESTIONS)
     benign = [{"text": text, "source": "synthetic@templates"} for text in dict.fromkeys(synthetic)]
     # Ordinary sentences from the personal-data sets: neither attacks nor unsafe. WNUT-17
     # tweets carry some profanity, so they are negatives for injection only.
@@ -737,7 +805,9 @@ def cmd_train(args: argparse.Namespace) -> None:
     add(clean_text, lambda r: 0)
     calibration = {lang: splits[f"harm_{lang}"].dev for lang in ("en", "zh")}
     if "harm" in args.models:
-        card["models"]["harm"] = train_text_model("harm", texts, labels, calibration, HARM_C)
+        card["models"]["harm"] = train_text_model(
+            "harm", texts, labels, calibration, HARM_C, cue=harm_keyword
+        )
         card["models"]["harm"]["sources"] = dict(sources)
 
     for lang, sequences, features in (
@@ -896,36 +966,59 @@ def llm_guard_scanners() -> list[Any]:
     ]
 
 
-def classifier_scores(kind: str, records: list[dict[str, Any]]) -> list[float]:
+def harm_keyword(text: str) -> bool:
+    from aigc_gateway.guards.harm import keyword_evidence, lexicon_category
+
+    return keyword_evidence(lexicon_category(text))
+
+
+def classifier_scores(kind: str, records: list[dict[str, Any]]) -> list[tuple[float, float]]:
+    """(score, the threshold the detector applies to that text) per record."""
     from aigc_gateway.guards.features import windows
     from aigc_gateway.guards.harm import HarmDetector
     from aigc_gateway.guards.injection import InjectionDetector
+    from aigc_gateway.guards.model import language_of
 
+    out = []
     if kind == "injection":
         detector = InjectionDetector()
-        scored = [detector.strongest(r["text"], windows(r["text"])) for r in records]
-        return [finding.score if finding else 0.0 for finding in scored]
+        for record in records:
+            text = record["text"]
+            finding = detector.strongest(text, windows(text))
+            threshold = detector.model.thresholds[language_of(text)]
+            out.append((finding.score if finding else 0.0, threshold))
+        return out
     harm = HarmDetector()
-    return [harm.strongest(windows(r["text"]))[0] for r in records]
+    for record in records:
+        text = record["text"]
+        score, part = harm.strongest(windows(text))
+        keyword = part is not None and harm_keyword(text[part.start : part.end])
+        out.append((score, harm.threshold(text, keyword)))
+    return out
 
 
-def operating_point(scores: list[float], labels: list[int], threshold: float) -> dict[str, float]:
-    positives = [s for s, y in zip(scores, labels, strict=True) if y == 1]
-    negatives = [s for s, y in zip(scores, labels, strict=True) if y == 0]
-    tp = sum(s >= threshold for s in positives)
-    fp = sum(s >= threshold for s in negatives)
-    tpr = tp / len(positives) if positives else 0.0
-    fpr = fp / len(negatives) if negatives else 0.0
+def operating_point(scored: list[tuple[float, float]], labels: list[int]) -> dict[str, float]:
+    """TPR/FPR/F1 of the detector's own decisions, and, as a diagnostic of ranking alone, the
+    TPR at FPR <= 0.03 with a single threshold set on these very records (not tuned on)."""
+    decisions = [score >= threshold for score, threshold in scored]
+    tp = sum(d for d, y in zip(decisions, labels, strict=True) if y == 1)
+    fp = sum(d for d, y in zip(decisions, labels, strict=True) if y == 0)
+    positives, negatives = sum(labels), len(labels) - sum(labels)
+    tpr = tp / positives if positives else 0.0
+    fpr = fp / negatives if negatives else 0.0
     precision = tp / (tp + fp) if tp + fp else 0.0
     f1 = 2 * precision * tpr / (precision + tpr) if precision + tpr else 0.0
+    scores = [score for score, _ in scored]
+    own = threshold_at_fpr(scores, labels, MAX_FPR)
+    own_tpr = sum(s >= own for s, y in zip(scores, labels, strict=True) if y) / max(1, positives)
     return {
-        "threshold": round(threshold, 4),
         "tpr": round(tpr, 4),
         "fpr": round(fpr, 4),
         "precision": round(precision, 4),
         "f1": round(f1, 4),
-        "positives": len(positives),
-        "negatives": len(negatives),
+        "positives": positives,
+        "negatives": negatives,
+        "roc_tpr_at_fpr_0.03": round(own_tpr, 4),
     }
 
 
@@ -1019,13 +1112,15 @@ def cmd_run(args: argparse.Namespace) -> None:
     from aigc_gateway.guards.features import LinearTextModel
 
     for kind in ("injection", "harm"):
-        thresholds = LinearTextModel.load(f"{kind}.npz").thresholds
+        model = LinearTextModel.load(f"{kind}.npz")
         for lang in ("en", "zh"):
             for part in ("dev", "held_out"):
                 records = getattr(splits[f"{kind}_{lang}"], part)
-                scores = classifier_scores(kind, records)
                 labels = [int(r["label"]) for r in records]
-                point = operating_point(scores, labels, thresholds[lang])
+                point = operating_point(classifier_scores(kind, records), labels)
+                point["threshold"] = round(model.thresholds[lang], 4)
+                if model.cue_thresholds:
+                    point["threshold_with_keyword"] = round(model.cue_thresholds[lang], 4)
                 results["classifiers"][f"{kind}_{lang}/{part}"] = point
 
     engine = GuardEngine(Settings())
@@ -1090,11 +1185,14 @@ def print_tables(results: dict[str, Any]) -> None:
             + ", ".join(f"{k} {v['f1']:.2f}/{v['support']}" for k, v in per_type.items())
         )
     print("\nClassifiers at the dev-chosen threshold (FPR <= 0.03 on dev)")
-    print(f"{'set':<26}{'thr':>8}{'TPR':>8}{'FPR':>8}{'F1':>8}")
+    print(f"{'set':<26}{'thr':>8}{'kw thr':>8}{'TPR':>8}{'FPR':>8}{'F1':>8}{'ROC TPR':>9}")
     for name, point in results["classifiers"].items():
+        keyword = point.get("threshold_with_keyword")
         print(
-            f"{name:<26}{point['threshold']:>8.3f}{point['tpr']:>8.3f}{point['fpr']:>8.3f}"
-            f"{point['f1']:>8.3f}"
+            f"{name:<26}{point['threshold']:>8.3f}"
+            + (f"{keyword:>8.3f}" if keyword is not None else f"{'-':>8}")
+            + f"{point['tpr']:>8.3f}{point['fpr']:>8.3f}{point['f1']:>8.3f}"
+            f"{point['roc_tpr_at_fpr_0.03']:>9.3f}"
         )
     print("\nHand-written everyday prompts under the default input policy")
     for lang, rates in results["benign_prompts"].items():

@@ -67,17 +67,20 @@ class LinearTextModel:
     bias: float
     thresholds: dict[str, float]
     """Operating point per language, chosen on the development split at FPR <= 0.03."""
+    cue_thresholds: dict[str, float] | None = None
+    """Where the model has them: the operating point for texts with keyword evidence."""
 
     @classmethod
     def load(cls, name: str) -> LinearTextModel:
         with data_path(name).open("rb") as handle, np.load(handle) as stored:
+            cues = None
+            if "cue_threshold_en" in stored:
+                cues = {lang: float(stored[f"cue_threshold_{lang}"]) for lang in ("en", "zh")}
             return cls(
                 weights=stored["weights"].astype(np.float32),
                 bias=float(stored["bias"]),
-                thresholds={
-                    "en": float(stored["threshold_en"]),
-                    "zh": float(stored["threshold_zh"]),
-                },
+                thresholds={lang: float(stored[f"threshold_{lang}"]) for lang in ("en", "zh")},
+                cue_thresholds=cues,
             )
 
     def score(self, ids: np.ndarray) -> float:

@@ -4,6 +4,11 @@ A linear model over character n-grams (``data/harm.npz``) decides *whether* a te
 keyword lists (``data/harm_lexicon.json``) decide *which* hazard category it is, named after
 the MLCommons hazard taxonomy and mapped to the five TC260-003 risk categories in
 :data:`TAXONOMY` (documented in docs/guards.md). Unsafe text no keyword explains is ``toxicity``.
+
+Keywords that name a concrete harm are also evidence: a text with one is judged at a lower
+threshold than one without, so a short everyday question needs a confident model to be
+blocked and a request that names a weapon or a crime does not (both thresholds are chosen
+together on the development split, at FPR <= 0.03 overall).
 """
 
 from __future__ import annotations
@@ -48,18 +53,50 @@ def _load_lexicon() -> list[tuple[str, re.Pattern[str]]]:
     return compiled
 
 
+LEXICON_PATTERNS = _load_lexicon()
+EVIDENCE_CATEGORIES = frozenset(
+    {
+        "child_sexual_exploitation",
+        "weapons_cbrne",
+        "self_harm",
+        "sex_crimes",
+        "violent_crimes",
+        "subversion_extremism",
+        "non_violent_crimes",
+    }
+)
+"""Categories whose keywords name a concrete harm (a weapon, a crime) and so count as
+evidence. Insults, group names and topic words (elections, diagnosis) are not: ordinary text
+that discusses them is common (COLD's safe comments name the groups they discuss)."""
+
+
+def lexicon_category(text: str) -> str | None:
+    """The first (most severe) hazard category whose keywords occur in ``text``."""
+    for category, pattern in LEXICON_PATTERNS:
+        if pattern.search(text):
+            return category
+    return None
+
+
+def keyword_evidence(category: str | None) -> bool:
+    return category in EVIDENCE_CATEGORIES
+
+
 class HarmDetector:
     name = "harm"
 
     def __init__(self) -> None:
         self.model = LinearTextModel.load(MODEL)
-        self._lexicon = _load_lexicon()
 
     def category(self, text: str) -> str:
-        for category, pattern in self._lexicon:
-            if pattern.search(text):
-                return category
-        return FALLBACK_CATEGORY
+        return lexicon_category(text) or FALLBACK_CATEGORY
+
+    def threshold(self, text: str, keyword_found: bool) -> float:
+        """The operating point for ``text``: lower where a hazard keyword backs the model."""
+        lang = language_of(text)
+        if keyword_found and self.model.cue_thresholds:
+            return self.model.cue_thresholds[lang]
+        return self.model.thresholds[lang]
 
     def strongest(self, parts: list[Window]) -> tuple[float, Window | None]:
         best: tuple[float, Window | None] = (0.0, None)
@@ -74,7 +111,10 @@ class HarmDetector:
 
     def check_windows(self, text: str, parts: list[Window]) -> list[Finding]:
         score, part = self.strongest(parts)
-        if part is None or score < self.model.thresholds[language_of(text)]:
+        if part is None:
             return []
-        category = self.category(text[part.start : part.end])
+        keyword = lexicon_category(text[part.start : part.end])
+        if score < self.threshold(text, keyword_evidence(keyword)):
+            return []
+        category = keyword or FALLBACK_CATEGORY
         return [Finding("HARM", part.start, part.end, score, "harm_model", category)]
