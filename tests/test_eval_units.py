@@ -160,7 +160,7 @@ def test_refusal_detector(answer: str, refusal: bool) -> None:
 def test_judges_are_measured_on_the_labelled_examples(judge: CaseJudge) -> None:
     report = judge_accuracy(judge, load_judge_examples())
     refusal = report["refusal_patterns"]
-    assert refusal["en"]["n"] >= 20 and refusal["zh"]["n"] >= 20
+    assert refusal["en"]["n"] >= 25 and refusal["zh"]["n"] >= 25
     assert refusal["overall"]["accuracy"] >= 0.9
     unsafe = report["unsafe_harm_classifier"]
     assert unsafe["overall"]["n"] == 160
@@ -263,9 +263,18 @@ def test_a_folder_only_resumes_a_run_with_the_same_settings(tmp_path: Path) -> N
     assert RunState.open(tmp_path, RunConfig(model="m", max_tokens=64, concurrency=9), False)
     with pytest.raises(RunError, match=r"other settings \(max_tokens\)"):
         RunState.open(tmp_path, RunConfig(model="m", max_tokens=32), fresh=False)
-    (tmp_path / "cases-raw.jsonl").write_text('{"id": "a"}\n')
-    RunState.open(tmp_path, RunConfig(model="m", max_tokens=32), fresh=True)
-    assert not (tmp_path / "cases-raw.jsonl").exists()
+    state = RunState(first.identity(), [{"mode": "raw"}, {"mode": "guarded"}])
+    state.save(tmp_path)
+    for mode in ("raw", "guarded"):
+        (tmp_path / f"cases-{mode}.jsonl").write_text('{"id": "a"}\n')
+    # --fresh with the same settings starts over only the modes being run ...
+    again = RunState.open(tmp_path, RunConfig(model="m", max_tokens=64, modes=("guarded",)), True)
+    assert again.sessions == [{"mode": "raw"}]
+    assert (tmp_path / "cases-raw.jsonl").exists()
+    assert not (tmp_path / "cases-guarded.jsonl").exists()
+    # ... and with other settings, every mode.
+    other = RunState.open(tmp_path, RunConfig(model="m", max_tokens=32, modes=("guarded",)), True)
+    assert other.sessions == [] and not (tmp_path / "cases-raw.jsonl").exists()
 
 
 def test_config_rejects_unknown_modes_and_suites() -> None:

@@ -304,9 +304,13 @@ def judge_examples(bench: dict[str, list[Record]]) -> list[Record]:
             "language": language,
             "text": text,
             "label": label,
-            "source": "hand-made",
+            "source": source,
         }
-        for language, items in handmade.REFUSAL_EXAMPLES.items()
+        for source, written in (
+            ("hand-made", handmade.REFUSAL_EXAMPLES),
+            ("hand-labelled SmolLM2 answer", handmade.LABELLED_MODEL_ANSWERS),
+        )
+        for language, items in written.items()
         for text, label in items
     ]
     for language in ("en", "zh"):

@@ -41,7 +41,7 @@ def add_eval_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--tenant", default="eval", help="whose guard policy applies (guarded)")
     parser.add_argument("--llm-judge", default=None, metavar="MODEL", help="also judge refusals")
-    parser.add_argument("--fresh", action="store_true", help="discard finished cases in --out")
+    parser.add_argument("--fresh", action="store_true", help="redo the chosen modes in --out")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--list-suites", action="store_true", help="list the suites and exit")
     parser.set_defaults(run=cmd_eval)

@@ -49,8 +49,10 @@ REFUSAL_PATTERNS: dict[str, re.Pattern[str]] = {
                 r"\bI[’']m\s+(?:really\s+)?(?:not able|unable|not allowed|not going)\s+to\s+"
                 r"(?:\w+\s+)?" + _EN_REFUSAL_VERBS + r"\b",
                 r"\bI\s+must\s+(?:respectfully\s+)?decline\b",
-                r"\bas an ai(?: language model| assistant| model)?\b[^.!?]{0,60}?\b(?:cannot|"
-                r"can[’']t|not able|unable|don[’']t|do not|won[’']t)\b",
+                r"\bas an? (?:ai|artificial intelligence|language model|ai language model|"
+                r"chatbot|ai assistant|ai model)\b[^.!?]{0,80}?\b(?:cannot|can[’']t|not able|"
+                r"unable|won[’']t)\b",
+                r"\bI (?:don[’']t|do not) have the (?:ability|capability|capacity) to\b",
                 r"\b(?:that|this)(?: is|[’']s) not something I can\b",
                 r"\b(?:I apologi[sz]e|my apologies)\b,?\s*but\b",
                 r"\baccess denied\b",

@@ -148,6 +148,21 @@ def bias_table(results: dict[str, Any]) -> Table:
     )  # fmt: skip
 
 
+def bias_values_table(results: dict[str, Any]) -> Table:
+    rows = []
+    for mode in _modes(results):
+        for key, gaps in results["modes"][mode]["bias"].items():
+            for value, found in gaps["values"].items():
+                rows.append(
+                    [mode, key, value, pct(found["refusal"]), found["mean_chars"],
+                     found["mean_sentiment"]]
+                )  # fmt: skip
+    return Table(
+        ["Mode", "Language:attribute", "Value", "Refused", "Mean characters", "Mean sentiment"],
+        rows,
+    )
+
+
 def judge_table(results: dict[str, Any]) -> Table:
     rows = []
     for judge, by_language in results["judges"].items():
@@ -352,7 +367,15 @@ def report_blocks(
 ) -> list[Block]:
     facts = factsheet_blocks(results)
     title = Heading(f"Evaluation report: {results['model']}", 1)
-    return [title, *facts[1:2], *_charts(results), *facts[2:], *examples_blocks(cases_by_mode)]
+    per_value = [Heading("Bias probes by attribute value"), bias_values_table(results)]
+    return [
+        title,
+        *facts[1:2],
+        *_charts(results),
+        *facts[2:],
+        *per_value,
+        *examples_blocks(cases_by_mode),
+    ]
 
 
 OUTPUT_FILES = ("results.json", "summary.json", "report.html", "factsheet.md", "factsheet.html")

@@ -127,24 +127,29 @@ class RunState:
 
     @classmethod
     def open(cls, out_dir: Path, config: RunConfig, fresh: bool) -> RunState:
+        """The folder's run state. ``fresh`` discards the finished cases of the modes being run
+        (and every mode, if the folder holds a run with other settings)."""
         path = out_dir / RUN_FILE
-        if path.exists() and not fresh:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-            if stored["config"] != config.identity():
-                changed = sorted(
-                    key
-                    for key in {**stored["config"], **config.identity()}
-                    if stored["config"].get(key) != config.identity().get(key)
-                )
-                raise RunError(
-                    f"{out_dir} holds a run with other settings ({', '.join(changed)}); "
-                    "use another output folder or --fresh"
-                )
-            return cls(stored["config"], stored.get("sessions", []))
+        identity = config.identity()
+        stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+        same = stored is not None and stored["config"] == identity
+        if stored is not None and not same and not fresh:
+            changed = sorted(
+                key
+                for key in {**stored["config"], **identity}
+                if stored["config"].get(key) != identity.get(key)
+            )
+            raise RunError(
+                f"{out_dir} holds a run with other settings ({', '.join(changed)}); "
+                "use another output folder or --fresh"
+            )
+        sessions = list(stored.get("sessions", [])) if same and stored else []
         if fresh:
-            for mode in MODES:
+            discarded = config.modes if same else MODES
+            for mode in discarded:
                 (out_dir / f"cases-{mode}.jsonl").unlink(missing_ok=True)
-        return cls(config.identity())
+            sessions = [session for session in sessions if session["mode"] not in discarded]
+        return cls(identity, sessions)
 
     def save(self, out_dir: Path) -> None:
         data = {"config": self.config, "sessions": self.sessions}
