@@ -32,7 +32,7 @@ from aigc_gateway.guards.features import HASH_BITS, ngram_ids, normalize
 from aigc_gateway.guards.model import CJK
 from aigc_gateway.guards.names import (
     DOUBLE_SURNAMES,
-    SINGLE_SURNAMES,
+    SINGLE_SURNAME_ORDER,
     en_features,
     en_starts,
     en_tokens,
@@ -724,7 +724,7 @@ def synthetic_instructions(rng: random.Random, count: int) -> list[str]:
 
 
 ZH_SYNTHETIC_NAMES = 1500
-SURNAMES_BY_LIST_ORDER = sorted(SINGLE_SURNAMES)
+COMMON_SURNAMES = SINGLE_SURNAME_ORDER[:120]
 DOUBLE_SURNAME_LIST = sorted(DOUBLE_SURNAMES)
 
 
@@ -732,7 +732,7 @@ def generated_zh_name(rng: random.Random) -> str:
     if rng.random() < 0.03:
         surname = rng.choice(DOUBLE_SURNAME_LIST)
     else:
-        surname = rng.choice(SURNAMES_BY_LIST_ORDER[:120])
+        surname = rng.choice(COMMON_SURNAMES)
     return surname + "".join(rng.choice(GIVEN_NAME_CHARS) for _ in range(rng.choice((1, 2, 2))))
 
 

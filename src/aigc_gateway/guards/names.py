@@ -31,21 +31,24 @@ ZH_NAME_MAX_CHARS = 4
 """A Chinese name found from a surname: surname + one or two given-name characters, or a
 two-character surname + two; longer runs are tagger errors (transliterated names with ``·``
 are allowed to be longer)."""
+ZH_NAME_STOPPERS = frozenset(
+    "的了是在和与及或就都也还又被把给对从向到往说道问去来要会能将曾已并而但却则等着过吗呢吧啊"
+)
+"""Function characters that end a name the tagger ran past ("张伟去…" is 张伟 + 去)."""
 
 
-def word_list(name: str) -> frozenset[str]:
-    """The entries of a shipped one-per-line list (``#`` starts a comment line)."""
+def word_list(name: str) -> tuple[str, ...]:
+    """The entries of a shipped one-per-line list in file order (``#`` starts a comment)."""
     lines = data_path(name).read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
-
-
-def surnames() -> tuple[frozenset[str], frozenset[str]]:
-    """(single-character surnames, two-character surnames) from the shipped list."""
-    names = word_list("zh_surnames.txt")
-    return (
-        frozenset(name for name in names if len(name) == 1),
-        frozenset(name for name in names if len(name) == 2),
+    return tuple(
+        dict.fromkeys(line.strip() for line in lines if line.strip() and not line.startswith("#"))
     )
+
+
+def _rank_bucket(rank: int | None) -> str:
+    if rank is None:
+        return "none"
+    return "top20" if rank < 20 else "top100" if rank < 100 else "top250" if rank < 250 else "rare"
 
 
 def zh_lexicon() -> tuple[frozenset[str], frozenset[str]]:
@@ -77,8 +80,12 @@ def given_name_affinity(names: frozenset[str], words: frozenset[str]) -> dict[st
     }
 
 
-SINGLE_SURNAMES, DOUBLE_SURNAMES = surnames()
-NOT_NAMES_EN = word_list(EN_NOT_NAMES)
+SINGLE_SURNAME_ORDER = tuple(name for name in word_list("zh_surnames.txt") if len(name) == 1)
+"""Single-character surnames, most common first (the list is ordered by census rank)."""
+SINGLE_SURNAMES = frozenset(SINGLE_SURNAME_ORDER)
+DOUBLE_SURNAMES = frozenset(name for name in word_list("zh_surnames.txt") if len(name) == 2)
+SURNAME_RANK = {name: _rank_bucket(rank) for rank, name in enumerate(SINGLE_SURNAME_ORDER)}
+NOT_NAMES_EN = frozenset(word_list(EN_NOT_NAMES))
 KNOWN_NAMES, COMMON_WORDS = zh_lexicon()
 GIVEN_AFFINITY = given_name_affinity(KNOWN_NAMES, COMMON_WORDS)
 ZH_START = re.compile("[" + "".join(sorted(SINGLE_SURNAMES)) + "]")
@@ -139,7 +146,7 @@ def zh_features(chars: Sequence[str], index: int, previous: str) -> list[str]:
         "cc+1=" + char + after,
         "c+1c+2=" + after + after2,
         "c-2c-1=" + before2 + before,
-        "sur=" + str(char in SINGLE_SURNAMES),
+        "sur=" + SURNAME_RANK.get(char, "none"),
         "sur-1=" + str(before in SINGLE_SURNAMES),
         "dsur=" + str(char + after in DOUBLE_SURNAMES),
         "t-1=" + previous,
@@ -173,6 +180,13 @@ def zh_starts(text: str) -> list[int]:
     return [match.start() for match in ZH_START.finditer(text)]
 
 
+def _four_character_name(span: str) -> bool:
+    """A one-character surname takes at most two given-name characters; four characters are a
+    name with a two-character surname, a known (often transliterated) name, or a tagger overrun
+    into the next word."""
+    return span[:2] in DOUBLE_SURNAMES or span in KNOWN_NAMES or "·" in span
+
+
 def _confidence(margin: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, margin))))
 
@@ -192,6 +206,10 @@ class PersonNames:
         if starts:
             for start, tagged_end, kind, margin in self._zh.spans(text, zh_features, starts):
                 end = start + len(ZH_NAME_CHARS.match(text, start, tagged_end).group())
+                if end - start == 4 and not _four_character_name(text[start:end]):
+                    end -= 1
+                while end - start > 2 and text[end - 1] in ZH_NAME_STOPPERS:
+                    end -= 1
                 if 2 <= end - start <= ZH_NAME_MAX_CHARS or "·" in text[start:end]:
                     findings.append(Finding(kind, start, end, _confidence(margin), "names_zh"))
         if CAPITAL.search(text):
