@@ -94,9 +94,10 @@ class HarmDetector:
     def threshold(self, text: str, keyword_found: bool) -> float:
         """The operating point for ``text``: lower where a hazard keyword backs the model."""
         lang = language_of(text)
+        plain = self.model.thresholds[lang]
         if keyword_found and self.model.cue_thresholds:
-            return self.model.cue_thresholds[lang]
-        return self.model.thresholds[lang]
+            return min(plain, self.model.cue_thresholds[lang])
+        return plain
 
     def strongest(self, parts: list[Window]) -> tuple[float, Window | None]:
         best: tuple[float, Window | None] = (0.0, None)
@@ -111,8 +112,8 @@ class HarmDetector:
 
     def check_windows(self, text: str, parts: list[Window]) -> list[Finding]:
         score, part = self.strongest(parts)
-        if part is None:
-            return []
+        if part is None or score < self.threshold(text, keyword_found=True):
+            return []  # below both operating points: no need to look for keywords
         keyword = lexicon_category(text[part.start : part.end])
         if score < self.threshold(text, keyword_evidence(keyword)):
             return []
