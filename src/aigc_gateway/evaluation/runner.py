@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import platform
 import secrets
 import sys
 import time
@@ -419,8 +420,6 @@ class ConsoleProgress:
 
 def environment() -> dict[str, Any]:
     """Where the run happened, for the report and the fact sheet."""
-    import platform
-
     return {
         "python": platform.python_version(),
         "machine": platform.machine(),

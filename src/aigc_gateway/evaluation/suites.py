@@ -147,8 +147,9 @@ def select_cases(
     wanted = set(languages)
     chosen: list[Case] = []
     for name in suites:
+        suite = load_suite(name, data_dir)
         for language in sorted(wanted):
-            cases = [c for c in load_suite(name, data_dir) if c.language == language]
+            cases = [case for case in suite if case.language == language]
             if limit_per_suite is not None:
                 cases = _first(cases, limit_per_suite)
             chosen += cases
