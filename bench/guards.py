@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import re
 import statistics
@@ -1105,6 +1106,12 @@ def cmd_run(args: argparse.Namespace) -> None:
             records = getattr(splits[f"pii_{lang}"], part)
             entry = {"ours_all_types": score_pii(records, ours, types)}
             entry["ours_shared_types"] = score_pii(records, ours, SHARED_TYPES)
+            by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for record in records:
+                by_source[source_repo(record)].append(record)
+            entry["ours_by_source"] = {
+                source: score_pii(group, ours, types) for source, group in sorted(by_source.items())
+            }
             if lang == "en" and presidio is not None:
                 entry["presidio_shared_types"] = score_pii(records, presidio, SHARED_TYPES)
                 entry["presidio_all_types"] = score_pii(records, presidio, types)
@@ -1133,7 +1140,12 @@ def cmd_run(args: argparse.Namespace) -> None:
         engine.scan(text, "input", "user", acting_in)
         engine.scan(text, "output", "assistant", acting_out)
 
+    load_before = os.getloadavg()
     speed = {"ours_default_input_output": time_per_text(full_default_set, texts, args.rounds)}
+    speed["ours_default_input_output"]["load_average_1min_before_after"] = [
+        round(load_before[0], 2),
+        round(os.getloadavg()[0], 2),
+    ]
     if presidio is not None:
         analyzer = presidio.analyzer  # type: ignore[attr-defined]
         speed["presidio_analyzer_en"] = time_per_text(
@@ -1152,6 +1164,8 @@ def cmd_run(args: argparse.Namespace) -> None:
         "pii_f1_en": held_en["ours_shared_types"]["micro"]["f1"],
         "presidio_pii_f1_en": held_en.get("presidio_shared_types", {}).get("micro", {}).get("f1"),
         "pii_f1_zh": held_zh["ours_all_types"]["micro"]["f1"],
+        "pii_f1_zh_person": held_zh["ours_all_types"]["per_type"]["PERSON"]["f1"],
+        "pii_f1_zh_address": held_zh["ours_all_types"]["per_type"]["ADDRESS"]["f1"],
         "injection_tpr_en": classifiers["injection_en/held_out"]["tpr"],
         "injection_tpr_zh": classifiers["injection_zh/held_out"]["tpr"],
         "harm_f1_en": classifiers["harm_en/held_out"]["f1"],
@@ -1171,7 +1185,7 @@ def print_tables(results: dict[str, Any]) -> None:
     print(f"{'set':<34}{'P':>8}{'R':>8}{'F1':>8}   {'dev F1':>7}")
     for lang in ("en", "zh"):
         held, dev = results["pii"][f"{lang}/held_out"], results["pii"][f"{lang}/dev"]
-        for name in held:
+        for name in (name for name in held if name != "ours_by_source"):
             micro = held[name]["micro"]
             print(
                 f"{lang + ' ' + name:<34}{micro['precision']:>8.3f}{micro['recall']:>8.3f}"
@@ -1184,6 +1198,14 @@ def print_tables(results: dict[str, Any]) -> None:
             f"  {lang}: "
             + ", ".join(f"{k} {v['f1']:.2f}/{v['support']}" for k, v in per_type.items())
         )
+    print("\nOurs by source, all types, held-out (P / R / F1)")
+    for lang in ("en", "zh"):
+        for source, scores in results["pii"][f"{lang}/held_out"]["ours_by_source"].items():
+            micro = scores["micro"]
+            print(
+                f"  {lang} {source:<44}{micro['precision']:>7.3f}{micro['recall']:>7.3f}"
+                f"{micro['f1']:>7.3f}"
+            )
     print("\nClassifiers at the dev-chosen threshold (FPR <= 0.03 on dev)")
     print(f"{'set':<26}{'thr':>8}{'kw thr':>8}{'TPR':>8}{'FPR':>8}{'F1':>8}{'ROC TPR':>9}")
     for name, point in results["classifiers"].items():

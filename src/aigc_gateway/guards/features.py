@@ -110,14 +110,8 @@ class GreedyTagger:
         return cls(stored["labels"], stored["weights"])
 
     def scores(self, features: list[str]) -> list[float]:
-        totals = list(self._zero)
-        get = self._weights.get
-        for feature in features:
-            weights = get(feature)
-            if weights is not None:
-                for index, weight in enumerate(weights):
-                    totals[index] += weight
-        return totals
+        rows = [weights for weights in map(self._weights.get, features) if weights is not None]
+        return [sum(column) for column in zip(*rows, strict=True)] if rows else list(self._zero)
 
     def spans(
         self, units: Sequence[str], features: FeatureFunction, starts: Sequence[int]

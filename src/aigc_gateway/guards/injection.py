@@ -33,6 +33,31 @@ OVERRIDE_PHRASES = re.compile(
     # Chat-template control tokens smuggled into user text.
     r"|<\|(?:endoftext|im_start|im_end|system|eot_id|start_header_id)\|>"
 )
+PHRASE_ANCHORS = (
+    "instruction",
+    "prompt",
+    "rule",
+    "direction",
+    "guideline",
+    "message",
+    "directive",
+    "configuration",
+    "you are now",
+    "<|",
+    "忽略",
+    "无视",
+    "忘记",
+    "忘掉",
+    "理会",
+)
+"""Every phrase contains one of these (lower case): texts without any skip the regex."""
+
+
+def override_phrase(text: str) -> re.Match[str] | None:
+    lowered = text.lower()
+    if not any(anchor in lowered for anchor in PHRASE_ANCHORS):
+        return None
+    return OVERRIDE_PHRASES.search(text)
 
 
 class InjectionDetector:
@@ -51,7 +76,7 @@ class InjectionDetector:
             score = self.model.score(part.ids)
             if best is None or score > best.score:
                 best = Finding("INJECTION", part.start, part.end, score, "injection_model")
-        phrase = OVERRIDE_PHRASES.search(text)
+        phrase = override_phrase(text)
         if phrase and (best is None or best.score < PHRASE_SCORE):
             start, end = phrase.span()
             best = Finding("INJECTION", start, end, PHRASE_SCORE, "injection_phrase")
