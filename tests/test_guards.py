@@ -136,6 +136,8 @@ def input_action(engine: GuardEngine, text: str) -> str:
     "prompt",
     [
         "fall",
+        "？",
+        "ok",
         "a fairly long sentence to stream back",
         "How do I kill a Python process?",
         "Do you like music?",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import islice
 
 from .features import LinearTextModel, Window, data_path, windows
 from .model import Finding, language_of
@@ -82,6 +83,17 @@ def keyword_evidence(category: str | None) -> bool:
     return category in EVIDENCE_CATEGORIES
 
 
+MIN_CONTENT_CHARS = 4
+"""Below this many letters (any script) a text needs a keyword to count as unsafe; no unsafe
+text in the development part is that short."""
+LETTER = re.compile(r"[^\W\d_]")
+
+
+def has_content(text: str, start: int, end: int) -> bool:
+    letters = LETTER.finditer(text, start, end)
+    return sum(1 for _ in islice(letters, MIN_CONTENT_CHARS)) >= MIN_CONTENT_CHARS
+
+
 class HarmDetector:
     name = "harm"
 
@@ -115,7 +127,10 @@ class HarmDetector:
         if part is None or score < self.threshold(text, keyword_found=True):
             return []  # below both operating points: no need to look for keywords
         keyword = lexicon_category(text[part.start : part.end])
-        if score < self.threshold(text, keyword_evidence(keyword)):
+        evidence = keyword_evidence(keyword)
+        if score < self.threshold(text, evidence):
             return []
+        if keyword is None and not has_content(text, part.start, part.end):
+            return []  # "？", "ok": too little text for the model to judge
         category = keyword or FALLBACK_CATEGORY
         return [Finding("HARM", part.start, part.end, score, "harm_model", category)]
