@@ -22,6 +22,7 @@ LOCAL = "smollm2-135m-instruct"
 PATIENT_S = 300
 """The local model is slow on a busy 2-core machine."""
 VERIFY_STDIN = [sys.executable, "-m", "aigc_gateway.cli", "verify", "-", "--json"]
+FIXED_KEY = {"key_id": "wk_fixed", "secret": "42" * 32, "created_at": 0.0}
 HUMAN_TEXT = (
     "Yesterday the council met in the old library to argue about the bus timetable, and after "
     "two hours of debate they agreed to keep the late service on Fridays only."
@@ -34,6 +35,10 @@ def verifying(
 ) -> RunningGateway:
     root = tmp_path_factory.mktemp("verify")
     data_dir = root / "data"
+    # A fixed watermark key makes the greedy answers below the same on every run.
+    keys = data_dir / "labels" / "watermark-keys.json"
+    keys.parent.mkdir(parents=True)
+    keys.write_text(json.dumps({"keys": [FIXED_KEY]}))
     setup = run_cli("labels", "setup-signing", "--organisation", "Test Org", data_dir=data_dir)
     assert setup.returncode == 0, setup.stderr
     assert "CN=Test Org content credentials" in setup.stdout
@@ -63,7 +68,9 @@ def local_answer(verifying: RunningGateway) -> dict:
             },
         )
     assert response.status_code == 200, response.text
-    return response.json()
+    answer = response.json()
+    assert len(answer["choices"][0]["message"]["content"]) >= 150, answer
+    return answer
 
 
 def verify_text(gateway: RunningGateway, text: str) -> dict:

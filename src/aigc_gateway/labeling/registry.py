@@ -32,6 +32,8 @@ MIN_MATCHED_HASHES = 4
 """A stored text is reported when one contiguous overlap holds this many matching hashes…"""
 MIN_OVERLAP_UNITS = 18
 """…and covers at least this many width units of the suspect (a CJK character counts 2)."""
+MAX_SHARED_BY = 4
+"""An n-gram stored for more texts than this is a stock phrase and proves nothing."""
 _QUERY_BATCH = 500
 
 SCHEMA = """
@@ -186,7 +188,7 @@ class LabelRegistry:
         query = np.unique(grams.signed())
         if len(query) == 0:
             return []
-        by_text: dict[int, list[int]] = defaultdict(list)
+        by_hash: dict[int, set[int]] = defaultdict(set)
         with self._lock:
             for start in range(0, len(query), _QUERY_BATCH):
                 batch = [int(value) for value in query[start : start + _QUERY_BATCH]]
@@ -194,6 +196,11 @@ class LabelRegistry:
                 for value, text_id in self._db.execute(
                     f"SELECT hash, text_id FROM text_fingerprints WHERE hash IN ({marks})", batch
                 ):
+                    by_hash[value].add(text_id)
+        by_text: dict[int, list[int]] = defaultdict(list)
+        for value, text_ids in by_hash.items():
+            if len(text_ids) <= MAX_SHARED_BY:
+                for text_id in text_ids:
                     by_text[text_id].append(value)
         candidates = []
         for text_id, hashes in by_text.items():
