@@ -72,7 +72,8 @@ def read_jsonl(name: str) -> list[dict[str, Any]]:
 
 
 def prompts(count: int, rng: random.Random) -> list[tuple[str, str]]:
-    chosen = []
+    """English and Chinese alternately; any ``count`` takes a prefix of the same sequence."""
+    by_language = {}
     for language in ("en", "zh"):
         rows = [
             r["text"]
@@ -80,7 +81,9 @@ def prompts(count: int, rng: random.Random) -> list[tuple[str, str]]:
             if r["label"] == 0 and 10 <= len(r["text"]) <= 400
         ]
         rng.shuffle(rows)
-        chosen += [(language, text) for text in rows[: (count + 1) // 2]]
+        by_language[language] = rows
+    pairs = zip(by_language["en"], by_language["zh"], strict=False)
+    chosen = [(language, text) for en, zh in pairs for language, text in (("en", en), ("zh", zh))]
     return chosen[:count]
 
 
@@ -167,12 +170,12 @@ async def generate_all(
     if cache.exists():
         for line in cache.read_text().splitlines():
             record = json.loads(line)
-            done[f"{record['index']}:{record['watermarked']}"] = record
+            done[f"{record['prompt']}:{record['watermarked']}"] = record
     with cache.open("a") as out:
         for index, (language, prompt) in enumerate(items):
             # Alternate which arm goes first: the second reuses the cached prompt.
             for watermarked in (index % 2 == 0, index % 2 == 1):
-                key = f"{index}:{watermarked}"
+                key = f"{prompt}:{watermarked}"
                 if key in done:
                     continue
                 request = GenerationRequest(
@@ -207,7 +210,11 @@ async def generate_all(
                 out.flush()
             if index % 10 == 9:
                 print(f"  generated {index + 1}/{len(items)} prompts", flush=True)
-    return [done[f"{i}:{w}"] for i in range(len(items)) for w in (True, False)]
+    return [
+        {**done[f"{prompt}:{marked}"], "index": index}
+        for index, (_, prompt) in enumerate(items)
+        for marked in (True, False)
+    ]
 
 
 # --- attacks ---------------------------------------------------------------------------------
