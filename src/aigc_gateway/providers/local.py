@@ -255,11 +255,15 @@ class LocalModel:
                     return
         finally:
             stream.close()
-        # llama-cpp-python consults the stopping criteria once per sampled token and once more
-        # after the loop; the test suite pins this count against max_tokens.
+        # "length" means exactly max_tokens tokens were generated. Otherwise count the sampled
+        # tokens: llama-cpp-python consults the stopping criteria once per sampled token and
+        # once more after its loop (and, when it replays a cached prompt, occasionally once
+        # more), so the count is clamped to what the request allowed.
+        limit = arguments["max_tokens"]
+        generated = limit if finish_reason == "length" else min(max(job.sampled - 1, 0), limit)
         yield Chunk(
             finish_reason=finish_reason,
-            usage=Usage(len(tokens), max(job.sampled - 1, 0)),
+            usage=Usage(len(tokens), generated),
             cpu_s=time.process_time() - cpu_started,
         )
 
