@@ -38,11 +38,9 @@ from typing import Any
 import aiohttp
 import httpx
 import uvloop
-import yaml
 from common import (
     ROOT,
     Service,
-    free_port,
     latency_summary,
     print_table,
     start_gateway,
@@ -114,28 +112,16 @@ def serve_with_record_stage_off(config_path: str, data_dir: str, port: int) -> N
     )
 
 
-def start_unrecorded(work: Path, config: dict[str, Any]) -> tuple[Service, str, str]:
-    port = free_port()
-    data = work / f"off-{port}"
-    data.mkdir(parents=True)
-    config_path = work / f"off-{port}.yaml"
-    config_path.write_text(yaml.safe_dump(config))
-    log = work / f"off-{port}.log"
-    service = Service(
-        [
-            sys.executable,
-            __file__,
-            "--serve-record-stage-off",
-            str(config_path),
-            str(data),
-            str(port),
-        ],
-        f"http://127.0.0.1:{port}/healthz",
-        log,
-        {},
-    )
-    key = next(line.strip() for line in log.read_text().splitlines() if line.startswith("sk-"))
-    return service, f"http://127.0.0.1:{port}/v1", key
+def unrecorded_command(config_path: Path, data: Path, port: int) -> list[str]:
+    """Serve through :func:`serve_with_record_stage_off` instead of ``aigc-gateway serve``."""
+    return [
+        sys.executable,
+        __file__,
+        "--serve-record-stage-off",
+        str(config_path),
+        str(data),
+        str(port),
+    ]
 
 
 async def http_latencies(base_url: str, key: str, count: int) -> list[float]:
@@ -373,7 +359,7 @@ def main() -> None:
                 trail.close()
 
         servers: dict[str, tuple[str, str]] = {}
-        service, url, key = start_unrecorded(work, config)
+        service, url, key = start_gateway(work, config, unrecorded_command)
         services.append(service)
         servers["off"] = (url, key)
         for name, audit in audits.items():

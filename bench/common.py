@@ -11,7 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -132,31 +132,37 @@ def start_mock_upstream(work: Path) -> tuple[Service, str]:
     return service, f"http://127.0.0.1:{port}/v1"
 
 
-def start_gateway(work: Path, config: dict[str, Any]) -> tuple[Service, str, str]:
-    """Our gateway with ``config``; returns the service, its base URL and an API key."""
+ServeCommand = Callable[[Path, Path, int], list[str]]
+"""The command line that serves a gateway from a config file and data dir on a port."""
+
+
+def serve_command(config_path: Path, data: Path, port: int) -> list[str]:
+    """``aigc-gateway serve``, as a user runs it."""
+    return [
+        sys.executable,
+        "-m",
+        "aigc_gateway.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data),
+        "--config",
+        str(config_path),
+    ]
+
+
+def start_gateway(
+    work: Path, config: dict[str, Any], command: ServeCommand = serve_command
+) -> tuple[Service, str, str]:
+    """A gateway with ``config``; returns the service, its base URL and an API key."""
     port = free_port()
     data = work / f"gateway-{port}"
     data.mkdir(parents=True)
     config_path = work / f"gateway-{port}.yaml"
     config_path.write_text(yaml.safe_dump(config))
     log = work / f"gateway-{port}.log"
-    service = Service(
-        [
-            sys.executable,
-            "-m",
-            "aigc_gateway.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data),
-            "--config",
-            str(config_path),
-        ],
-        f"http://127.0.0.1:{port}/healthz",
-        log,
-        {},
-    )
+    service = Service(command(config_path, data, port), f"http://127.0.0.1:{port}/healthz", log, {})
     key = next(
         line.strip() for line in log.read_text().splitlines() if line.strip().startswith("sk-aigc-")
     )
