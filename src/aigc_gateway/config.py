@@ -273,6 +273,10 @@ class GuardSettings(Section):
     """Action per finding type in requests; a type not listed is allowed."""
     output: GuardRules = DEFAULT_OUTPUT_GUARDS
     """Action per finding type in answers (``pseudonymize`` and ``route_local`` act as mask)."""
+    scan_budget_s: PositiveFloat = 20.0
+    """Longest time the guards may spend on one request's texts; past it the request gets 413."""
+    scan_workers: int = Field(2, ge=1, le=64)
+    """Worker threads that scan long texts, so the event loop never waits on a scan."""
     hold_back_chars: int = Field(64, ge=16, le=4096)
     """Streamed answers: characters held back until the output guards have seen what follows."""
     refusal: dict[Literal["en", "zh"], str] = {

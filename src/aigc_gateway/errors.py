@@ -79,6 +79,12 @@ class PayloadTooLarge(GatewayError):
     code = "request_too_large"
 
 
+class GuardBudgetExceeded(PayloadTooLarge):
+    """The guards could not scan a request within its time budget (``guards.scan_budget_s``)."""
+
+    code = "guard_budget_exceeded"
+
+
 class RateLimited(GatewayError):
     status = 429
     type = "rate_limit_error"

@@ -69,5 +69,6 @@ class Gateway:
         await self.limits.close()
         self.audit.close()
         self.labels.close()
+        self.guards.close()
         if self.local is not None:
             await self.local.close()

@@ -7,7 +7,6 @@ text as the model would see it (input) or as the client would (output).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -15,7 +14,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from ..guards.policy import Decision, PseudonymMap, rewrite
-from ..guards.stages import OFF_LOOP_CHARS
 from .auth import authenticate
 from .http import json_response, read_body
 from .schemas import parse_body
@@ -41,10 +39,7 @@ async def guard(request: Request) -> Response:
     engine = gateway.guards
     policy = engine.policy(key.tenant)
     role = body.role if body.direction == "input" else "assistant"
-    if len(body.text) > OFF_LOOP_CHARS:
-        findings = await asyncio.to_thread(engine.scan, body.text, body.direction, role)
-    else:
-        findings = engine.scan(body.text, body.direction, role)
+    findings = await engine.scan_async(body.text, body.direction, role)
     decision = Decision(body.direction)
     decision.add(policy, findings)
     if body.direction == "input":

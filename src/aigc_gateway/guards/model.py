@@ -7,6 +7,7 @@ and which detector said so. It never decides what happens; the policy does.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Protocol
@@ -51,13 +52,23 @@ def language_of(text: str) -> str:
 
 
 def resolve_overlaps(*groups: list[Finding]) -> list[Finding]:
-    """Non-overlapping findings: earlier groups win, then the higher score, then the longer span."""
+    """Non-overlapping findings: earlier groups win, then the higher score, then the longer span.
+
+    Kept spans are held sorted by start, so each candidate is checked against its two
+    neighbours only: O(k log k) for k findings.
+    """
+    starts: list[int] = []
     kept: list[Finding] = []
     for group in groups:
         for finding in sorted(group, key=lambda f: (-f.score, f.start - f.end, f.start)):
-            if all(finding.end <= other.start or finding.start >= other.end for other in kept):
-                kept.append(finding)
-    return sorted(kept, key=lambda f: f.start)
+            at = bisect.bisect_left(starts, finding.start)
+            if at > 0 and kept[at - 1].end > finding.start:
+                continue
+            if at < len(kept) and kept[at].start < finding.end:
+                continue
+            starts.insert(at, finding.start)
+            kept.insert(at, finding)
+    return kept
 
 
 PII_TYPES = (

@@ -67,6 +67,22 @@ def ssn_valid(value: str) -> bool:
     return area not in {"000", "666"} and area[0] != "9" and group != "00" and serial != "0000"
 
 
+URL_SECRET_PARAM = re.compile(
+    r"(?i)(?<![a-z0-9_])(?:api_?key|access_token|token|secret|password|passwd|sig|signature|auth)"
+    r"=[^&#\s]"
+)
+
+
+def url_has_credentials(url: str) -> bool:
+    """A user:password@ authority, or a query parameter that carries a key or token."""
+    rest = url.split("://", 1)[1]
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" in authority and ":" in authority.rsplit("@", 1)[0]:
+        return True
+    query = rest.partition("?")[2].partition("#")[0]
+    return URL_SECRET_PARAM.search(query) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class PatternRule:
     type: str
@@ -225,12 +241,10 @@ RULES: tuple[PatternRule, ...] = (
     PatternRule(
         "URL_CREDENTIALS",
         "url_credentials",
-        re.compile(
-            r"\b[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^\s:/@]+:[^\s/@]+@[^\s]+"
-            r"|[^\s?#]+\?[^\s#]*?\b(?:api_?key|access_token|token|secret|password|passwd|sig"
-            r"|signature|auth)=[^\s&#]+[^\s]*)"
-        ),
+        re.compile(r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{0,31}://\S+"),
         0.97,
+        url_has_credentials,
+        trigger=re.compile("://"),
     ),
     PatternRule("ADDRESS", "address_en", re.compile(EN_ADDRESS), 0.75),
     PatternRule(

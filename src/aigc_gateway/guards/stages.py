@@ -11,13 +11,13 @@ chunks is restored or masked whole; a block ends the answer with the refusal tex
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, replace
+from functools import partial
 
 from ..errors import ContentBlocked
 from ..pipeline import OutputFilter, PassThrough, RequestContext
 from ..providers.base import GenerationRequest
-from .engine import GuardEngine
+from .engine import Deadline, GuardEngine
 from .model import Finding, language_of
 from .policy import (
     PLACEHOLDER_MAX_CHARS,
@@ -29,8 +29,6 @@ from .policy import (
     rewrite,
 )
 
-OFF_LOOP_CHARS = 32_768
-"""Requests with more text than this are scanned in a worker thread, off the event loop."""
 SCAN_STEP_CHARS = 16
 """Streamed answers are scanned once at least this many new characters are waiting."""
 CONTEXT_CHARS = 512
@@ -89,19 +87,20 @@ class InputGuards:
         self._engine = engine
         self._blocked = blocked
 
-    def _scan(self, slots: list[TextSlot], policy: Policy) -> list[list[Finding]]:
+    def _scan(
+        self, slots: list[TextSlot], policy: Policy, deadline: Deadline
+    ) -> list[list[Finding]]:
         only = policy.acting_types("input")
-        return [self._engine.scan(slot.text, "input", slot.role, only) for slot in slots]
+        engine = self._engine
+        return [engine.scan(slot.text, "input", slot.role, only, deadline) for slot in slots]
 
     async def __call__(self, request: GenerationRequest, context: RequestContext) -> None:
         policy = self._engine.policy(context.tenant)
         if not policy.enabled:
             return
         slots = request_texts(request)
-        if sum(len(slot.text) for slot in slots) > OFF_LOOP_CHARS:
-            found = await asyncio.to_thread(self._scan, slots, policy)
-        else:
-            found = self._scan(slots, policy)
+        size = sum(len(slot.text) for slot in slots)
+        found = await self._engine.off_loop(size, partial(self._scan, slots, policy))
         decision = Decision("input")
         for findings in found:
             decision.add(policy, findings)
