@@ -914,11 +914,11 @@ def score_pii(
 
 def our_pii_predictor() -> tuple[Predictor, frozenset[str]]:
     from aigc_gateway.config import Settings
+    from aigc_gateway.guards.detectors import REGISTRY
     from aigc_gateway.guards.engine import GuardEngine
-    from aigc_gateway.guards.model import PII_TYPES, SECRET_TYPES
 
     engine = GuardEngine(Settings())
-    types = frozenset(PII_TYPES) | frozenset(SECRET_TYPES)
+    types = frozenset(REGISTRY.finding_types("span"))
 
     def predict(text: str) -> list[Span]:
         return [(f.type, f.start, f.end) for f in engine.scan(text, "input", "system", types)]

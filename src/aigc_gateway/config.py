@@ -23,6 +23,9 @@ from pydantic import (
     model_validator,
 )
 
+from .guards.detectors import FINDING_TYPES, REGISTRY
+from .guards.registry import Action
+
 LOCAL_BACKEND = "local"
 DEFAULT_LOCAL_MODEL_NAME = "smollm2-135m-instruct"
 
@@ -220,42 +223,11 @@ class TenantAuditSettings(Section):
     keep_content: bool = False
 
 
-GuardAction = Literal["allow", "mask", "pseudonymize", "block", "route_local"]
+GuardAction = Action
 """What the guards do with a finding; see docs/guards.md."""
-
-DEFAULT_INPUT_GUARDS: dict[str, GuardAction] = {
-    "PERSON": "pseudonymize",
-    "EMAIL": "pseudonymize",
-    "PHONE": "pseudonymize",
-    "ADDRESS": "pseudonymize",
-    "ID_NUMBER": "pseudonymize",
-    "PASSPORT": "pseudonymize",
-    "DATE_OF_BIRTH": "pseudonymize",
-    "LICENSE_PLATE": "pseudonymize",
-    "IP": "pseudonymize",
-    "CREDIT_CARD": "mask",
-    "IBAN": "mask",
-    "URL_CREDENTIALS": "mask",
-    "API_KEY": "mask",
-    "JWT": "mask",
-    "PASSWORD": "mask",
-    "PRIVATE_KEY": "block",
-    "INJECTION": "block",
-    "HARM": "block",
-}
-DEFAULT_OUTPUT_GUARDS: dict[str, GuardAction] = {
-    "API_KEY": "mask",
-    "JWT": "mask",
-    "PASSWORD": "mask",
-    "PRIVATE_KEY": "mask",
-    "URL_CREDENTIALS": "mask",
-    "HARM": "block",
-}
 
 
 def _known_finding_types(rules: dict[str, GuardAction]) -> dict[str, GuardAction]:
-    from .guards.model import FINDING_TYPES
-
     unknown = sorted(set(rules) - set(FINDING_TYPES))
     if unknown:
         raise ValueError(f"unknown finding type {unknown[0]!r}; known: {', '.join(FINDING_TYPES)}")
@@ -269,9 +241,9 @@ class GuardSettings(Section):
     """The input and output guards and the default policy (finding type -> action)."""
 
     enabled: bool = True
-    input: GuardRules = DEFAULT_INPUT_GUARDS
+    input: GuardRules = REGISTRY.default_actions("input")
     """Action per finding type in requests; a type not listed is allowed."""
-    output: GuardRules = DEFAULT_OUTPUT_GUARDS
+    output: GuardRules = REGISTRY.default_actions("output")
     """Action per finding type in answers (``pseudonymize`` and ``route_local`` act as mask)."""
     scan_budget_s: PositiveFloat = 20.0
     """Longest time the guards may spend on one request's texts; past it the request gets 413."""

@@ -1,13 +1,13 @@
-"""The guard engine: every detector, loaded once, run over one text in one direction.
+"""The guard engine: every registered detector, loaded once, run over one text in one direction.
 
-``scan`` is the single code path behind the pipeline stages and ``POST /v1/guard``. Span
-detectors (secrets, structured PII, names) run on every text; the injection model runs on
-what users and tools put in (indirect injection arrives in tool results and documents), the
-harm model on user input and on answers. Both share one n-gram pass per window.
+``scan`` is the single code path behind the pipeline stages and ``POST /v1/guard``. Which
+detectors read a text follows their registration (:mod:`.detectors`): span detectors (secrets,
+structured PII, names) read every text, the injection classifier what users and tools put in,
+the harm classifier user input and answers. Classifiers share one n-gram pass per window.
 
 Cost is linear in the text: span detectors see it in overlapping chunks of
-:data:`CHUNK_CHARS` (so no pattern can cost more than a chunk's worth per chunk) and the text
-models in fixed windows. :meth:`GuardEngine.scan_async` runs long texts on the engine's own
+:data:`CHUNK_CHARS` (so no pattern can cost more than a chunk's worth per chunk) and the
+classifiers fixed windows. :meth:`GuardEngine.off_loop` runs long texts on the engine's own
 worker threads, never on the event loop, and a scan that runs past the per-request budget
 (``guards.scan_budget_s``) stops with :class:`~aigc_gateway.errors.GuardBudgetExceeded`.
 """
@@ -23,23 +23,17 @@ from typing import TypeVar
 
 from ..config import Settings
 from ..errors import GuardBudgetExceeded
+from .detectors import REGISTRY
 from .features import windows
-from .harm import HarmDetector
-from .injection import InjectionDetector
-from .model import PII_TYPES, SECRET_TYPES, Finding, resolve_overlaps
-from .names import person_names
-from .pii import StructuredPII
-from .policy import Direction, Policy
-from .secrets import Secrets
+from .model import Finding, SpanDetector, TextClassifier, resolve_overlaps
+from .policy import Policy
+from .registry import DetectorRegistry, DetectorSpec, Direction
 
 T = TypeVar("T")
-INJECTION_ROLES = frozenset({"user", "tool", "function"})
-HARM_INPUT_ROLES = frozenset({"user"})
-STRUCTURED_TYPES = frozenset(PII_TYPES) - {"PERSON"}
 CHUNK_CHARS = 16_384
 CHUNK_OVERLAP = 1_024
-"""Span findings up to this long are seen whole in one chunk (private-key blocks, which may be
-longer, are matched on the whole text by their own linear pattern)."""
+"""Span findings up to this long are seen whole in one chunk (detectors registered with
+``whole_text`` read the whole text instead)."""
 INLINE_CHARS = 4_096
 """Texts up to this size (all texts of a request together) are scanned inline: well under a
 millisecond per KB, cheaper than a hop to a worker thread."""
@@ -73,13 +67,16 @@ class Deadline:
 
 
 class GuardEngine:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, registry: DetectorRegistry = REGISTRY) -> None:
         self._settings = settings
-        self._secrets = Secrets()
-        self._pii = StructuredPII()
-        self._names = person_names()
-        self._injection = InjectionDetector()
-        self._harm = HarmDetector()
+        self._registry = registry
+        self._spans: list[tuple[DetectorSpec, SpanDetector]] = []
+        self._classifiers: list[tuple[DetectorSpec, TextClassifier]] = []
+        for spec in registry.specs:
+            if spec.kind == "span":
+                self._spans.append((spec, spec.create()))
+            else:
+                self._classifiers.append((spec, spec.create()))
         self._policies: dict[str, Policy] = {}
         self._workers = ThreadPoolExecutor(
             settings.guards.scan_workers, thread_name_prefix="guard-scan"
@@ -131,29 +128,32 @@ class GuardEngine:
         deadline: Deadline | None = None,
     ) -> list[Finding]:
         """Findings in ``text``; ``only`` limits the work to detectors of these types."""
-        wanted = (lambda kind: True) if only is None else only.__contains__
-        secrets = self._secrets.check(text) if any(map(wanted, SECRET_TYPES)) else []
-        pii: list[Finding] = []
-        names: list[Finding] = []
-        structured = any(map(wanted, STRUCTURED_TYPES))
-        for offset, piece in chunks(text):
-            if deadline is not None:
-                deadline.check()
-            if structured:
-                pii += _shifted(self._pii.check(piece, only), offset)
-            if wanted("PERSON"):
-                names += _shifted(self._names.check(piece), offset)
-        findings = [f for f in resolve_overlaps(secrets, pii, names) if wanted(f.type)]
-        injection = direction == "input" and role in INJECTION_ROLES and wanted("INJECTION")
-        harm = (direction == "output" or role in HARM_INPUT_ROLES) and wanted("HARM")
-        if (injection or harm) and text.strip():
+        spans: list[list[Finding]] = []
+        for spec, detector in self._spans:
+            types = self._registry.wanted(spec, only)
+            if not types or not spec.reads(direction, role):
+                continue
+            if spec.whole_text:
+                spans.append(detector.check(text, types))
+                continue
+            found: list[Finding] = []
+            for offset, piece in chunks(text):
+                if deadline is not None:
+                    deadline.check()
+                found += _shifted(detector.check(piece, types), offset)
+            spans.append(found)
+        findings = [f for f in resolve_overlaps(*spans) if only is None or f.type in only]
+        classifiers = [
+            (detector, types)
+            for spec, detector in self._classifiers
+            if (types := self._registry.wanted(spec, only)) and spec.reads(direction, role)
+        ]
+        if classifiers and text.strip():
             if deadline is not None:
                 deadline.check()
             parts = windows(text)
-            if injection:
-                findings += self._injection.check_windows(text, parts)
-            if harm:
-                findings += self._harm.check_windows(text, parts)
+            for detector, types in classifiers:
+                findings += [f for f in detector.check_windows(text, parts) if f.type in types]
         return findings
 
 

@@ -1,4 +1,4 @@
-"""The guard model every detector shares: a :class:`Finding` and the :class:`Detector` protocol.
+"""The guard model every detector shares: a :class:`Finding` and the detector protocols.
 
 A detector looks at one piece of text and returns findings: what it found (``type``), where
 (``start``/``end``, Python string offsets, end exclusive), how sure it is (``score`` in 0..1)
@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from .features import Window
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -38,12 +42,20 @@ class Finding:
         return found
 
 
-class Detector(Protocol):
-    """One detector family: ``check(text)`` returns findings, most specific first."""
+class SpanDetector(Protocol):
+    """Finds spans: ``check(text, types)`` returns findings of the asked types."""
 
     name: str
 
-    def check(self, text: str) -> list[Finding]: ...
+    def check(self, text: str, types: Collection[str]) -> list[Finding]: ...
+
+
+class TextClassifier(Protocol):
+    """Judges windows of a text (shared n-gram ids); returns at most a few findings."""
+
+    name: str
+
+    def check_windows(self, text: str, parts: list[Window]) -> list[Finding]: ...
 
 
 def language_of(text: str) -> str:
@@ -69,22 +81,3 @@ def resolve_overlaps(*groups: list[Finding]) -> list[Finding]:
             starts.insert(at, finding.start)
             kept.insert(at, finding)
     return kept
-
-
-PII_TYPES = (
-    "PERSON",
-    "EMAIL",
-    "PHONE",
-    "ID_NUMBER",
-    "PASSPORT",
-    "CREDIT_CARD",
-    "IBAN",
-    "IP",
-    "ADDRESS",
-    "LICENSE_PLATE",
-    "DATE_OF_BIRTH",
-    "URL_CREDENTIALS",
-)
-SECRET_TYPES = ("API_KEY", "JWT", "PRIVATE_KEY", "PASSWORD")
-CLASSIFIED_TYPES = ("INJECTION", "HARM")
-FINDING_TYPES = (*PII_TYPES, *SECRET_TYPES, *CLASSIFIED_TYPES)

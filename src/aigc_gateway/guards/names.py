@@ -12,7 +12,7 @@ from __future__ import annotations
 import gzip
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cache
 
 from .features import GreedyTagger, data_path
@@ -200,7 +200,7 @@ class PersonNames:
         self._en = GreedyTagger.load(EN_MODEL)
         self._zh = GreedyTagger.load(ZH_MODEL)
 
-    def check(self, text: str) -> list[Finding]:
+    def check(self, text: str, types: Collection[str] = ("PERSON",)) -> list[Finding]:
         findings: list[Finding] = []
         starts = zh_starts(text)
         if starts:

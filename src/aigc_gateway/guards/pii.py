@@ -299,10 +299,10 @@ class StructuredPII:
 
     name = "pii"
 
-    def check(self, text: str, only: Collection[str] | None = None) -> list[Finding]:
+    def check(self, text: str, types: Collection[str] | None = None) -> list[Finding]:
         findings: list[Finding] = []
         for rule in RULES:
-            if only is not None and rule.type not in only:
+            if types is not None and rule.type not in types:
                 continue
             if rule.trigger is not None and not rule.trigger.search(text):
                 continue
@@ -319,7 +319,7 @@ class StructuredPII:
                 ):
                     continue
                 findings.append(Finding(rule.type, start, end, rule.score, rule.detector))
-        if only is not None and "PHONE" not in only:
+        if types is not None and "PHONE" not in types:
             return findings
         for match in PHONE_CANDIDATE.finditer(text):
             start, end = match.span()

@@ -13,12 +13,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from ..config import GuardSettings, TenantGuardSettings
-from .model import FINDING_TYPES, Finding
+from .detectors import FINDING_TYPES
+from .model import Finding
+from .registry import Direction
 
-Direction = Literal["input", "output"]
 STRENGTH = {"allow": 0, "mask": 1, "pseudonymize": 2, "route_local": 3, "block": 4}
 REWRITING = frozenset({"mask", "pseudonymize"})
 PLACEHOLDER = re.compile(r"\[(?:" + "|".join(FINDING_TYPES) + r")_\d+\]")

@@ -7,6 +7,7 @@ password needs its keyword (``password: …``, ``密码是 …``) right before t
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from .model import Finding
 
@@ -80,12 +81,17 @@ SECRET_RULES: tuple[tuple[str, str, re.Pattern[str], float], ...] = (
 )
 
 
+SECRET_TYPES = frozenset(rule[0] for rule in SECRET_RULES)
+
+
 class Secrets:
     name = "secrets"
 
-    def check(self, text: str) -> list[Finding]:
+    def check(self, text: str, types: Collection[str] = SECRET_TYPES) -> list[Finding]:
         findings = []
         for kind, detector, pattern, score in SECRET_RULES:
+            if kind not in types:
+                continue
             for match in pattern.finditer(text):
                 group = next((i for i in range(1, pattern.groups + 1) if match.group(i)), 0)
                 start, end = match.span(group)
