@@ -30,7 +30,7 @@ class EmployeeIds:
 
 
 def test_type_lists_and_default_policy_come_from_the_registry() -> None:
-    assert FINDING_TYPES == REGISTRY.finding_types()
+    assert REGISTRY.finding_types() == FINDING_TYPES
     assert {"PERSON", "EMAIL", "API_KEY", "INJECTION", "HARM"} <= set(FINDING_TYPES)
     defaults = GuardSettings()
     assert defaults.input == REGISTRY.default_actions("input")

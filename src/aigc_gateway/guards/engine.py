@@ -24,8 +24,9 @@ from typing import TypeVar
 from ..config import Settings
 from ..errors import GuardBudgetExceeded
 from .detectors import REGISTRY
-from .features import windows
+from .features import Window, windows
 from .model import Finding, SpanDetector, TextClassifier, resolve_overlaps
+from .normalize import Reading, readings
 from .policy import Policy
 from .registry import DetectorRegistry, DetectorSpec, Direction
 
@@ -128,33 +129,60 @@ class GuardEngine:
         deadline: Deadline | None = None,
     ) -> list[Finding]:
         """Findings in ``text``; ``only`` limits the work to detectors of these types."""
+        reads = readings(text, classifiers=True)
         spans: list[list[Finding]] = []
         for spec, detector in self._spans:
             types = self._registry.wanted(spec, only)
             if not types or not spec.reads(direction, role):
                 continue
-            if spec.whole_text:
-                spans.append(detector.check(text, types))
-                continue
-            found: list[Finding] = []
-            for offset, piece in chunks(text):
-                if deadline is not None:
-                    deadline.check()
-                found += _shifted(detector.check(piece, types), offset)
-            spans.append(found)
+            for reading in reads:
+                if not reading.spans:
+                    continue
+                found = self._span_scan(spec, detector, reading, types, deadline)
+                spans.append([reading.finding(f) for f in found if reading.accept(f.start, f.end)])
         findings = [f for f in resolve_overlaps(*spans) if only is None or f.type in only]
         classifiers = [
             (detector, types)
             for spec, detector in self._classifiers
             if (types := self._registry.wanted(spec, only)) and spec.reads(direction, role)
         ]
-        if classifiers and text.strip():
+        best: dict[str, Finding] = {}
+        for reading in reads if classifiers and text.strip() else ():
             if deadline is not None:
                 deadline.check()
-            parts = windows(text)
+            parts = [
+                Window(offset + part.start, offset + part.end, part.ids)
+                for offset, end in reading.regions or ((0, len(reading.text)),)
+                for part in windows(reading.text[offset:end])
+            ]
             for detector, types in classifiers:
-                findings += [f for f in detector.check_windows(text, parts) if f.type in types]
+                for finding in detector.check_windows(reading.text, parts):
+                    if finding.type not in types or not reading.accept(finding.start, finding.end):
+                        continue
+                    if finding.type not in best or finding.score > best[finding.type].score:
+                        best[finding.type] = reading.finding(finding)
+        findings += best.values()
         return findings
+
+
+    @staticmethod
+    def _span_scan(
+        spec: DetectorSpec,
+        detector: SpanDetector,
+        reading: Reading,
+        types: tuple[str, ...],
+        deadline: Deadline | None,
+    ) -> list[Finding]:
+        text = reading.text
+        if spec.whole_text:
+            return detector.check(text, types)
+        found: list[Finding] = []
+        for start, end in reading.regions or ((0, len(text)),):
+            for offset, piece in chunks(text[start:end]):
+                if deadline is not None:
+                    deadline.check()
+                found += _shifted(detector.check(piece, types), start + offset)
+        return found
 
 
 def _shifted(findings: list[Finding], offset: int) -> list[Finding]:
