@@ -159,7 +159,8 @@ INVISIBLE = (
 )
 TAGS = "\U000e0000-\U000e007f"
 COMPATIBILITY = (
-    "\uff01-\uff5e"  # full-width ASCII
+    "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"  # full-width letters and digits
+    "\uff0b\uff0d\uff0e\uff0f\uff1c\uff1e\uff20\uff3f\uff5c"  # ＋－．／＜＞＠＿｜ (not ，：！？)
     "\u2070-\u209f"  # super- and subscripts
     "\u2460-\u24ff"  # enclosed alphanumerics (①, ⓐ)
     "\ufb00-\ufb06"  # ligatures

@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 Direction = Literal["input", "output"]
 Action = Literal["allow", "mask", "pseudonymize", "block", "route_local"]
-ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
-"""Roles of request texts; request fields outside messages are read in the role that sent them
-(``user``, ``metadata`` and ``stop`` as ``user``, tool definitions as ``developer``)."""
+ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function", "field"})
+"""Roles of request texts: message roles; tool definitions are read as ``tool`` text and the
+fields the model never reads (``user``, ``metadata``, ``stop``) as ``field``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,11 @@
 """The guards as pipeline stages: :class:`InputGuards` before routing, :class:`OutputGuards`
 on the answer as it streams.
 
-Input: every message (or the prompt) is scanned; ``block`` stops the request with a
-:class:`ContentBlocked` error in the user's language, ``route_local`` keeps it on this machine,
-``mask`` and ``pseudonymize`` rewrite the text the model sees. Output: :class:`GuardedAnswer`
+Input: every text a backend receives is scanned (:func:`request_texts`: contents, names,
+tool-call arguments, tool descriptions, ``user``, ``metadata``, ``stop``); ``block`` stops the
+request with a :class:`ContentBlocked` error in the user's language, ``route_local`` keeps it on
+this machine, ``mask`` and ``pseudonymize`` rewrite the text the model sees (a message ``name``
+with a finding is dropped instead: it must stay an identifier). Output: :class:`GuardedAnswer`
 restores placeholders and holds back the last ``hold_back_chars`` characters (and any
 half-received placeholder or finding) until it knows what follows, so a value split across
 chunks is restored or masked whole; a block ends the answer with the refusal text.
@@ -11,16 +13,21 @@ chunks is restored or masked whole; a block ends the answer with the refusal tex
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import Any
 
 from ..errors import ContentBlocked
 from ..pipeline import OutputFilter, PassThrough, RequestContext
 from ..providers.base import GenerationRequest
+from .detectors import REGISTRY
 from .engine import Deadline, GuardEngine
 from .model import Finding, language_of
 from .policy import (
     PLACEHOLDER_MAX_CHARS,
+    REWRITING,
     STRENGTH,
     Decision,
     Policy,
@@ -35,44 +42,137 @@ CONTEXT_CHARS = 512
 """Released text the harm model still sees, so a harmful sentence split across scans counts."""
 
 
+Path = tuple[str | int, ...]
+FIELD_ROLE = "field"
+"""Request fields the model never reads (``user``, ``metadata``, ``stop``): only the span
+detectors look at them, since what they carry still leaves the machine."""
+JOINT_CHARS = 48
+"""Personal data split across two messages: this much of each side is scanned together."""
+
+
 @dataclass(slots=True)
 class TextSlot:
-    """One text of a request: a message content, a content part, or the prompt."""
+    """One text of a request that reaches a backend, and where it lives in the request."""
 
     role: str
     text: str
-    message: int | None = None
-    part: int | None = None
+    path: Path
+
+    @property
+    def field(self) -> str:
+        """The path as a client would write it: ``messages[2].tool_calls[0].function.arguments``."""
+        out = ""
+        for step in self.path:
+            out += f"[{step}]" if isinstance(step, int) else ("." if out else "") + step
+        return out.removeprefix("passthrough.")
+
+    @property
+    def is_content(self) -> bool:
+        return self.path[0] == "prompt" or (len(self.path) >= 3 and self.path[2] == "content")
+
+
+def _descriptions(value: object, path: Path) -> list[tuple[Path, str]]:
+    """Every ``description`` string in a JSON schema (tool parameters)."""
+    found: list[tuple[Path, str]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "description" and isinstance(item, str):
+                found.append(((*path, key), item))
+            else:
+                found += _descriptions(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _descriptions(item, (*path, index))
+    return found
 
 
 def request_texts(request: GenerationRequest) -> list[TextSlot]:
-    if request.messages is None:
-        return [TextSlot("user", request.prompt or "")]
+    """Every text of the request a backend receives: message contents and content parts,
+    message names, tool-call arguments, tool descriptions, and the ``user``, ``metadata`` and
+    ``stop`` fields."""
     slots = []
-    for index, message in enumerate(request.messages):
+    if request.messages is None:
+        slots.append(TextSlot("user", request.prompt or "", ("prompt",)))
+    for index, message in enumerate(request.messages or ()):
         role, content = str(message.get("role", "user")), message.get("content")
+        at: Path = ("messages", index)
         if isinstance(content, str):
-            slots.append(TextSlot(role, content, index))
+            slots.append(TextSlot(role, content, (*at, "content")))
         elif isinstance(content, list):
             for part_index, part in enumerate(content):
                 if isinstance(part, dict) and isinstance(part.get("text"), str):
-                    slots.append(TextSlot(role, part["text"], index, part_index))
+                    slots.append(TextSlot(role, part["text"], (*at, "content", part_index, "text")))
+        if isinstance(message.get("name"), str):
+            slots.append(TextSlot(role, message["name"], (*at, "name")))
+        for call_index, call in enumerate(message.get("tool_calls") or ()):
+            function = call.get("function") if isinstance(call, dict) else None
+            arguments = function.get("arguments") if isinstance(function, dict) else None
+            if isinstance(arguments, str):
+                path = (*at, "tool_calls", call_index, "function", "arguments")
+                slots.append(TextSlot(role, arguments, path))
+        function_call = message.get("function_call")
+        if isinstance(function_call, dict) and isinstance(function_call.get("arguments"), str):
+            path = (*at, "function_call", "arguments")
+            slots.append(TextSlot(role, function_call["arguments"], path))
+    extra = request.passthrough
+    for tool_index, tool in enumerate(extra.get("tools") or ()):
+        for path, text in _descriptions(tool, ("passthrough", "tools", tool_index)):
+            slots.append(TextSlot("tool", text, path))
+    if isinstance(extra.get("user"), str):
+        slots.append(TextSlot(FIELD_ROLE, extra["user"], ("passthrough", "user")))
+    for key, value in (extra.get("metadata") or {}).items():
+        if isinstance(value, str):
+            slots.append(TextSlot(FIELD_ROLE, value, ("passthrough", "metadata", key)))
+    for stop_index, stop in enumerate(request.stop or ()):
+        slots.append(TextSlot(FIELD_ROLE, stop, ("stop", stop_index)))
     return slots
 
 
-def _store(request: GenerationRequest, slot: TextSlot, text: str) -> None:
-    if slot.message is None:
-        request.prompt = text
-        return
-    assert request.messages is not None
-    message = dict(request.messages[slot.message])
-    if slot.part is None:
-        message["content"] = text
+def _replaced(container: Any, path: Path, value: str | None) -> Any:
+    """A copy of ``container`` with ``value`` at ``path`` (``None``: the key removed)."""
+    copy = list(container) if isinstance(container, list) else dict(container)
+    key = path[0]
+    if len(path) > 1:
+        copy[key] = _replaced(container[key], path[1:], value)
+    elif value is None:
+        del copy[key]
     else:
-        parts = list(message["content"])
-        parts[slot.part] = {**parts[slot.part], "text": text}
-        message["content"] = parts
-    request.messages[slot.message] = message
+        copy[key] = value
+    return copy
+
+
+def _store(request: GenerationRequest, slot: TextSlot, text: str | None) -> None:
+    """Put a rewritten text back (copy on write: the client's objects are left alone)."""
+    attribute, rest = str(slot.path[0]), slot.path[1:]
+    if not rest:
+        setattr(request, attribute, text)
+    else:
+        setattr(request, attribute, _replaced(getattr(request, attribute), rest, text))
+
+
+def split_findings(
+    engine: GuardEngine,
+    slots: list[TextSlot],
+    types: Collection[str],
+    deadline: Deadline,
+) -> list[list[Finding]]:
+    """Personal data split across two consecutive messages ("my card is 4111 1111" then
+    "1111 1111"): the end of one and the start of the next are scanned as one text, and a
+    finding across the joint becomes one finding on each side."""
+    found: list[list[Finding]] = [[] for _ in slots]
+    contents = [index for index, slot in enumerate(slots) if slot.is_content and slot.text]
+    for left, right in itertools.pairwise(contents):
+        tail, head = slots[left].text[-JOINT_CHARS:], slots[right].text[:JOINT_CHARS]
+        offset = len(slots[left].text) - len(tail)
+        for glue in ("", " "):
+            joint = len(tail) + len(glue)
+            for f in engine.scan(tail + glue + head, "input", FIELD_ROLE, types, deadline):
+                if f.start < len(tail) and f.end > joint:
+                    found[left].append(replace(f, start=offset + f.start, end=offset + len(tail)))
+                    found[right].append(replace(f, start=0, end=f.end - joint))
+            if found[left]:
+                break
+    return found
 
 
 def user_language(slots: list[TextSlot]) -> str:
@@ -92,7 +192,13 @@ class InputGuards:
     ) -> list[list[Finding]]:
         only = policy.acting_types("input")
         engine = self._engine
-        return [engine.scan(slot.text, "input", slot.role, only, deadline) for slot in slots]
+        found = [engine.scan(slot.text, "input", slot.role, only, deadline) for slot in slots]
+        spans = only & set(REGISTRY.finding_types("span"))
+        if spans and len(slots) > 1:
+            split = split_findings(engine, slots, spans, deadline)
+            for findings, across in zip(found, split, strict=True):
+                findings += across
+        return found
 
     async def __call__(self, request: GenerationRequest, context: RequestContext) -> None:
         policy = self._engine.policy(context.tenant)
@@ -104,7 +210,11 @@ class InputGuards:
         decision = Decision("input")
         for findings in found:
             decision.add(policy, findings)
-        context.guard = {"decision": decision.action, "input": decision.summary()}
+        summary = decision.summary()
+        fields = sorted({slot.field for slot, hits in zip(slots, found, strict=True) if hits})
+        if fields:
+            summary["fields"] = fields
+        context.guard = {"decision": decision.action, "input": summary}
         if decision.action == "block":
             language = user_language(slots)
             types = ", ".join(decision.blocked_types())
@@ -118,9 +228,12 @@ class InputGuards:
             return policy.action("input", kind)
 
         for slot, findings in zip(slots, found, strict=True):
-            if findings:
-                rewritten = rewrite(slot.text, findings, input_action, pseudonyms)
-                _store(request, slot, rewritten)
+            if not any(input_action(f.type) in REWRITING for f in findings):
+                continue
+            if slot.path[-1] == "name":
+                _store(request, slot, None)  # a name must stay an identifier: dropped instead
+            else:
+                _store(request, slot, rewrite(slot.text, findings, input_action, pseudonyms))
         context.pseudonyms = pseudonyms.originals
 
 
