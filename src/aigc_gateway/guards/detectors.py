@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from .registry import DetectorRegistry, DetectorSpec
 
-CLASSIFIER_INPUT_ROLES = frozenset({"user", "tool", "function"})
-
 REGISTRY = DetectorRegistry(
     [
         DetectorSpec(
@@ -80,7 +78,8 @@ REGISTRY = DetectorRegistry(
             load="aigc_gateway.guards.injection:InjectionDetector",
             types=("INJECTION",),
             kind="classifier",
-            input_roles=CLASSIFIER_INPUT_ROLES,
+            input_roles=frozenset({"user", "tool", "function"}),
+            document_roles=frozenset({"tool", "function"}),
             output=False,
             input_actions={"INJECTION": "block"},
             description="Prompt injection and jailbreaks, direct (user) and indirect (tools).",

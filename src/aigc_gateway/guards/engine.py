@@ -2,8 +2,10 @@
 
 ``scan`` is the single code path behind the pipeline stages and ``POST /v1/guard``. Which
 detectors read a text follows their registration (:mod:`.detectors`): span detectors (secrets,
-structured PII, names) read every text, the injection classifier what users and tools put in,
-the harm classifier user input and answers. Classifiers share one n-gram pass per window.
+structured PII, names) read every text, the injection classifier what users and tools put in
+(tool texts as documents, see :mod:`.context`), the harm classifier user input and answers.
+Every detector reads the text and its normalised and decoded views (:mod:`.normalize`);
+classifiers share one n-gram pass per window.
 
 Cost is linear in the text: span detectors see it in overlapping chunks of
 :data:`CHUNK_CHARS` (so no pattern can cost more than a chunk's worth per chunk) and the
@@ -23,6 +25,7 @@ from typing import TypeVar
 
 from ..config import Settings
 from ..errors import GuardBudgetExceeded
+from .context import aimed_at_model
 from .detectors import REGISTRY
 from .features import Window, windows
 from .model import Finding, SpanDetector, TextClassifier, resolve_overlaps
@@ -142,7 +145,7 @@ class GuardEngine:
                 spans.append([reading.finding(f) for f in found if reading.accept(f.start, f.end)])
         findings = [f for f in resolve_overlaps(*spans) if only is None or f.type in only]
         classifiers = [
-            (detector, types)
+            (detector, types, direction == "input" and role in spec.document_roles)
             for spec, detector in self._classifiers
             if (types := self._registry.wanted(spec, only)) and spec.reads(direction, role)
         ]
@@ -155,9 +158,11 @@ class GuardEngine:
                 for offset, end in reading.regions or ((0, len(reading.text)),)
                 for part in windows(reading.text[offset:end])
             ]
-            for detector, types in classifiers:
+            for detector, types, document in classifiers:
                 for finding in detector.check_windows(reading.text, parts):
                     if finding.type not in types or not reading.accept(finding.start, finding.end):
+                        continue
+                    if document and not aimed_at_model(reading.text[finding.start : finding.end]):
                         continue
                     if finding.type not in best or finding.score > best[finding.type].score:
                         best[finding.type] = reading.finding(finding)

@@ -40,6 +40,9 @@ class DetectorSpec:
     input_actions: Mapping[str, Action] = field(default_factory=dict)
     output_actions: Mapping[str, Action] = field(default_factory=dict)
     """Default policy per finding type; a type not listed is allowed."""
+    document_roles: frozenset[str] = frozenset()
+    """Roles whose texts are documents to this detector (tool results, tool descriptions): a
+    finding there counts only where the text is aimed at the model (see :mod:`.context`)."""
     whole_text: bool = False
     """Span detectors whose spans may be longer than a chunk overlap read the whole text (their
     patterns must then be linear by themselves)."""
