@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from guard_bypass import print_table as print_bypass_table
+from guard_bypass import run_suite as run_bypass_suite
 
 from aigc_gateway.guards.features import HASH_BITS, ngram_ids, normalize
 from aigc_gateway.guards.model import CJK
@@ -42,7 +44,7 @@ from aigc_gateway.guards.names import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_DATA = ROOT.parent / "shared" / "bench"
+BENCH_DATA = Path(os.environ.get("AIGC_BENCH_DATA", ROOT.parent / "shared" / "bench"))
 DATA_DIR = ROOT / "src" / "aigc_gateway" / "data"
 RESULTS = ROOT / "docs" / "benchmarks" / "guards.json"
 SEED = 20240901
@@ -1158,14 +1160,20 @@ def cmd_run(args: argparse.Namespace) -> None:
             lambda text: scan_prompt(scanners, text), texts, 1
         )
     results["speed_1kb_mixed"] = speed
+    results["bypass"] = run_bypass_suite(engine, splits)
     held_en, held_zh = results["pii"]["en/held_out"], results["pii"]["zh/held_out"]
     classifiers = results["classifiers"]
     results["summary"] = {
         "pii_f1_en": held_en["ours_shared_types"]["micro"]["f1"],
         "presidio_pii_f1_en": held_en.get("presidio_shared_types", {}).get("micro", {}).get("f1"),
         "pii_f1_zh": held_zh["ours_all_types"]["micro"]["f1"],
-        "pii_f1_zh_person": held_zh["ours_all_types"]["per_type"]["PERSON"]["f1"],
-        "pii_f1_zh_address": held_zh["ours_all_types"]["per_type"]["ADDRESS"]["f1"],
+        **{
+            f"pii_f1_{kind}_{lang}": held["ours_all_types"]["per_type"].get(kind, {}).get("f1")
+            for lang, held in (("en", held_en), ("zh", held_zh))
+            for kind in ("PERSON", "ADDRESS")
+        },
+        "bypass_detect_rate": results["bypass"]["bypass_detect_rate"],
+        "bypass_variants": results["bypass"]["variants"],
         "injection_tpr_en": classifiers["injection_en/held_out"]["tpr"],
         "injection_tpr_zh": classifiers["injection_zh/held_out"]["tpr"],
         "harm_f1_en": classifiers["harm_en/held_out"]["f1"],
@@ -1227,6 +1235,7 @@ def print_tables(results: dict[str, Any]) -> None:
         print(
             f"  {name:<30} p50 {point['p50_ms_per_kb']:>8.3f} ms/KB  {point['mb_per_s']:>8.3f} MB/s"
         )
+    print_bypass_table(results["bypass"])
     print("\nsummary:", json.dumps(results["summary"]))
 
 

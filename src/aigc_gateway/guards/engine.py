@@ -138,11 +138,13 @@ class GuardEngine:
             types = self._registry.wanted(spec, only)
             if not types or not spec.reads(direction, role):
                 continue
+            group: list[Finding] = []  # one group per detector: its best finding wins overlaps
             for reading in reads:
                 if not reading.spans:
                     continue
                 found = self._span_scan(spec, detector, reading, types, deadline)
-                spans.append([reading.finding(f) for f in found if reading.accept(f.start, f.end)])
+                group += [reading.finding(f) for f in found if reading.accept(f.start, f.end)]
+            spans.append(group)
         findings = [f for f in resolve_overlaps(*spans) if only is None or f.type in only]
         classifiers = [
             (detector, types, direction == "input" and role in spec.document_roles)

@@ -187,6 +187,17 @@ def _four_character_name(span: str) -> bool:
     return span[:2] in DOUBLE_SURNAMES or span in KNOWN_NAMES or "·" in span
 
 
+NAME_WORD_EN = r"[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?"
+INTRODUCED_EN = re.compile(
+    r"(?:\b(?:I\s+am|I'm|[Mm]y\s+name\s+is|[Tt]his\s+is|[Nn]ame\s*:|[Cc]alled|[Nn]amed"
+    r"|[Ss]incerely|[Rr]egards|Mr|Mrs|Ms|Miss|Dr|Prof)\.?,?\s+)"
+    rf"({NAME_WORD_EN}(?:\s+{NAME_WORD_EN}){{1,2}})\b"
+)
+"""A first and last name right after a self-introduction, a closing or a title ("I am John
+Carter", "Regards, Anna Lee", "Dr. Maria Lopez"): a context the tagger may miss."""
+INTRODUCED_SCORE = 0.8
+
+
 def _confidence(margin: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, margin))))
 
@@ -213,6 +224,10 @@ class PersonNames:
                 if 2 <= end - start <= ZH_NAME_MAX_CHARS or "·" in text[start:end]:
                     findings.append(Finding(kind, start, end, _confidence(margin), "names_zh"))
         if CAPITAL.search(text):
+            for match in INTRODUCED_EN.finditer(text):
+                if not any(word.lower() in NOT_NAMES_EN for word in match.group(1).split()):
+                    start, end = match.span(1)
+                    findings.append(Finding("PERSON", start, end, INTRODUCED_SCORE, "names_en_cue"))
             tokens, offsets = en_tokens(text)
             for first, last, kind, margin in self._en.spans(tokens, en_features, en_starts(tokens)):
                 if all(token.lower() in NOT_NAMES_EN for token in tokens[first:last]):

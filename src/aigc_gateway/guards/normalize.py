@@ -234,9 +234,11 @@ EN_DIGIT_RUN = re.compile(rf"(?i)\b{_EN_WORD}(?:[\s,-]{{1,3}}(?:{_EN_WORD}|\d)\b
 ZH_DIGIT_RUN = re.compile("[" + "".join(ZH_DIGITS) + r"\d]{6,}")
 """Six or more Chinese numeral digits: phone and ID numbers written out."""
 SPLIT_DIGITS = re.compile(
-    r"(?<![\w.])(?:\d[ \t.·•_/\\|,，、-]{1,3}){6,40}\d(?![\w])"
-    r"|(?<![\w.])\d{1,6}(?:(?:[ \t]{1,3}|[.·•_/\\|，、]|[ \t]{0,3}-[ \t]{0,3})\d{1,6}){2,12}"
-    r"[\dXx]?(?![\w.])"
+    r"(?<![A-Za-z0-9_])(?<!\d\.)(?:\d[ \t.·•_/\\|,，、-]{1,3}){6,40}[\dXx]"
+    r"(?![A-Za-z0-9_])(?!\.\d)"
+    r"|(?<![A-Za-z0-9_])(?<!\d\.)\d{1,6}"
+    r"(?:(?:[ \t]{1,3}|[.·•_/\\|，、]|[ \t]{0,3}-[ \t]{0,3})\d{1,6}){2,12}"
+    r"(?:[ \t.]?[Xx])?(?![A-Za-z0-9_])(?!\.\d)"
 )
 """Digits split by separators: one digit at a time, or groups joined by dots and the like."""
 NOT_SPLIT = re.compile(
@@ -295,12 +297,16 @@ WRITTEN_AT = re.compile(
     r"|[ \t]{1,3}@[ \t]{0,3}|@[ \t]{1,3}"
 )
 """The "at" of an e-mail written out; the parts around it are matched from here."""
-USER_BEFORE = re.compile(r"[A-Za-z0-9][\w.+-]{0,63}\Z")
+USER_BEFORE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}\Z")
 DOMAIN_AFTER = re.compile(
-    rf"([A-Za-z0-9-]{{1,63}})((?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,3}}){_DOT}(com|net|org|edu|gov"
-    r"|io|cn|uk|de|fr|jp|co|info|biz|me|us|ca|au|ru|in|ai|dev|app|xyz)\b",
+    rf"([A-Za-z0-9-]{{1,63}})((?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,3}}){_DOT}([A-Za-z]{{2,6}})\b",
     re.IGNORECASE,
 )
+
+
+TLDS = "com net org edu gov io cn uk de fr jp co info biz me us ca au ru in ai dev app xyz hk tw"
+KNOWN_TLDS = frozenset(TLDS.split())
+WRITTEN_DOT = re.compile(r"(?i)dot|点|點")
 
 
 def _email_edits(text: str) -> list[Replacement]:
@@ -312,8 +318,11 @@ def _email_edits(text: str) -> list[Replacement]:
         user = USER_BEFORE.search(text, max(0, at.start() - 64), at.start())
         if user is None:
             continue
-        if user.start() > 0 and re.match(r"[\w.+-]", text[user.start() - 1]):
+        if user.start() > 0 and re.match(r"[A-Za-z0-9_.+-]", text[user.start() - 1]):
             continue
+        tld = domain.group(3)
+        if tld.lower() not in KNOWN_TLDS and not WRITTEN_DOT.search(domain.group()):
+            continue  # "meet at noon. Then": a plain full stop needs a known top-level domain
         labels = re.split(_DOT, domain.group(2)) if domain.group(2) else []
         host = ".".join([domain.group(1), *[label for label in labels if label], domain.group(3)])
         edits.append((user.start(), domain.end(), f"{user.group()}@{host}"))

@@ -47,6 +47,16 @@ SECRET_RULES: tuple[tuple[str, str, re.Pattern[str], float], ...] = (
     ),
     (
         "API_KEY",
+        "aws_secret_key",
+        re.compile(
+            r"(?i:secret|aws|access[ _-]?key|私钥|密钥)[^\n]{0,48}?"
+            r"(?<![A-Za-z0-9/+=])((?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])"
+            r"(?=[A-Za-z0-9/+]{0,39}[0-9/+])[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+        ),
+        0.85,
+    ),
+    (
+        "API_KEY",
         "github_token",
         re.compile(START + r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})"),
         0.97,
