@@ -205,7 +205,7 @@ def _aws_key(rng: random.Random) -> str:
 
 
 USERS = ("zhang.wei", "li_na", "wang.fang", "j.smith", "maria.lopez", "chen88", "o.brien", "anna.k")
-DOMAINS = ("example.com", "mail.example.org", "qq.com", "163.com", "corp.example.cn", "example.co.uk")
+DOMAINS = ("example.com", "mail.example.org", "qq.com", "163.com", "corp.example.cn", "ex.co.uk")
 
 
 def _email(rng: random.Random) -> str:
