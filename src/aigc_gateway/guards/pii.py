@@ -125,13 +125,26 @@ ZH_ADDRESS = (
 ).replace("{places}", ZH_PLACES)
 STREET_SUFFIX = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
-    r"|Terrace|Ter|Circle|Cir|Highway|Hwy|Parkway|Pkwy|Square|Sq|Crescent|Close|Row|Alley)"
+    r"|Terrace|Ter|Circle|Cir|Highway|Hwy|Parkway|Pkwy|Square|Sq|Crescent|Close|Row|Alley"
+    # further USPS Publication 28 street suffixes (public domain), full words
+    r"|Bypass|Burgs?|Causeway|Centers?|Common|Corners?|Creek|Crossing|Estates?|Expressway"
+    r"|Extensions?|Fields?|Flats?|Fords?|Forest|Forks?|Freeway|Gardens?|Gateway|Glens?|Greens?"
+    r"|Groves?|Harbors?|Heights|Hills?|Hollow|Islands?|Junctions?|Keys?|Knolls?|Lakes?|Landing"
+    r"|Light|Loop|Mall|Manors?|Meadows?|Mews|Mills?|Mission|Motorway|Mount|Mountains?|Orchard"
+    r"|Oval|Park|Pass|Path|Pike|Pines|Plains?|Plaza|Points?|Ports?|Prairie|Radial|Ranch|Rapids?"
+    r"|Ridges?|River|Route|Shoals?|Shores?|Skyway|Springs?|Spurs?|Stravenue|Stream|Summit"
+    r"|Trace|Track|Trafficway|Trail|Tunnel|Turnpike|Underpass|Union|Valleys?|Viaduct|Views?"
+    r"|Villages?|Ville|Vista|Walks?|Wells?)"
 )
+STATE_ZIP = r"[A-Z]{2}\s+\d{5}(?:-\d{4})?"
 EN_ADDRESS = (
-    rf"\b\d{{1,6}}[A-Za-z]?(?:\s+[A-Z][a-zA-Z'-]+){{1,4}}\s+{STREET_SUFFIX}\b\.?"
-    r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#)\.?\s*[\w-]+)?"
-    r"(?:,\s*[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+){0,2})?"
-    r"(?:,?\s*[A-Z]{2})?(?:,?\s+\d{5}(?:-\d{4})?)?"
+    rf"\b\d{{1,6}}[A-Za-z]?(?:[ \t]+[A-Z][a-zA-Z'-]+){{1,4}}[ \t]+{STREET_SUFFIX}\b\.?"
+    r"(?:,?[ \t]+(?:Apt|Apartment|Suite|Ste|Unit|#)\.?[ \t]*[\w-]+)?"
+    rf"(?:(?:,[ \t]*|\n)[A-Z][a-zA-Z]+(?:[ \t][A-Z][a-zA-Z]+){{0,2}},?[ \t]+{STATE_ZIP}"
+    r"|,[ \t]*[A-Z][a-zA-Z]+(?:[ \t][A-Z][a-zA-Z]+){0,2})?"
+    # post-office boxes and military mail: "P.O. Box 149", "PSC 6293, Box 8158\nAPO AP 04336"
+    r"|\b(?:P\.?[ \t]?O\.?[ \t]+Box|PSC[ \t]+\d{1,5},?[ \t]+Box|Unit[ \t]+\d{1,5}[ \t]+Box)"
+    rf"[ \t]+\d{{1,6}}(?:(?:,[ \t]*|\n)(?:[AF]PO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{{5}})?"
 )
 
 RULES: tuple[PatternRule, ...] = (
