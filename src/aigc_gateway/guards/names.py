@@ -190,11 +190,12 @@ def _four_character_name(span: str) -> bool:
 NAME_WORD_EN = r"[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?"
 INTRODUCED_EN = re.compile(
     r"(?:\b(?:I\s+am|I'm|[Mm]y\s+name\s+is|[Tt]his\s+is|[Nn]ame\s*:|[Cc]alled|[Nn]amed"
-    r"|[Ss]incerely|[Rr]egards|Mr|Mrs|Ms|Miss|Dr|Prof)\.?,?\s+)"
+    r"|[Ss]incerely|[Rr]egards|Dear|Mr|Mrs|Ms|Miss|Dr|Prof)\.?,?\s+)"
     rf"({NAME_WORD_EN}(?:\s+{NAME_WORD_EN}){{1,2}})\b"
 )
-"""A first and last name right after a self-introduction, a closing or a title ("I am John
-Carter", "Regards, Anna Lee", "Dr. Maria Lopez"): a context the tagger may miss."""
+"""A first and last name right after a self-introduction, a greeting, a closing or a title ("I am
+John Carter", "Dear Anna Lee", "Regards, Anna Lee", "Dr. Maria Lopez"): contexts the tagger may
+miss."""
 INTRODUCED_SCORE = 0.8
 
 

@@ -108,21 +108,27 @@ DATE = (
     r"|\d{2,4}年\d{1,2}月(?:\d{1,2}[日号])?|[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}[日号])"
 )
 ZH_PLACES = (
+    "内蒙古自治区|广西壮族自治区|西藏自治区|宁夏回族自治区|新疆维吾尔自治区|香港特别行政区|"
+    "澳门特别行政区|"
     "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|"
     "湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|"
     "广州|深圳|珠海|汕头|佛山|东莞|中山|惠州|南京|苏州|无锡|常州|南通|扬州|徐州|杭州|宁波|"
     "温州|绍兴|嘉兴|金华|台州|合肥|芜湖|福州|厦门|泉州|南昌|济南|青岛|烟台|潍坊|郑州|洛阳|"
     "武汉|宜昌|长沙|成都|绵阳|贵阳|昆明|西安|兰州|西宁|银川|乌鲁木齐|拉萨|南宁|桂林|海口|"
-    "三亚|石家庄|唐山|保定|太原|大同|沈阳|大连|长春|哈尔滨|呼和浩特|包头|南阳|开封|"
-    "[\u4e00-\u9fa5]{2,3}(?:省|自治区)"
+    "三亚|石家庄|唐山|保定|太原|大同|沈阳|大连|长春|哈尔滨|呼和浩特|包头|南阳|开封"
 )
+"""Provincial-level divisions and large cities: where a written Chinese address starts."""
+ZH_NUMBERED = r"(?:[\d一二三四五六七八九十百零〇]{1,6}(?:号楼|号院|号|栋|幢|座|单元|室|层|楼))"
 ZH_ADDRESS = (
     rf"(?:{ZH_PLACES})(?:省|市|自治区)?"
-    r"(?:[\u4e00-\u9fa5]{1,5}?(?:市|区|县|旗|镇|乡|街道)){0,3}"
+    r"(?:[\u4e00-\u9fa5]{1,6}?(?:市|区|县|旗|镇|乡|街道)){0,3}"
     r"(?:[\u4e00-\u9fa5\d]{1,8}?(?:大街|大道|路|街|巷|弄|胡同|村|小区|花园|大厦|广场|园区)){1,2}"
-    r"(?:[\d一二三四五六七八九十百零〇]+(?:号楼|号院|号|栋|幢|单元|室|层|楼)){0,4}"
-    r"|(?:{places})(?:省|市|自治区)?(?:[\u4e00-\u9fa5]{{1,5}}?(?:市|区|县|旗)){{1,3}}"
-).replace("{places}", ZH_PLACES)
+    rf"{ZH_NUMBERED}{{0,4}}"
+    r"(?:[\u4e00-\u9fa5]{1,8}?(?:小区|花园|家园|公寓|大厦|广场|园区|新村|苑|公馆|大楼|中心)"
+    rf"{ZH_NUMBERED}{{1,4}})?"
+)
+"""A street address (province or city, districts, a road or compound, numbers); a bare place
+name is not one (see the annotation guideline in docs/guards.md)."""
 STREET_SUFFIX = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
     r"|Terrace|Ter|Circle|Cir|Highway|Hwy|Parkway|Pkwy|Square|Sq|Crescent|Close|Row|Alley"
@@ -134,7 +140,9 @@ STREET_SUFFIX = (
     r"|Oval|Park|Pass|Path|Pike|Pines|Plains?|Plaza|Points?|Ports?|Prairie|Radial|Ranch|Rapids?"
     r"|Ridges?|River|Route|Shoals?|Shores?|Skyway|Springs?|Spurs?|Stravenue|Stream|Summit"
     r"|Trace|Track|Trafficway|Trail|Tunnel|Turnpike|Underpass|Union|Valleys?|Viaduct|Views?"
-    r"|Villages?|Ville|Vista|Walks?|Wells?)"
+    r"|Villages?|Ville|Vista|Walks?|Wells?|Locks?|Loaf|Camps?|Capes?|Cliffs?|Clubs?|Coves?"
+    r"|Course|Crest|Curve|Dale|Dams?|Divide|Ferry|Havens?|Inlet|Isles?|Lodge|Necks?|Overpass"
+    r"|Ports|Rest|Run|Stations?|Throughway|Canyons?|Brooks?|Parks|Drives|Squares)"
 )
 STATE_ZIP = r"[A-Z]{2}\s+\d{5}(?:-\d{4})?"
 EN_ADDRESS = (
@@ -143,6 +151,7 @@ EN_ADDRESS = (
     rf"(?:(?:,[ \t]*|\n)[A-Z][a-zA-Z]+(?:[ \t][A-Z][a-zA-Z]+){{0,2}},?[ \t]+{STATE_ZIP}"
     r"|,[ \t]*[A-Z][a-zA-Z]+(?:[ \t][A-Z][a-zA-Z]+){0,2})?"
     # post-office boxes and military mail: "P.O. Box 149", "PSC 6293, Box 8158\nAPO AP 04336"
+    r"|\b(?:USNS|USNV|USS|USCGC)[ \t]+[A-Z][a-z]+(?:,[ \t]*|\n)FPO[ \t]+(?:AA|AE|AP)[ \t]+\d{5}"
     r"|\b(?:P\.?[ \t]?O\.?[ \t]+Box|PSC[ \t]+\d{1,5},?[ \t]+Box|Unit[ \t]+\d{1,5}[ \t]+Box)"
     rf"[ \t]+\d{{1,6}}(?:(?:,[ \t]*|\n)(?:[AF]PO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{{5}})?"
 )
@@ -271,8 +280,10 @@ RULES: tuple[PatternRule, ...] = (
 
 PHONE_CANDIDATE = re.compile(
     r"(?<![A-Za-z0-9_+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){1,4}"
-    r"(?![A-Za-z0-9_])"
+    r"(?:[ \t]?(?:x|ext\.?|extension)[ \t]?\d{1,6})?(?![A-Za-z0-9_])"
 )
+IPV4_SHAPE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+"""A dotted quad is an IP address (or nothing), never a phone number."""
 PHONE_CONTEXT = re.compile(
     r"(?i)phone|tel\b|call|mobile|cell|fax|whatsapp|电话|手机|联系|致电|热线|号码"
 )
@@ -335,6 +346,8 @@ class StructuredPII:
         if types is not None and "PHONE" not in types:
             return findings
         for match in PHONE_CANDIDATE.finditer(text):
+            if IPV4_SHAPE.fullmatch(match.group()):
+                continue
             start, end = match.span()
             context = PHONE_CONTEXT.search(text, max(0, start - CONTEXT_CHARS), start) is not None
             score = _phone_score(match.group(), context)
