@@ -254,15 +254,17 @@ def _spelled_digit(word: str) -> str:
     return EN_DIGITS.get(word.lower(), word)
 
 
+DIGIT_GROUP = re.compile(r"\d+")
+NOT_PHONE_STYLE = re.compile(r"[^\d \t-]")
+DIGIT_WORD = re.compile(r"[A-Za-z]+|\d")
+NOT_DIGIT = re.compile(r"[^\dXx]")
+
+
 def _plain_format(value: str, digits: str) -> bool:
     """Groups of digits split by spaces or dashes as phone numbers are written: the detectors
     read these as they are (card and ID numbers, 15 digits and more, are still joined)."""
-    groups = re.findall(r"\d+", value)
-    return (
-        len(digits) < 15
-        and min(map(len, groups)) >= 2
-        and not re.search(r"[^\d \t-]", value)
-    )
+    groups = DIGIT_GROUP.findall(value)
+    return len(digits) < 15 and min(map(len, groups)) >= 2 and not NOT_PHONE_STYLE.search(value)
 
 
 def _number_edits(text: str) -> list[Replacement]:
@@ -270,7 +272,7 @@ def _number_edits(text: str) -> list[Replacement]:
         return []
     edits: list[Replacement] = []
     for match in EN_DIGIT_RUN.finditer(text):
-        words = re.findall(r"[A-Za-z]+|\d", match.group())
+        words = DIGIT_WORD.findall(match.group())
         edits.append((match.start(), match.end(), "".join(map(_spelled_digit, words))))
     for match in ZH_DIGIT_RUN.finditer(text):
         value = "".join(ZH_DIGITS.get(c, c) for c in match.group())
@@ -278,7 +280,7 @@ def _number_edits(text: str) -> list[Replacement]:
             edits.append((match.start(), match.end(), value))
     for match in SPLIT_DIGITS.finditer(text):
         value = match.group()
-        digits = re.sub(r"[^\dXx]", "", value)
+        digits = NOT_DIGIT.sub("", value)
         if NOT_SPLIT.fullmatch(value) or len(digits) < 7 or _plain_format(value, digits):
             continue
         edits.append((match.start(), match.end(), digits))
@@ -291,6 +293,8 @@ _DOT = (
     r"(?:\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+(?:dot|DOT)\s+|\s*(?:点|點|。)\s*"
     r"|\s+\.\s*|\s*\.\s+)"
 )
+DOT = re.compile(_DOT)
+USER_CHAR = re.compile(r"[A-Za-z0-9_.+-]")
 WRITTEN_AT = re.compile(
     r"(?i)[ \t]{1,3}at[ \t]{1,3}"
     r"|[ \t]{0,3}(?:[(\[{<][ \t]{0,3}(?:at|@)[ \t]{0,3}[)\]}>]|艾特|圈a)[ \t]{0,3}"
@@ -318,12 +322,12 @@ def _email_edits(text: str) -> list[Replacement]:
         user = USER_BEFORE.search(text, max(0, at.start() - 64), at.start())
         if user is None:
             continue
-        if user.start() > 0 and re.match(r"[A-Za-z0-9_.+-]", text[user.start() - 1]):
+        if user.start() > 0 and USER_CHAR.match(text, user.start() - 1):
             continue
         tld = domain.group(3)
         if tld.lower() not in KNOWN_TLDS and not WRITTEN_DOT.search(domain.group()):
             continue  # "meet at noon. Then": a plain full stop needs a known top-level domain
-        labels = re.split(_DOT, domain.group(2)) if domain.group(2) else []
+        labels = DOT.split(domain.group(2)) if domain.group(2) else []
         host = ".".join([domain.group(1), *[label for label in labels if label], domain.group(3)])
         edits.append((user.start(), domain.end(), f"{user.group()}@{host}"))
     return _disjoint(edits)
@@ -341,6 +345,7 @@ HEX = re.compile(
     r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{16,}|[0-9A-Fa-f]{2}(?:[ :][0-9A-Fa-f]{2}){7,})(?![0-9A-Fa-f])"
 )
 ESCAPED = re.compile(r"(?:\\x[0-9A-Fa-f]{2}|%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}){4,}")
+ESCAPED_BYTE = re.compile(r"(?:\\x|%)([0-9A-Fa-f]{2})")
 MAX_DECODED_CHARS = 65_536
 """Longer encoded segments are decoded up to this many characters."""
 
@@ -373,7 +378,7 @@ def _base64(segment: str) -> str | None:
 
 
 def _hex(segment: str) -> str | None:
-    digits = re.sub(r"[ :]", "", segment)
+    digits = segment.replace(" ", "").replace(":", "")
     if len(digits) % 2:
         return None
     return _utf8(bytes.fromhex(digits))
@@ -385,7 +390,7 @@ def _escaped(segment: str) -> str | None:
             return codecs.decode(segment, "unicode_escape")
         except UnicodeDecodeError:
             return None
-    raw = bytes(int(code, 16) for code in re.findall(r"(?:\\x|%)([0-9A-Fa-f]{2})", segment))
+    raw = bytes(int(code, 16) for code in ESCAPED_BYTE.findall(segment))
     return _utf8(raw)
 
 

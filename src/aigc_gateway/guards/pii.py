@@ -62,7 +62,7 @@ def ip_valid(value: str) -> bool:
 
 
 def ssn_valid(value: str) -> bool:
-    digits = re.sub(r"\D", "", value)
+    digits = "".join(c for c in value if c.isdigit())
     area, group, serial = digits[:3], digits[3:5], digits[5:]
     return area not in {"000", "666"} and area[0] != "9" and group != "00" and serial != "0000"
 
