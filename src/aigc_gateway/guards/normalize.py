@@ -404,6 +404,9 @@ COMMON_EN = frozenset(COMMON_WORDS_EN.split())
 """Common English words: a decoded ROT13 line or a de-leeted text reads as English."""
 _WORD = re.compile(r"[A-Za-z]+")
 ROT13_LINE = re.compile(r"[^\n]{12,}")
+ROT13_TRIGGER = re.compile(r"(?i)\b(?:gur|naq|lbh|lbhe|vf|bs|gb|vtaber|cerivbhf|cebzcg)\b")
+"""ROT13 of "the, and, you, your, is, of, to, ignore, previous, prompt": English text after ROT13
+nearly always has one of them; without one, no line is worth decoding."""
 
 
 def _english_share(text: str) -> float:
@@ -441,7 +444,7 @@ def decoded_segments(text: str) -> list[Decoded]:
             decoded = decode(match.group()[: MAX_DECODED_CHARS * 2])
             if decoded:
                 found.append(Decoded(match.start(), match.end(), decoded, encoding))
-    if _WORD.search(text):
+    if ROT13_TRIGGER.search(text):
         for match in ROT13_LINE.finditer(text):
             decoded = _rot13(match.group())
             if decoded:
