@@ -9,7 +9,7 @@ time, compound, building, unit and room), e-mails, phone numbers, ID numbers (SS
 resident ID with its check digit), cards, IBANs, IPv4 addresses and Chinese plates. It is
 generated at run time, never stored. Honest caveat: the English street-suffix list and the
 Chinese compound patterns were completed while looking at misses on a development sample of
-this generator (``DEVELOPMENT_SEED``); the benchmark reports another sample (``SEED``) of the
+this generator (``DEVELOPMENT_SEEDS``); the benchmark reports another sample (``SEED``) of the
 same generator, so the scores measure coverage of these formats, not of addresses in the wild
 (the source-labelled scores do that, with their own label conventions).
 
@@ -21,9 +21,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-DEVELOPMENT_SEED = 20261129
-"""The sample the address and phone patterns were checked against while they were written."""
-SEED = 7
+DEVELOPMENT_SEEDS = (20261129, 7)
+"""Samples the address, phone and card patterns were checked against while they were written."""
+SEED = 11
 """The sample the benchmark reports: the same generator, a sample never looked at."""
 RECORDS_PER_LANGUAGE = 600
 

@@ -32,7 +32,7 @@ def cn_resident_id_valid(value: str) -> bool:
 
 def luhn_valid(value: str) -> bool:
     digits = [int(c) for c in value if c.isdigit()]
-    if not 13 <= len(digits) <= 19:
+    if not 12 <= len(digits) <= 19:
         return False
     total = 0
     for index, digit in enumerate(reversed(digits)):
@@ -212,6 +212,14 @@ RULES: tuple[PatternRule, ...] = (
         context=re.compile(r"银行卡|卡号|储蓄卡|借记卡|信用卡|(?i:bank card|card number)"),
     ),
     PatternRule(
+        "CREDIT_CARD",
+        "maestro_12",
+        re.compile(r"(?<![\d-])(?:5[06-9]|6\d)\d{10}(?![\d-])"),
+        0.75,
+        luhn_valid,
+        context=re.compile(r"(?i)\bcards?\b|maestro|debit|银行卡|卡号|借记卡"),
+    ),
+    PatternRule(
         "IBAN",
         "iban",
         re.compile(
@@ -292,8 +300,12 @@ CONTEXT_REGIONS = ("GB", "DE", "FR", "IN", "AU", "NL", "IT", "ES")
 """Tried only with a phone word nearby: nearly any digit string is valid somewhere."""
 
 
+PHONE_EXTENSION = re.compile(r"[ \t]?(?:x|ext\.?|extension)[ \t]?\d{1,6}\Z")
+
+
 def _phone_score(candidate: str, has_context: bool) -> float:
     """0 if not a phone number; higher for numbers valid in a likely region."""
+    candidate = PHONE_EXTENSION.sub("", candidate)  # "415-555-2671x204": the number is judged
     digits = sum(c.isdigit() for c in candidate)
     if not 7 <= digits <= 15:
         return 0.0
