@@ -182,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .labeling.cli import add_label_commands  # imports this module: registered late
 
     add_label_commands(commands, common)
+    from .scan.cli import add_scan_commands  # imports this module: registered late
+
+    add_scan_commands(commands, common)
     return parser
 
 

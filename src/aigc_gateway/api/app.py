@@ -25,7 +25,7 @@ from ..metrics import MetricsMiddleware
 from ..pipeline import Outcome, RequestContext, collect
 from ..providers.base import Chunk
 from ..store import KeyInfo
-from . import admin_audit, admin_eval, guard, images, verify
+from . import admin_audit, admin_eval, admin_scan, guard, images, verify
 from .auth import Authenticator, authenticate
 from .http import error_response, json_response, read_body
 from .openai_format import DONE, ChatFormat, CompletionFormat, ResponseFormat, sse
@@ -163,6 +163,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.include_router(admin_eval.router)
     app.include_router(verify.router)
     app.include_router(images.router)
+    app.include_router(admin_scan.router)
     app.add_middleware(MetricsMiddleware, metrics=gateway.metrics)
     return app
 
