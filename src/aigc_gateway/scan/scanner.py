@@ -16,15 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..guards.detectors import REGISTRY
 from ..guards.engine import GuardEngine
-from ..guards.model import PII_TYPES, SECRET_TYPES, Finding
+from ..guards.model import Finding
 from ..guards.policy import PseudonymMap, rewrite
 from ..labeling.service import LabelService, tokenizer_path
 from .aigc import AigcDetector
 from .model import BadInput, Chunk, ChunkResult, RawRecord, RecordResult, ScanOptions
 
-SPAN_TYPES = frozenset(PII_TYPES) | frozenset(SECRET_TYPES)
-RISK_TYPES = ("HARM", "INJECTION")
+SPAN_TYPES = frozenset(REGISTRY.finding_types("span"))
+"""Personal data and secrets: counted with their offsets, masked in the cleaned copy."""
+RISK_TYPES = REGISTRY.finding_types("classifier")
+"""Injection and unsafe content: their scores make a record's risk."""
 BAD_BYTES = re.compile("[\udc80-\udcff]")
 MARKERS = {"\0columns", "\0unreadable"}
 
@@ -54,6 +57,7 @@ class RecordScanner:
         return self._aigc is not None
 
     def close(self) -> None:
+        self._guards.close()
         self._labels.close()
 
     # --- one record -----------------------------------------------------------------------
