@@ -29,9 +29,15 @@ log = logging.getLogger(__name__)
 
 REGISTRY_FILE = "registry.db"
 MIN_MATCHED_HASHES = 4
-"""A stored text is reported when one contiguous overlap holds this many matching hashes…"""
+"""A stored text is reported when one run of overlap holds this many matching hashes…"""
+MIN_UNITS_UNEDITED = 24
+"""…and its matching n-grams cover this many width units of the suspect (a CJK character counts
+2) in one piece, or…"""
+MIN_UNITS_EDITED = 20
+"""…this many in two or more pieces on one alignment: a copy with edits, which a common phrase
+(one piece) rarely looks like."""
 MIN_OVERLAP_UNITS = 18
-"""…and covers at least this many width units of the suspect (a CJK character counts 2)."""
+"""Fingerprints stored without offsets (before they were kept): one contiguous overlap this long."""
 MAX_SHARED_BY = 4
 """An n-gram stored for more texts than this is a stock phrase and proves nothing."""
 _QUERY_BATCH = 500
@@ -49,7 +55,8 @@ CREATE TABLE IF NOT EXISTS texts (
 );
 CREATE TABLE IF NOT EXISTS text_fingerprints (
     hash INTEGER NOT NULL,
-    text_id INTEGER NOT NULL REFERENCES texts(id)
+    text_id INTEGER NOT NULL REFERENCES texts(id),
+    pos INTEGER
 );
 CREATE INDEX IF NOT EXISTS text_fingerprints_hash ON text_fingerprints (hash);
 CREATE TABLE IF NOT EXISTS image_marks (
@@ -98,13 +105,16 @@ class LabelRegistry:
         )
         connection.execute("PRAGMA journal_mode=WAL")
         connection.executescript(SCHEMA)
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(text_fingerprints)")}
+        if "pos" not in columns:  # a registry from before offsets were stored
+            connection.execute("ALTER TABLE text_fingerprints ADD COLUMN pos INTEGER")
         return connection
 
     # --- writing ---------------------------------------------------------------------------
 
     def add_text(self, entry: TextEntry) -> int:
         """Queue a generated text; returns how many fingerprints it will be stored under."""
-        fingerprints = Grams.of(entry.text).winnowed()
+        fingerprints, offsets = Grams.of(entry.text).winnowed()
 
         def write(db: sqlite3.Connection) -> None:
             cursor = db.execute(
@@ -123,8 +133,11 @@ class LabelRegistry:
             if cursor.rowcount:
                 text_id = cursor.lastrowid
                 db.executemany(
-                    "INSERT INTO text_fingerprints (hash, text_id) VALUES (?, ?)",
-                    ((int(value), text_id) for value in fingerprints),
+                    "INSERT INTO text_fingerprints (hash, text_id, pos) VALUES (?, ?, ?)",
+                    (
+                        (int(value), text_id, int(offset))
+                        for value, offset in zip(fingerprints, offsets, strict=True)
+                    ),
                 )
 
         self._writes.put(write)
@@ -189,26 +202,28 @@ class LabelRegistry:
         if len(query) == 0:
             return []
         by_hash: dict[int, set[int]] = defaultdict(set)
+        rows: list[tuple[int, int, int | None]] = []
         with self._lock:
             for start in range(0, len(query), _QUERY_BATCH):
                 batch = [int(value) for value in query[start : start + _QUERY_BATCH]]
                 marks = ",".join("?" * len(batch))
-                for value, text_id in self._db.execute(
-                    f"SELECT hash, text_id FROM text_fingerprints WHERE hash IN ({marks})", batch
-                ):
-                    by_hash[value].add(text_id)
-        by_text: dict[int, list[int]] = defaultdict(list)
-        for value, text_ids in by_hash.items():
-            if len(text_ids) <= MAX_SHARED_BY:
-                for text_id in text_ids:
-                    by_text[text_id].append(value)
+                rows += self._db.execute(
+                    f"SELECT hash, text_id, pos FROM text_fingerprints WHERE hash IN ({marks})",
+                    batch,
+                ).fetchall()
+        for value, text_id, _ in rows:
+            by_hash[value].add(text_id)
+        by_text: dict[int, dict[int, list[int | None]]] = defaultdict(lambda: defaultdict(list))
+        for value, text_id, offset in rows:
+            if len(by_hash[value]) <= MAX_SHARED_BY:
+                by_text[text_id][value].append(offset)
         candidates = []
-        for text_id, hashes in by_text.items():
-            if len(hashes) < MIN_MATCHED_HASHES:
+        for text_id, stored in by_text.items():
+            if len(stored) < MIN_MATCHED_HASHES:
                 continue
-            covered, matched_count = grams.overlap(np.asarray(hashes, dtype=np.int64))
-            if covered >= MIN_OVERLAP_UNITS and matched_count >= MIN_MATCHED_HASHES:
-                candidates.append((covered, matched_count, text_id))
+            found = _best_overlap(grams, stored)
+            if found is not None:
+                candidates.append((*found, text_id))
         candidates.sort(reverse=True)
         matches = []
         for covered, matched_count, text_id in candidates[:limit]:
@@ -241,3 +256,17 @@ class LabelRegistry:
             return self._db.execute(
                 "SELECT mark, produce_id, request_id, tenant, width, height FROM image_marks"
             ).fetchall()
+
+
+def _best_overlap(grams: Grams, stored: dict[int, list[int | None]]) -> tuple[int, int] | None:
+    """(covered units, matching hashes) of the best qualifying run of overlap, or None."""
+    if any(None in offsets for offsets in stored.values()):
+        covered, matched = grams.overlap(np.fromiter(stored, np.int64))
+        qualifies = covered >= MIN_OVERLAP_UNITS and matched >= MIN_MATCHED_HASHES
+        return (covered, matched) if qualifies else None
+    best = None
+    for run in grams.aligned_runs(stored):  # type: ignore[arg-type]
+        needed = MIN_UNITS_UNEDITED if run.pieces == 1 else MIN_UNITS_EDITED
+        if len(run.hashes) >= MIN_MATCHED_HASHES and run.units >= needed:
+            best = max(best or (0, 0), (run.units, len(run.hashes)))
+    return best

@@ -1,0 +1,67 @@
+"""The fingerprint registry's matching: edited copies found, common phrases not, old rows kept."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from aigc_gateway.labeling.fingerprint import Grams
+from aigc_gateway.labeling.keys import labels_dir
+from aigc_gateway.labeling.registry import REGISTRY_FILE, LabelRegistry, TextEntry
+
+ANSWER = (
+    "Photosynthesis lets green plants capture sunlight in their chloroplasts and turn water "
+    "and carbon dioxide into glucose, releasing oxygen as a by-product of the light reactions."
+)
+OTHER = (
+    "A sourdough starter is a culture of wild yeast and lactic acid bacteria that you feed "
+    "with flour and water every day until it doubles in size within a few hours."
+)
+
+
+def registry_with(tmp_path: Path, *texts: str) -> LabelRegistry:
+    registry = LabelRegistry(tmp_path)
+    for index, text in enumerate(texts):
+        registry.add_text(TextEntry(f"pid-{index}", f"req-{index}", "t", text, False))
+    registry.flush()
+    return registry
+
+
+def test_an_edited_excerpt_inside_other_text_is_traced(tmp_path: Path) -> None:
+    registry = registry_with(tmp_path, ANSWER, OTHER)
+    excerpt = "capture sunlight in their chloroplasts and turn seawater and carbon dioxide"
+    suspect = f"My notes from class say plants {excerpt} which I found surprising."
+    matches = registry.trace_text(suspect)
+    assert [m["produce_id"] for m in matches] == ["pid-0"]
+    assert matches[0]["overlap_units"] >= 40
+    registry.close()
+
+
+def test_a_shared_common_phrase_alone_is_not_a_match(tmp_path: Path) -> None:
+    registry = registry_with(tmp_path, ANSWER, OTHER)
+    assert registry.trace_text("The light reactions happen in a lab, said the teacher.") == []
+    # Two short phrases of the answer far apart and out of order do not add up to a copy.
+    scattered = "releasing oxygen was the topic; we never mentioned green plants capture at all"
+    assert registry.trace_text(scattered) == []
+    registry.close()
+
+
+def test_rows_stored_before_offsets_are_still_traced(tmp_path: Path) -> None:
+    path = labels_dir(tmp_path) / REGISTRY_FILE
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE texts (id INTEGER PRIMARY KEY, produce_id TEXT NOT NULL UNIQUE, "
+        "request_id TEXT NOT NULL, tenant TEXT NOT NULL, created_at REAL NOT NULL, "
+        "chars INTEGER NOT NULL, fingerprints INTEGER NOT NULL, content TEXT);"
+        "CREATE TABLE text_fingerprints (hash INTEGER NOT NULL, text_id INTEGER NOT NULL);"
+    )
+    hashes, _ = Grams.of(ANSWER).winnowed()
+    old.execute("INSERT INTO texts VALUES (1, 'pid-old', 'req', 't', 0, 10, 10, NULL)")
+    old.executemany("INSERT INTO text_fingerprints VALUES (?, 1)", [(int(h),) for h in hashes])
+    old.commit()
+    old.close()
+    registry = LabelRegistry(tmp_path)  # adds the offsets column to the old table
+    registry.add_text(TextEntry("pid-new", "req-2", "t", OTHER, False))
+    assert [m["produce_id"] for m in registry.trace_text(ANSWER[20:110])] == ["pid-old"]
+    assert [m["produce_id"] for m in registry.trace_text(OTHER[10:100])] == ["pid-new"]
+    registry.close()
