@@ -72,17 +72,6 @@ class OutputFilter(Protocol):
         ...
 
 
-OFF_LOOP_CHARS = 4096
-"""A chunk longer than this (a whole non-streamed answer) is filtered on a worker thread."""
-
-
-async def _feed(output: OutputFilter, text: str) -> str:
-    """Stream chunks are filtered inline; a long one off the event loop."""
-    if len(text) <= OFF_LOOP_CHARS:
-        return output.feed(text)
-    return await asyncio.to_thread(output.feed, text)
-
-
 class OutputStage(Protocol):
     def open(self, request: GenerationRequest, context: RequestContext) -> OutputFilter: ...
 
@@ -231,7 +220,7 @@ class Pipeline:
                         # of whatever the output guards hold back.
                         prefix_pending = False
                         yield Chunk(visible.prefix)
-                    released = await _feed(output, chunk.text) if chunk.text else ""
+                    released = output.feed(chunk.text) if chunk.text else ""
                     if released or chunk.tool_calls:
                         yield self._note(progress, Chunk(released, tool_calls=chunk.tool_calls))
                     if output.stopped:
