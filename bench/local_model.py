@@ -2,23 +2,34 @@
 llama-cpp-python called directly, in the same run, on the same prompts and sampling settings.
 
     .venv/bin/python bench/local_model.py
+    .venv/bin/python bench/local_model.py --build portable=DIR --build native=DIR
 
 Both sides run the bundled SmolLM2-135M-Instruct GGUF with the same thread count; they take
 turns prompt by prompt so machine noise hits both alike. Writes docs/benchmarks/local_model.json.
+
+With ``--build NAME=DIR`` (a llama-cpp-python wheel installed with ``pip install --no-deps
+--target DIR``) every round runs once per build, builds taking turns round by round, each in a
+child process that imports llama_cpp from its DIR (and so does the gateway it starts). The first
+build is the one the gateway installs; its gateway/direct ratio and every build's tokens/s are
+also written into the ``local_model`` part of docs/benchmarks/overhead.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-from common import print_table, start_gateway, write_result
+import llama_cpp
+from common import RESULTS, machine, print_table, start_gateway, write_result
 from llama_cpp import Llama, StoppingCriteriaList
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -107,7 +118,12 @@ def through_gateway(client: httpx.Client, prompt: str, max_tokens: int) -> tuple
     return (first or ended) - started, ended - started, tokens
 
 
-def compare(rounds: int = 3, max_tokens: int = 128) -> dict[str, Any]:
+Sample = tuple[float, float, int]
+"""One generation: seconds to the first token, seconds in all, tokens generated."""
+
+
+def measure(rounds: int, max_tokens: int) -> dict[str, list[Sample]]:
+    """``rounds`` passes over the prompts, direct and through the gateway taking turns."""
     threads = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:
         gateway, url, key = start_gateway(
@@ -124,7 +140,7 @@ def compare(rounds: int = 3, max_tokens: int = 128) -> dict[str, Any]:
             )
             through_gateway(client, "warm up", 8)
             direct.run("warm up", 8)
-            samples: dict[str, list[tuple[float, float, int]]] = {"direct": [], "gateway": []}
+            samples: dict[str, list[Sample]] = {"direct": [], "gateway": []}
             for _ in range(rounds):
                 for prompt in PROMPTS:
                     samples["direct"].append(direct.run(prompt, max_tokens))
@@ -133,40 +149,141 @@ def compare(rounds: int = 3, max_tokens: int = 128) -> dict[str, Any]:
             direct.llama.close()
         finally:
             gateway.stop()
+    return samples
 
-    table: dict[str, dict[str, float]] = {}
-    for name, runs in samples.items():
-        table[name] = {
+
+def tabulate(samples: dict[str, list[Sample]]) -> dict[str, dict[str, float]]:
+    return {
+        name: {
             "tokens": sum(r[2] for r in runs),
             "tokens_per_s": round(sum(r[2] for r in runs) / sum(r[1] for r in runs), 2),
             "ttft_p50_ms": round(statistics.median(r[0] for r in runs) * 1000, 2),
         }
+        for name, runs in samples.items()
+    }
+
+
+def summarise(table: dict[str, dict[str, float]]) -> dict[str, float]:
+    return {
+        "tokens_per_s_ratio": round(
+            table["gateway"]["tokens_per_s"] / table["direct"]["tokens_per_s"], 3
+        ),
+        "gateway_tokens_per_s": table["gateway"]["tokens_per_s"],
+        "direct_tokens_per_s": table["direct"]["tokens_per_s"],
+        "gateway_ttft_p50_ms": table["gateway"]["ttft_p50_ms"],
+        "direct_ttft_p50_ms": table["direct"]["ttft_p50_ms"],
+    }
+
+
+def compare(rounds: int = 3, max_tokens: int = 128) -> dict[str, Any]:
+    threads = os.cpu_count() or 1
+    samples = measure(rounds, max_tokens)
+    table = tabulate(samples)
     print_table(
         f"Local model (SmolLM2-135M Q4_1, {threads} threads, temperature 0, "
         f"{max_tokens} max tokens, {len(samples['direct'])} generations each)",
         ["path", "tokens", "tokens/s", "TTFT p50 ms"],
         [[name, t["tokens"], t["tokens_per_s"], t["ttft_p50_ms"]] for name, t in table.items()],
     )
-    ratio = round(table["gateway"]["tokens_per_s"] / table["direct"]["tokens_per_s"], 3)
     return {
-        "summary": {
-            "tokens_per_s_ratio": ratio,
-            "gateway_tokens_per_s": table["gateway"]["tokens_per_s"],
-            "direct_tokens_per_s": table["direct"]["tokens_per_s"],
-            "gateway_ttft_p50_ms": table["gateway"]["ttft_p50_ms"],
-            "direct_ttft_p50_ms": table["direct"]["ttft_p50_ms"],
-        },
+        "summary": summarise(table),
         "results": table,
         "threads": threads,
         "max_tokens": max_tokens,
     }
 
 
+def system_info() -> str:
+    """The CPU features this llama.cpp build was compiled to use."""
+    return llama_cpp.llama_print_system_info().decode().strip()
+
+
+def compare_builds(builds: dict[str, Path], rounds: int, max_tokens: int) -> dict[str, Any]:
+    """Every round once per build, builds taking turns, each in a child process."""
+    samples: dict[str, dict[str, list[Sample]]] = {
+        name: {"direct": [], "gateway": []} for name in builds
+    }
+    info: dict[str, str] = {}
+    for _ in range(rounds):
+        for name, directory in builds.items():
+            path = os.pathsep.join(filter(None, [str(directory), os.environ.get("PYTHONPATH")]))
+            child = subprocess.run(
+                [sys.executable, __file__, "--child", "--max-tokens", str(max_tokens)],
+                env={**os.environ, "PYTHONPATH": path},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            result = json.loads(child.stdout.splitlines()[-1])
+            info[name] = result["system_info"]
+            for side in ("direct", "gateway"):
+                samples[name][side] += [tuple(run) for run in result["samples"][side]]
+    tables = {name: tabulate(runs) for name, runs in samples.items()}
+    threads = os.cpu_count() or 1
+    print_table(
+        f"Local model by llama.cpp build (SmolLM2-135M Q4_1, {threads} threads, temperature 0, "
+        f"{max_tokens} max tokens, {rounds * len(PROMPTS)} generations each)",
+        ["build", "path", "tokens", "tokens/s", "TTFT p50 ms"],
+        [
+            [build, path, t["tokens"], t["tokens_per_s"], t["ttft_p50_ms"]]
+            for build, table in tables.items()
+            for path, t in table.items()
+        ],
+    )
+    first, *others = builds
+    summary = summarise(tables[first])
+    for name in others:
+        for side in ("direct", "gateway"):
+            ratio = tables[first][side]["tokens_per_s"] / tables[name][side]["tokens_per_s"]
+            summary[f"{first}_vs_{name}_{side}_tokens_per_s"] = round(ratio, 3)
+    return {
+        "summary": summary,
+        "builds": {
+            name: {"system_info": info[name], "results": tables[name], **summarise(tables[name])}
+            for name in builds
+        },
+        "threads": threads,
+        "max_tokens": max_tokens,
+        "rounds": rounds,
+    }
+
+
+def record_in_overhead(summary: dict[str, float], details: dict[str, Any]) -> None:
+    """The local-model part of docs/benchmarks/overhead.json, from this run."""
+    path = RESULTS / "overhead.json"
+    overhead = json.loads(path.read_text())
+    overhead["summary"]["local_tokens_per_s_ratio"] = summary["tokens_per_s_ratio"]
+    for name, build in details["builds"].items():
+        overhead["summary"][f"local_{name}_tokens_per_s"] = build["direct_tokens_per_s"]
+    overhead["local_model"] = {"summary": summary, "machine": machine(), **details}
+    path.write_text(json.dumps(overhead, indent=2, ensure_ascii=False) + "\n")
+    print(f"updated {path.relative_to(RESULTS.parent.parent)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=128)
+    parser.add_argument(
+        "--build",
+        action="append",
+        default=[],
+        metavar="NAME=DIR",
+        help="a llama-cpp-python installed with pip install --target DIR; give two or more",
+    )
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        samples = measure(1, args.max_tokens)
+        print(json.dumps({"system_info": system_info(), "samples": samples}))
+        return
+    if args.build:
+        builds = {name: Path(d) for name, _, d in (b.partition("=") for b in args.build)}
+        result = compare_builds(builds, args.rounds, args.max_tokens)
+        summary = result.pop("summary")
+        write_result("local_model", summary, result)
+        record_in_overhead(summary, result)
+        return
     result = compare(args.rounds, args.max_tokens)
     write_result("local_model", result.pop("summary"), result)
 

@@ -18,9 +18,12 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
+# The README's install (llama.cpp built for any x86-64 CPU, see requirements.txt), then the test
+# extras on top.
+if ! .venv/bin/python -c 'import llama_cpp' 2>/dev/null; then
+  echo "Compiling llama.cpp for llama-cpp-python (about 8 minutes on 2 cores, once)..."
+fi
+.venv/bin/python -m pip install -q -r requirements.txt
 .venv/bin/python -m pip install -q -e '.[test]'
-# invisible-watermark declares torch and onnxruntime for a method we do not use; its DWT-DCT-SVD
-# method needs only opencv, PyWavelets and numpy (product dependencies), so install it alone.
-.venv/bin/python -m pip install -q --no-deps 'invisible-watermark==0.2.0'
 .venv/bin/ruff check src tests bench
 .venv/bin/python -m pytest "$@"

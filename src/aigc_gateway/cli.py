@@ -51,19 +51,30 @@ def _key_store(args: argparse.Namespace) -> KeyStore:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
+    from .providers.selfcheck import LocalModelUnusable, SelfCheck
+
+    settings = _settings(args)
+    # The local model's self-check runs in a child process while the gateway is built.
+    check = SelfCheck.start(settings.local_model) if settings.local_model.enabled else None
     import uvicorn
 
     from .api.app import create_app
     from .gateway import Gateway
 
-    settings = _settings(args)
     host = args.host or settings.server.host
     port = args.port or settings.server.port
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         gateway = Gateway(settings, args.data_dir)
+        if check is not None:
+            logging.getLogger(__name__).info("local model self-check: %s", check.wait())
     except (OSError, ValueError) as exc:
         raise CliError(f"cannot start: {exc}") from exc
+    except LocalModelUnusable as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    finally:
+        if check is not None:
+            check.stop()
     secret = gateway.bootstrap_key()
     if secret:
         print(

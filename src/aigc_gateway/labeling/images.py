@@ -1,24 +1,20 @@
 """Image labels: an invisible watermark, GB 45438 XMP metadata and a signed C2PA manifest.
 
 Labelling applies them in that order (the C2PA manifest hashes the final bytes, so it comes
-last). The watermark is invisible-watermark's DWT-DCT-SVD method carrying a 64-bit mark derived
-from the ProduceID; the registry links the mark back to the ProduceID and request. The package's
-``__init__`` imports its torch-based RivaGAN method, so the DWT-DCT-SVD module is loaded from its
-file directly. Inspection reads all three back; the watermark is also tried at every size an
+last). The watermark is the DWT-DCT-SVD method (:mod:`.dwtdctsvd`) carrying a 64-bit mark
+derived from the ProduceID; the registry links the mark back to the ProduceID and request.
+Inspection reads all three back; the watermark is also tried at every size an
 image of the same aspect ratio was labelled at (scaling the suspect back to it), so a resized
 copy is still recognised.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import importlib.util
 import io
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, unescape
 
@@ -28,6 +24,7 @@ import numpy as np
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from ..errors import InvalidRequest
+from . import dwtdctsvd
 from .implicit import ImplicitLabels
 from .registry import ImageEntry, LabelRegistry
 from .signing import SigningIdentity
@@ -46,23 +43,12 @@ XMP_NAMESPACE = "http://www.tc260.org.cn/ns/AIGC/1.0/"
 _XMP_AIGC = re.compile(r"<TC260:AIGC>(.*?)</TC260:AIGC>", re.DOTALL)
 
 
+WATERMARK_CHANNEL = 1
+"""The YUV channel (U) that carries the mark."""
+
+
 class WatermarkUnavailable(RuntimeError):
-    """invisible-watermark is missing (it is installed with ``pip install --no-deps``)."""
-
-
-@functools.cache
-def _embedder_class() -> Any:
-    spec = importlib.util.find_spec("imwatermark")
-    if spec is None or not spec.submodule_search_locations:
-        raise WatermarkUnavailable(
-            "invisible-watermark is not installed: pip install --no-deps invisible-watermark"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / "dwtDctSvd.py"
-    module_spec = importlib.util.spec_from_file_location("_imwatermark_dwtdctsvd", path)
-    assert module_spec is not None and module_spec.loader is not None
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module.EmbedDwtDctSvd
+    """The image cannot carry the watermark (it is smaller than 256x256)."""
 
 
 def mark_for(produce_id: str) -> np.ndarray:
@@ -72,14 +58,15 @@ def mark_for(produce_id: str) -> np.ndarray:
 
 
 def embed_watermark(rgb: np.ndarray, bits: np.ndarray) -> np.ndarray:
-    embedder = _embedder_class()(bits.tolist(), wmLen=MARK_BITS, scales=[0, WATERMARK_SCALE, 0])
-    bgr = embedder.encode(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    return cv2.cvtColor(np.clip(np.rint(bgr), 0, 255).astype(np.uint8), cv2.COLOR_BGR2RGB)
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    marked = dwtdctsvd.embed(bgr, bits.tolist(), WATERMARK_SCALE, WATERMARK_CHANNEL)
+    return cv2.cvtColor(marked, cv2.COLOR_BGR2RGB)
 
 
 def read_watermark(rgb: np.ndarray) -> np.ndarray:
-    decoder = _embedder_class()([], wmLen=MARK_BITS, scales=[0, WATERMARK_SCALE, 0])
-    return np.asarray(decoder.decode(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)), dtype=np.uint8)
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    bits = dwtdctsvd.extract(bgr, MARK_BITS, WATERMARK_SCALE, WATERMARK_CHANNEL)
+    return bits.astype(np.uint8)
 
 
 def xmp_packet(fields: dict[str, str]) -> str:
@@ -282,10 +269,7 @@ class ImageLabels:
         best: dict[str, Any] = {"checked": True, "detected": False, "matching_bits": 0}
         for size in sorted(sizes):
             candidate = rgb if size == (width, height) else cv2.resize(rgb, size, cv2.INTER_CUBIC)
-            try:
-                bits = read_watermark(candidate)
-            except WatermarkUnavailable as exc:
-                return {"checked": False, "reason": str(exc)}
+            bits = read_watermark(candidate)
             for mark, produce_id, request_id, tenant, _, _ in marks:
                 expected = np.unpackbits(np.frombuffer(bytes.fromhex(mark), dtype=np.uint8))
                 matching = int((bits == expected).sum())
