@@ -8,6 +8,7 @@ self-check's child SIGILL, the signal such a build dies of.
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from pathlib import Path
@@ -77,19 +78,24 @@ def test_serve_exits_with_one_line_when_the_model_crashes(tmp_path: Path) -> Non
 def test_a_500_token_prompt_is_answered_and_streamed(gateway: RunningGateway) -> None:
     assert "local model self-check: " in gateway.log()
     notes = " ".join(NOTES[i % len(NOTES)] for i in range(42))
-    messages = [{"role": "user", "content": f"{notes}\nWhen are the books sorted?"}]
-    stream = gateway.client().chat.completions.create(
-        model=MODEL,
-        messages=messages,
-        max_tokens=24,
-        stream=True,
-        stream_options={"include_usage": True},
-    )
-    chunks = list(stream)
-    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": f"{notes}\nWhen are the books sorted?"}],
+        "max_tokens": 24,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    with (
+        gateway.http(timeout=300) as http,
+        http.stream("POST", "/v1/chat/completions", json=body) as response,
+    ):
+        assert response.status_code == 200
+        events = [line[6:] for line in response.iter_lines() if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(event) for event in events[:-1]]
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
     assert text.strip()
-    usage = chunks[-1].usage
-    assert usage is not None
-    assert usage.prompt_tokens >= 500
-    assert usage.completion_tokens >= 1
+    usage = chunks[-1]["usage"]
+    assert usage["prompt_tokens"] >= 500
+    assert usage["completion_tokens"] >= 1
     assert gateway.process.poll() is None, "the gateway is still running"
