@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 from aigc_gateway.audit.trail import AuditTrail
 from aigc_gateway.config import Settings
 from aigc_gateway.pipeline import Pipeline, RequestContext, Stages, UsageRecord, collect
-from aigc_gateway.providers.base import Chunk, GenerationRequest, Usage
+from aigc_gateway.providers.base import TEXT_KINDS, Chunk, GenerationRequest, Usage
 from aigc_gateway.providers.router import Router
 from tests.postgres_server import PostgresServer, PostgresUnavailable
 
@@ -67,6 +67,7 @@ class DelayedBackend:
     """Answers after ``BACKEND_DELAY_S``, like a fast upstream, so the loop is not saturated."""
 
     name = "local"
+    kinds = TEXT_KINDS
 
     async def generate(self, request: GenerationRequest, remote_model: str) -> AsyncIterator[Chunk]:
         await asyncio.sleep(BACKEND_DELAY_S)

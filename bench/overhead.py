@@ -6,6 +6,11 @@ AIGC Gateway, and through the LiteLLM proxy, in one run.
 1 KB prompt, 64-byte answer, non-streaming and streaming; sequential (added latency per
 request, p50/p90/p99) and at concurrency 32 (requests/s). Targets take turns in rounds so that
 machine noise hits them alike. Writes docs/benchmarks/overhead.json.
+
+    .venv/bin/python bench/overhead.py --skip-litellm --skip-local --baseline-src ../old/src
+
+puts the gateway from another source tree beside this one (target ``baseline``), to show what
+a change did to the overhead; it writes ``overhead_vs_baseline.json``.
 """
 
 from __future__ import annotations
@@ -24,11 +29,13 @@ import uvloop
 import yaml
 from common import (
     ROOT,
+    ServeCommand,
     Service,
     free_port,
     latency_summary,
     percentile,
     print_table,
+    serve_command,
     start_gateway,
     start_mock_upstream,
     write_result,
@@ -100,6 +107,15 @@ def start_litellm(work: Path, mock_url: str) -> tuple[Service, str, str]:
         },
     )
     return service, f"http://127.0.0.1:{port}/v1", master_key
+
+
+def serve_from(src: Path) -> ServeCommand:
+    """``aigc-gateway serve`` with the package imported from another source tree."""
+
+    def command(config_path: Path, data: Path, port: int) -> list[str]:
+        return ["env", f"PYTHONPATH={src}", *serve_command(config_path, data, port)]
+
+    return command
 
 
 class Target:
@@ -205,8 +221,16 @@ def main() -> None:
         help="empty: optional stages off; default: the default policy",
     )
     parser.add_argument("--skip-local", action="store_true", help="skip the local model ratio")
+    parser.add_argument("--skip-litellm", action="store_true", help="no LiteLLM target")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        default=None,
+        help="also serve the gateway from this other source tree's src/ (e.g. the previous "
+        "commit, from 'git worktree add'), as target 'baseline', to compare side by side",
+    )
     args = parser.parse_args()
-    if not LITELLM.exists():
+    if not args.skip_litellm and not LITELLM.exists():
         raise SystemExit(f"LiteLLM is not installed at {LITELLM}; see docs/benchmarks.md")
 
     services: list[Service] = []
@@ -215,15 +239,23 @@ def main() -> None:
         try:
             mock, mock_url = start_mock_upstream(work)
             services.append(mock)
-            gateway, gateway_url, key = start_gateway(work, gateway_config(mock_url, args.profile))
+            config = gateway_config(mock_url, args.profile)
+            gateway, gateway_url, key = start_gateway(work, config)
             services.append(gateway)
-            litellm, litellm_url, litellm_key = start_litellm(work, mock_url)
-            services.append(litellm)
             targets = [
                 Target("direct", mock_url, UPSTREAM_MODEL, None),
                 Target("aigc-gateway", gateway_url, "bench", key),
-                Target("litellm", litellm_url, "bench", litellm_key),
             ]
+            if args.baseline_src is not None:
+                baseline, baseline_url, baseline_key = start_gateway(
+                    work, config, serve_from(args.baseline_src.resolve())
+                )
+                services.append(baseline)
+                targets.append(Target("baseline", baseline_url, "bench", baseline_key))
+            if not args.skip_litellm:
+                litellm, litellm_url, litellm_key = start_litellm(work, mock_url)
+                services.append(litellm)
+                targets.append(Target("litellm", litellm_url, "bench", litellm_key))
             uvloop.install()
             results = asyncio.run(measure(targets, args))
         finally:
@@ -271,14 +303,20 @@ def main() -> None:
         "overhead_p99_ms": non_stream["aigc-gateway"]["added_ms"]["p99"],
         "litellm_overhead_p50_ms": non_stream["litellm"]["added_ms"]["p50"],
         "rps_c32": non_stream["aigc-gateway"]["c32"]["rps"],
-        "litellm_rps_c32": non_stream["litellm"]["c32"]["rps"],
         "stream_overhead_p50_ms": results["stream"]["aigc-gateway"]["added_ms"]["p50"],
         "stream_rps_c32": results["stream"]["aigc-gateway"]["c32"]["rps"],
-        "litellm_stream_rps_c32": results["stream"]["litellm"]["c32"]["rps"],
     }
+    for peer in ("litellm", "baseline"):
+        if peer in non_stream:
+            summary[f"{peer}_overhead_p50_ms"] = non_stream[peer]["added_ms"]["p50"]
+            summary[f"{peer}_overhead_p99_ms"] = non_stream[peer]["added_ms"]["p99"]
+            summary[f"{peer}_rps_c32"] = non_stream[peer]["c32"]["rps"]
+            summary[f"{peer}_stream_rps_c32"] = results["stream"][peer]["c32"]["rps"]
     if local:
         summary["local_tokens_per_s_ratio"] = local["summary"]["tokens_per_s_ratio"]
     name = "overhead" if args.profile == "empty" else f"overhead_{args.profile}"
+    if args.baseline_src is not None:
+        name += "_vs_baseline"
     write_result(
         name,
         summary,
@@ -288,7 +326,8 @@ def main() -> None:
             "requests": {"sequential": args.sequential, "c32": args.concurrent},
             "results": results,
             "local_model": local,
-            "litellm_version": _litellm_version(),
+            "litellm_version": None if args.skip_litellm else _litellm_version(),
+            "baseline_src": None if args.baseline_src is None else str(args.baseline_src),
         },
     )
 

@@ -325,7 +325,7 @@ def image_benchmark(count: int) -> dict[str, Any]:
         labeled = labels.label(
             drawn_image(rng), produce_id=new_produce_id(), request_id="b", tenant="b"
         )
-        mark = labeled.aigc["watermark"]["mark"]
+        mark = labeled.report.marks["watermark"].ref
         decoded = Image.open(io.BytesIO(labeled.data)).convert("RGB")
         jpeg, half = io.BytesIO(), io.BytesIO()
         decoded.save(jpeg, "JPEG", quality=75)

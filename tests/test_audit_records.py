@@ -13,21 +13,25 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from aigc_gateway.audit.energy import EnergyModel
 from aigc_gateway.audit.export import export_jsonl, read_export, verify_export
-from aigc_gateway.audit.records import build_record, finding_counts, sha256_hex
+from aigc_gateway.audit.records import build_record, sha256_hex
 from aigc_gateway.audit.redaction import redact
 from aigc_gateway.audit.signing import AuditSigner
 from aigc_gateway.audit.sqlite import SqliteAuditStore
 from aigc_gateway.audit.timespec import parse_time
 from aigc_gateway.config import ConfigError, EnergySettings, load_settings
+from aigc_gateway.reports import DirectionReport, GuardReport, LabelReport, Mark
 
 from .test_audit_store import BASE, ENERGY, new_record
 
 
 def test_record_holds_hashes_not_text() -> None:
+    text = LabelReport({"ProduceID": "P-1"})
+    text.marks["watermark"] = Mark(True, {"applied": True, "key_id": "wm-7"}, ref="wm-7")
+    text.marks["fingerprint"] = Mark(True, {"registered": True})
     usage = replace(
         BASE,
-        guard={"findings": [{"type": "pii", "text": "bob@example.com"}]},
-        aigc={"implicit": {"ProduceID": "P-1"}, "watermark": {"key_id": "wm-7"}},
+        guard=GuardReport("mask", input=DirectionReport("mask", {"EMAIL": 1})),
+        labels=(text,),
     )
     record = build_record(
         usage, finished_at=1.0, policy_version="p9", energy=ENERGY, keep_content=False
@@ -35,27 +39,53 @@ def test_record_holds_hashes_not_text() -> None:
     body = record.body
     assert body["prompt_sha256"] == sha256_hex(BASE.prompt)
     assert body["answer_sha256"] == sha256_hex(BASE.answer)
-    assert body["findings"] == {"pii": 1}
+    assert body["findings"] == {"EMAIL": 1} and body["guard_action"] == "mask"
     assert body["produce_id"] == "P-1" and body["watermark_key_id"] == "wm-7"
+    assert body["labels"] == [
+        {"produce_id": "P-1", "marks": {"fingerprint": True, "watermark": "wm-7"}}
+    ]
     assert body["policy_version"] == "p9"
     assert record.content is None and body["content_sha256"] is None
-    assert "bob@example.com" not in orjson.dumps(body).decode()
 
 
-def test_guard_policy_version_and_finding_shapes() -> None:
-    assert finding_counts({"findings": {"pii": 2, "secret": 0}}) == {"pii": 2}
-    assert finding_counts(
-        {
-            "input": {"findings": ["pii", {"kind": "injection", "count": 3}]},
-            "output": {"findings": {"harm": [{"span": 1}, {"span": 2}]}},
-        }
-    ) == {"harm": 2, "injection": 3, "pii": 1}
-    assert finding_counts({"findings": None, "action": "mask"}) == {}
-    usage = replace(BASE, guard={"policy_version": "guards-v3", "action": "mask"})
+def test_findings_of_both_directions_add_up_and_no_guard_is_none() -> None:
+    guard = GuardReport(
+        "block",
+        input=DirectionReport("mask", {"EMAIL": 1, "PHONE": 0}),
+        output=DirectionReport("block", {"EMAIL": 2, "HARM": 1}),
+    )
+    assert guard.finding_counts() == {"EMAIL": 3, "HARM": 1}
     body = build_record(
-        usage, finished_at=1.0, policy_version="cfg", energy=ENERGY, keep_content=False
+        replace(BASE, guard=GuardReport()),
+        finished_at=1.0,
+        policy_version="cfg",
+        energy=ENERGY,
+        keep_content=False,
     ).body
-    assert body["policy_version"] == "guards-v3" and body["guard_action"] == "mask"
+    assert body["guard_action"] is None and body["findings"] == {}
+    assert body["produce_id"] is None and body["labels"] == []
+
+
+def test_image_labels_are_recorded_with_their_marks_not_as_a_text_watermark() -> None:
+    images = []
+    for index in range(2):
+        image = LabelReport({"ProduceID": f"P-{index}"}, content_sha256=f"{index}" * 64)
+        image.marks["watermark"] = Mark(True, {"mark": f"m{index}"}, ref=f"m{index}")
+        image.marks["c2pa"] = Mark(False, {"signed": False, "reason": "no certificate"})
+        images.append(image)
+    body = build_record(
+        replace(BASE, kind="image", labels=tuple(images)),
+        finished_at=1.0,
+        policy_version="cfg",
+        energy=ENERGY,
+        keep_content=False,
+    ).body
+    assert body["produce_id"] == "P-0" and body["watermark_key_id"] is None
+    assert body["labels"][1] == {
+        "produce_id": "P-1",
+        "marks": {"c2pa": False, "watermark": "m1"},
+        "sha256": "1" * 64,
+    }
 
 
 def test_kept_content_is_redacted() -> None:

@@ -22,6 +22,7 @@ from aigc_gateway.audit.sqlite import SqliteAuditStore
 from aigc_gateway.audit.store import AuditQuery, AuditStore
 from aigc_gateway.config import EnergySettings
 from aigc_gateway.pipeline import UsageRecord
+from aigc_gateway.reports import DirectionReport, GuardReport, LabelReport
 
 from .postgres_server import PostgresServer, PostgresUnavailable
 
@@ -255,8 +256,8 @@ def test_query_filters_and_paging(backend: Backend, signer: AuditSigner) -> None
             4,
             tenant="other",
             model="m2",
-            guard={"findings": {"pii": 2}},
-            aigc={"implicit": {"ProduceID": "P-4"}},
+            guard=GuardReport("mask", input=DirectionReport("mask", {"pii": 2})),
+            labels=(LabelReport({"ProduceID": "P-4"}),),
         )
     )
     store.append(batch, signer, 1000)

@@ -199,7 +199,7 @@ def test_policy_tenant_override_and_decision() -> None:
     decision = Decision("input")
     decision.add(policy, [Finding("EMAIL", 0, 5, 1.0, "t"), Finding("PHONE", 6, 9, 1.0, "t")])
     assert decision.action == "route_local"
-    assert decision.summary()["findings"] == {"EMAIL": 1, "PHONE": 1}
+    assert decision.report().findings == {"EMAIL": 1, "PHONE": 1}
 
 
 def test_pseudonyms_are_stable_and_restored() -> None:
@@ -244,7 +244,7 @@ def test_stream_masks_secret_split_across_chunks(engine: GuardEngine) -> None:
     result = stream(answer, [text[i : i + 5] for i in range(0, len(text), 5)])
     assert "sk-proj" not in result
     assert "[API_KEY]" in result
-    assert context.guard["output"]["findings"] == {"API_KEY": 1}
+    assert context.guard.output.findings == {"API_KEY": 1}
 
 
 def test_stream_stops_on_harm_with_refusal(engine: GuardEngine) -> None:
@@ -255,7 +255,7 @@ def test_stream_stops_on_harm_with_refusal(engine: GuardEngine) -> None:
     assert answer.stopped
     assert result.endswith("REFUSED")
     assert "detonator" not in result
-    assert context.guard["decision"] == "block"
+    assert context.guard.decision == "block"
 
 
 def test_guard_rules_reject_unknown_types() -> None:

@@ -142,8 +142,8 @@ def test_every_field_that_reaches_a_backend_is_guarded(engine: GuardEngine) -> N
     fields = {slot.field for slot in request_texts(request)}
     assert with_values | {"messages[0].content", "messages[0].name"} <= fields
     context = guard(engine, request)
-    assert context.guard["decision"] == "pseudonymize"
-    assert set(context.guard["input"]["fields"]) >= with_values
+    assert context.guard.decision == "pseudonymize"
+    assert set(context.guard.input.fields) >= with_values
     sent = json.dumps([request.messages, request.passthrough, request.stop])
     for value in ("jane.doe@example.com", "bob@example.org", "alice@example.com", "13812345678"):
         assert value not in sent
@@ -177,7 +177,7 @@ def test_personal_data_split_across_messages_is_caught(engine: GuardEngine) -> N
     )
     # Consecutive texts are joined: here the card is split by the assistant turn, so it is not.
     context = guard(engine, request)
-    assert "CREDIT_CARD" not in context.guard["input"]["findings"]
+    assert "CREDIT_CARD" not in context.guard.input.findings
     request = chat(
         [
             {"role": "user", "content": "My card number is 4111 1111"},
@@ -185,6 +185,6 @@ def test_personal_data_split_across_messages_is_caught(engine: GuardEngine) -> N
         ]
     )
     context = guard(engine, request)
-    assert context.guard["input"]["findings"]["CREDIT_CARD"] == 2
+    assert context.guard.input.findings["CREDIT_CARD"] == 2
     assert request.messages[0]["content"] == "My card number is [CREDIT_CARD]"
     assert request.messages[1]["content"] == "[CREDIT_CARD], expiry next May."

@@ -88,8 +88,10 @@ class CircuitBreakerSettings(Section):
 
 
 class UpstreamSettings(Section):
-    """An OpenAI-compatible provider; models reach it as ``NAME/REMOTE_MODEL``."""
+    """A model provider; models reach it as ``NAME/REMOTE_MODEL``."""
 
+    type: Literal["openai"] = "openai"
+    """The API it speaks: ``openai`` for any OpenAI-compatible API (chat, completions, images)."""
     base_url: str
     """The provider's API root, e.g. ``https://api.openai.com/v1``."""
     api_key_env: str | None = None

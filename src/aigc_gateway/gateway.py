@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -10,16 +11,14 @@ from .config import Settings
 from .guards.engine import GuardEngine
 from .guards.stages import InputGuards, OutputGuards
 from .labeling.service import LabelService
-from .limits import key_limits
+from .limits import KeyLimitStage, key_limits
 from .metrics import Metrics
-from .pipeline import Pipeline, Stages
+from .pipeline import Pipeline, Stages, UsageRecord
 from .providers.base import Provider
 from .providers.router import Router
-from .store import DEFAULT_TENANT, KeyStore, connect
+from .store import DATABASE_FILE, DEFAULT_TENANT, KeyStore, connect
 
 log = logging.getLogger(__name__)
-
-DATABASE_FILE = "gateway.db"
 
 
 class Gateway:
@@ -39,16 +38,17 @@ class Gateway:
         self.router = Router(settings, self.local)
         self.guards = GuardEngine(settings)
         self.labels = LabelService(settings, data_dir)
-        guard_stages = Stages(
+        self.limits = key_limits(settings.rate_limiter, self.audit.tokens_since)
+        self.metrics = Metrics()
+        self.stages = Stages(
+            admission=KeyLimitStage(self.limits, settings),
             input_guards=[InputGuards(self.guards, settings.guards.blocked)],
             output_guards=OutputGuards(
                 self.guards, settings.guards.hold_back_chars, settings.guards.refusal
             ),
             labeler=self.labels.labeler,
         )
-        self.pipeline = Pipeline(self.router, guard_stages, self.audit.record)
-        self.limits = key_limits(settings.rate_limiter, self.audit.tokens_since)
-        self.metrics = Metrics()
+        self.pipeline = Pipeline(self.router, self.stages, self.record)
         if self.local is not None:
             local = self.local
             self.metrics.gauge(
@@ -56,6 +56,13 @@ class Gateway:
                 "Requests admitted to the local model (running or waiting)",
                 lambda: float(getattr(local, "admitted", 0)),
             )
+
+    def record(self, usage: UsageRecord) -> asyncio.Future[None]:
+        """The record stage: the request's tokens into the metrics, its record into the trail."""
+        self.metrics.count_tokens(
+            usage.backend or "none", usage.prompt_tokens, usage.completion_tokens
+        )
+        return self.audit.record(usage)
 
     def bootstrap_key(self) -> str | None:
         """On an empty database: create tenant ``default`` with an admin key and return it."""

@@ -4,7 +4,8 @@ Two stores with one interface: in memory (one process; the default) and Redis (s
 gateway instance that points at the same Redis). Either way the daily token count of a key is
 seeded from the recorded usage the first time it is needed, so a restart does not reset anybody's
 budget. If Redis cannot be reached, requests are let through and the failure is logged: a rate
-limiter outage must not take the gateway down.
+limiter outage must not take the gateway down. :class:`KeyLimitStage` is the pipeline's
+admission stage built on them: every kind of generation counts against its key.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from .config import RateLimit, RateLimiterSettings
+from .config import RateLimit, RateLimiterSettings, Settings
 from .errors import RateLimited
+from .extras import require
+from .pipeline import RequestContext
+from .providers.base import Usage
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +137,7 @@ class RedisKeyLimits:
     """Limits shared through Redis by every instance configured with the same URL and prefix."""
 
     def __init__(self, settings: RateLimiterSettings, tokens_since: TokensSince) -> None:
-        import redis.asyncio as redis
+        redis = require("redis.asyncio", "redis", "rate_limiter.backend: redis")
 
         self._redis = redis.Redis.from_url(
             settings.redis_url,
@@ -190,3 +194,18 @@ def key_limits(settings: RateLimiterSettings, tokens_since: TokensSince) -> KeyL
     if settings.backend == "redis":
         return RedisKeyLimits(settings, tokens_since)
     return MemoryKeyLimits(tokens_since)
+
+
+class KeyLimitStage:
+    """The pipeline's admission stage: a request is admitted against its key's limits (its
+    tenant's, else the defaults) and its tokens are counted once it has finished."""
+
+    def __init__(self, limits: KeyLimits, settings: Settings) -> None:
+        self._limits = limits
+        self._settings = settings
+
+    async def admit(self, context: RequestContext) -> None:
+        await self._limits.admit(context.key_id, self._settings.rate_limit_for(context.tenant))
+
+    async def settle(self, context: RequestContext, usage: Usage) -> None:
+        await self._limits.count_tokens(context.key_id, usage.total_tokens)

@@ -36,6 +36,10 @@ class Metrics:
             registry=self.registry,
         )
 
+    def count_tokens(self, backend: str, prompt: int, completion: int) -> None:
+        self.tokens.labels(backend, "prompt").inc(prompt)
+        self.tokens.labels(backend, "completion").inc(completion)
+
     def gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
         """A gauge whose value is read at scrape time."""
         Gauge(name, documentation, registry=self.registry).set_function(read)

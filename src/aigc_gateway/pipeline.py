@@ -1,10 +1,12 @@
-"""The spine: every generation walks input guards → route → generate → output guards → label →
-record, here and nowhere else.
+"""The spine: every generation walks admission → input guards → route → generate → output
+guards → label → record (→ settle its usage), here and nowhere else.
 
 The pipeline knows no HTTP and no storage details. Each stage is a small protocol with a
 do-nothing default, so that guards, labels and the audit trail plug in without touching the
 path itself. A generation is one async stream of :class:`Chunk` followed by one
-:class:`Outcome`; a non-streaming request is the same stream, collected.
+:class:`Outcome`; a non-streaming request is the same stream, collected. Every kind of
+generation (chat, completion, image) walks it; what differs is only what the backend yields
+(text, tool calls or images) and which labels apply.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from typing import Any, Protocol
 import orjson
 
 from .errors import GatewayError
-from .providers.base import Chunk, GenerationRequest, Usage
+from .language import language_of
+from .providers.base import Chunk, GeneratedImage, GenerationRequest, Usage
 from .providers.router import RouteDecision, Router
+from .reports import GuardReport, LabelReport
 
 
 @dataclass(slots=True)
@@ -32,14 +36,17 @@ class RequestContext:
     key_id: str
     created: int = field(default_factory=lambda: int(time.time()))
     started: float = field(default_factory=time.perf_counter)
+    language: str = "en"
+    """The user's language (``en`` or ``zh``), decided once from the user's own words: refusals
+    and explicit labels use it."""
     local_only: bool = False
     """Set by an input guard: this request must not leave the machine."""
-    guard: dict[str, Any] = field(default_factory=dict)
-    """Guard decision and finding counts, returned to the client (never raw personal data)."""
+    guard: GuardReport = field(default_factory=GuardReport)
+    """What the guards decided, returned to the client (never raw personal data)."""
     pseudonyms: dict[str, str] = field(default_factory=dict)
     """Placeholder -> original value, set by an input guard; output guards put originals back."""
-    aigc: dict[str, Any] = field(default_factory=dict)
-    """Labels for the generated content, returned as the response's ``aigc`` object."""
+    labels: list[LabelReport] = field(default_factory=list)
+    """Labels of the generated content: one report for a text, one per image."""
     route: RouteDecision | None = None
 
 
@@ -49,8 +56,16 @@ class Outcome:
 
     finish_reason: str
     usage: Usage
-    aigc: dict[str, Any]
-    guard: dict[str, Any]
+    labels: list[LabelReport]
+    guard: GuardReport
+
+
+class Admission(Protocol):
+    """Admits a request before any work (may raise, e.g. a 429) and settles what it used."""
+
+    async def admit(self, context: RequestContext) -> None: ...
+
+    async def settle(self, context: RequestContext, usage: Usage) -> None: ...
 
 
 class InputStage(Protocol):
@@ -85,24 +100,32 @@ class TextLabel:
 
 
 class Labeler(Protocol):
-    """Prepares marks before generation (e.g. a watermarking sampler) and labels the result.
+    """Labels what a generation produces.
 
-    ``label`` receives the generated text without the visible label that ``prepare`` asked for.
+    ``prepare`` runs before generation: it issues the text's label report into
+    ``context.labels`` (so that a stream's headers can carry it), may set a sampler hook (the
+    watermark) and returns the visible label to put around the text. ``label`` completes the
+    text's report after generation; it receives the text without the visible label.
+    ``label_image`` labels one generated image and adds its report to ``context.labels``.
     """
 
     def prepare(self, request: GenerationRequest, context: RequestContext) -> TextLabel: ...
 
-    def label(self, context: RequestContext, text: str) -> dict[str, Any]: ...
+    def label(self, request: GenerationRequest, context: RequestContext, text: str) -> None: ...
+
+    async def label_image(
+        self, context: RequestContext, image: GeneratedImage
+    ) -> GeneratedImage: ...
 
 
 @dataclass(frozen=True, slots=True)
 class UsageRecord:
     """What the record stage learns about one request: who, what, how it ended, what it cost.
 
-    ``prompt`` is the client's prompt as one string (a completion's prompt; for chat the
-    canonical JSON of the messages) captured before input guards rewrite it; ``answer`` is the
-    text the client received, without the visible label. ``cpu_s`` is the process CPU time the
-    backend measured for the generation (the local model), if any.
+    ``prompt`` is the client's prompt as one string (a completion's or image's prompt; for chat
+    the canonical JSON of the messages) captured before input guards rewrite it; ``answer`` is
+    the text the client received, without the visible label. ``cpu_s`` is the process CPU time
+    the backend measured for the generation (the local model), if any.
     """
 
     request_id: str
@@ -123,15 +146,15 @@ class UsageRecord:
     prompt: str = ""
     answer: str = ""
     cpu_s: float | None = None
-    guard: dict[str, Any] = field(default_factory=dict)
-    aigc: dict[str, Any] = field(default_factory=dict)
+    guard: GuardReport = field(default_factory=GuardReport)
+    labels: tuple[LabelReport, ...] = ()
 
 
 def prompt_text(request: GenerationRequest) -> str:
     """The request's prompt as one string, as :attr:`UsageRecord.prompt` describes it."""
-    if request.kind == "completion":
+    if request.messages is None:
         return request.prompt or ""
-    return orjson.dumps(request.messages or [], option=orjson.OPT_SORT_KEYS).decode()
+    return orjson.dumps(request.messages, option=orjson.OPT_SORT_KEYS).decode()
 
 
 Recorder = Callable[[UsageRecord], "asyncio.Future[None]"]
@@ -159,12 +182,26 @@ class NoLabels:
     def prepare(self, request: GenerationRequest, context: RequestContext) -> TextLabel:
         return TextLabel()
 
-    def label(self, context: RequestContext, text: str) -> dict[str, Any]:
-        return {}
+    def label(self, request: GenerationRequest, context: RequestContext, text: str) -> None:
+        return None
+
+    async def label_image(self, context: RequestContext, image: GeneratedImage) -> GeneratedImage:
+        return image
+
+
+class Unlimited:
+    """Admits everything, counts nothing."""
+
+    async def admit(self, context: RequestContext) -> None:
+        return None
+
+    async def settle(self, context: RequestContext, usage: Usage) -> None:
+        return None
 
 
 @dataclass(slots=True)
 class Stages:
+    admission: Admission = field(default_factory=Unlimited)
     input_guards: list[InputStage] = field(default_factory=list)
     output_guards: OutputStage = field(default_factory=NoOutputGuards)
     labeler: Labeler = field(default_factory=NoLabels)
@@ -191,20 +228,27 @@ class Pipeline:
     ) -> AsyncIterator[Chunk | Outcome]:
         """Run one generation; yields chunks, then exactly one Outcome.
 
-        Errors raised before the first chunk (bad model, guard block, every backend down) come
-        out of the first ``anext`` so the caller can still answer with an HTTP error. The usage
-        record of a finished generation is durable before its Outcome is yielded.
+        Errors raised before the first chunk (over a limit, bad model, guard block, every
+        backend down) come out of the first ``anext`` so the caller can still answer with an
+        HTTP error. The usage record of a finished generation is durable before its Outcome is
+        yielded. A request refused by admission leaves no record (a flood of refused requests
+        must not flood the audit trail).
         """
+        stages = self._stages
+        await stages.admission.admit(context)
         progress = _Progress(prompt_text(request))
         status, error_code = "cancelled", None
         try:
-            for guard in self._stages.input_guards:
+            context.language = language_of(request.user_text())
+            for guard in stages.input_guards:
                 await guard(request, context)
-            request.model, chain = self.router.resolve(request.model, local_only=context.local_only)
+            request.model, chain = self.router.resolve(
+                request.model, request.kind, local_only=context.local_only
+            )
             context.route = RouteDecision(request.model)
-            visible = self._stages.labeler.prepare(request, context)
+            visible = stages.labeler.prepare(request, context)
             prefix_pending = bool(visible.prefix)
-            output = self._stages.output_guards.open(request, context)
+            output = stages.output_guards.open(request, context)
             finish_reason = "stop"
             chunks = self.router.generate(request, chain, context.route)
             async with aclosing(chunks):
@@ -215,6 +259,10 @@ class Pipeline:
                     if chunk.cpu_s is not None:
                         progress.cpu_s = chunk.cpu_s
                     finish_reason = chunk.finish_reason or finish_reason
+                    if chunk.image is not None:
+                        image = await stages.labeler.label_image(context, chunk.image)
+                        yield self._note(progress, Chunk(image=image))
+                        continue
                     if prefix_pending and (chunk.text or chunk.tool_calls):
                         # The backend has produced output: the visible label goes first, ahead
                         # of whatever the output guards hold back.
@@ -233,13 +281,14 @@ class Pipeline:
             closing = (visible.prefix if prefix_pending else "") + visible.suffix
             if closing:
                 yield Chunk(closing)
-            context.aigc = self._stages.labeler.label(context, "".join(progress.text))
+            stages.labeler.label(request, context, "".join(progress.text))
             status = "ok"
             await self._submit(
                 self._usage_record(request, context, progress, status, finish_reason, None)
             )
             usage = Usage(progress.prompt_tokens, progress.completion_tokens)
-            yield Outcome(finish_reason, usage, context.aigc, context.guard)
+            await stages.admission.settle(context, usage)
+            yield Outcome(finish_reason, usage, context.labels, context.guard)
         except GatewayError as exc:
             status, error_code = "error", exc.code
             raise
@@ -290,21 +339,32 @@ class Pipeline:
             prompt=progress.prompt,
             answer="".join(progress.text),
             cpu_s=progress.cpu_s,
-            guard=dict(context.guard),
-            aigc=dict(context.aigc),
+            guard=context.guard,
+            labels=tuple(context.labels),
         )
 
 
-async def collect(
-    stream: AsyncIterator[Chunk | Outcome],
-) -> tuple[str, list[dict[str, Any]], Outcome]:
-    """The non-streaming form of a pipeline stream: whole text, tool calls, outcome."""
+@dataclass(slots=True)
+class Collected:
+    """A whole generation: its text, tool calls, images and outcome."""
+
+    text: str
+    tool_calls: list[dict[str, Any]]
+    images: list[GeneratedImage]
+    outcome: Outcome
+
+
+async def collect(stream: AsyncIterator[Chunk | Outcome]) -> Collected:
+    """The non-streaming form of a pipeline stream."""
     parts: list[str] = []
     tool_calls: list[dict[str, Any]] = []
+    images: list[GeneratedImage] = []
     async with aclosing(stream):
         async for item in stream:
             if isinstance(item, Outcome):
-                return "".join(parts), tool_calls, item
+                return Collected("".join(parts), tool_calls, images, item)
             parts.append(item.text)
             tool_calls.extend(item.tool_calls or ())
+            if item.image is not None:
+                images.append(item.image)
     raise AssertionError("pipeline stream ended without an outcome")

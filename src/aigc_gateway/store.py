@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KEY_PREFIX = "sk-aigc-"
+DATABASE_FILE = "gateway.db"
+"""The SQLite database in the data dir: tenants and keys, and (by default) the audit trail."""
 DEFAULT_TENANT = "default"
 
 SCHEMA = """

@@ -6,54 +6,29 @@ what comes back; no guard, routing or storage logic lives here.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import secrets
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import GatewayError
+from ..evaluation.jobs import EvaluationJobs
 from ..gateway import Gateway
-from ..labeling.implicit import label_headers
 from ..metrics import MetricsMiddleware
 from ..pipeline import Outcome, RequestContext, collect
 from ..providers.base import Chunk
-from ..store import KeyInfo
 from . import admin_audit, admin_eval, admin_scan, guard, images, verify
 from .auth import Authenticator, authenticate
+from .generation import identified, new_context, response_headers, unless_disconnected
 from .http import error_response, json_response, read_body
 from .openai_format import DONE, ChatFormat, CompletionFormat, ResponseFormat, sse
 from .schemas import ChatCompletionBody, CompletionBody, parse_body
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-
-async def unless_disconnected(request: Request, work: Awaitable[T]) -> T | None:
-    """Run ``work``, cancelling it if the client goes away first (then returns None)."""
-    task = asyncio.ensure_future(work)
-
-    async def watch() -> None:
-        while (await request.receive())["type"] != "http.disconnect":
-            pass
-        task.cancel()
-
-    watcher = asyncio.ensure_future(watch())
-    try:
-        return await task
-    except asyncio.CancelledError:
-        if task.cancelled() and not watcher.cancelled():
-            return None
-        raise
-    finally:
-        watcher.cancel()
 
 
 def create_app(gateway: Gateway) -> FastAPI:
@@ -73,6 +48,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     )
     app.state.gateway = gateway
     app.state.authenticate = Authenticator(gateway)
+    app.state.evaluations = EvaluationJobs(gateway)
 
     @app.exception_handler(GatewayError)
     async def gateway_error(_: Request, exc: GatewayError) -> Response:
@@ -95,29 +71,25 @@ def create_app(gateway: Gateway) -> FastAPI:
     ) -> Response:
         key = await authenticate(request)
         body = parse_body(body_type, await read_body(request, settings.server.max_body_bytes))
-        await gateway.limits.admit(key.id, settings.rate_limit_for(key.tenant))
         shape_type = ChatFormat if body_type is ChatCompletionBody else CompletionFormat
-        context = RequestContext(
-            request_id=shape_type.id_prefix + secrets.token_hex(12),
-            tenant=key.tenant,
-            key_id=key.id,
-        )
+        context = new_context(key, shape_type.id_prefix)
         stream = gateway.pipeline.stream(body.to_request(), context)
         if body.stream:
-            first = await anext(stream)
+            with identified(context):
+                first = await anext(stream)
             shape = shape_type(context, _route_model(context, body.model))
             return StreamingResponse(
-                _events(first, stream, shape, body.include_usage, gateway, key, context),
+                _events(first, stream, shape, body.include_usage),
                 media_type="text/event-stream",
-                headers=_headers(context),
+                headers=response_headers(context),
             )
-        result = await unless_disconnected(request, collect(stream))
+        with identified(context):
+            result = await unless_disconnected(request, collect(stream))
         if result is None:
             return Response(status_code=499)
-        text, tool_calls, outcome = result
-        await _count(gateway, key, context, outcome)
         shape = shape_type(context, _route_model(context, body.model))
-        return json_response(shape.whole(text, tool_calls, outcome), headers=_headers(context))
+        whole = shape.whole(result.text, result.tool_calls, result.outcome)
+        return json_response(whole, headers=response_headers(context))
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:
@@ -176,28 +148,11 @@ def _route_model(context: RequestContext, asked: str) -> str:
     return context.route.model if context.route else asked
 
 
-def _headers(context: RequestContext) -> dict[str, str]:
-    headers = {"x-request-id": context.request_id, **label_headers(context.aigc)}
-    if context.guard:
-        headers["x-aigc-guard"] = orjson.dumps(context.guard).decode()
-    return headers
-
-
-async def _count(gateway: Gateway, key: KeyInfo, context: RequestContext, outcome: Outcome) -> None:
-    await gateway.limits.count_tokens(key.id, outcome.usage.total_tokens)
-    backend = context.route.backend.label if context.route and context.route.backend else "none"
-    gateway.metrics.tokens.labels(backend, "prompt").inc(outcome.usage.prompt_tokens)
-    gateway.metrics.tokens.labels(backend, "completion").inc(outcome.usage.completion_tokens)
-
-
 async def _events(
     first: Chunk | Outcome,
     stream: AsyncIterator[Chunk | Outcome],
     shape: ResponseFormat,
     include_usage: bool,
-    gateway: Gateway,
-    key: KeyInfo,
-    context: RequestContext,
 ) -> AsyncIterator[bytes]:
     """The SSE body: opening chunk, deltas, closing chunk with ``aigc``, usage, ``[DONE]``."""
     async with aclosing(stream):
@@ -213,6 +168,5 @@ async def _events(
             yield sse(error.to_dict())
             yield DONE
             return
-        await _count(gateway, key, context, item)
         yield shape.closing(item, include_usage)
         yield DONE

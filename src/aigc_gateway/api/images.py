@@ -1,5 +1,6 @@
-"""Image routes: ``POST /v1/images/generations`` (passed through to an upstream image model,
-every image labelled) and ``POST /v1/images/label`` (label an image from anywhere).
+"""Image routes: ``POST /v1/images/generations`` (an image generation through the pipeline:
+limits, input guards on the prompt, routing with fallback, every image labelled, one audit
+record) and ``POST /v1/images/label`` (label an image from anywhere).
 
 Labelling is CPU work (watermark, C2PA signature) and runs off the event loop. Images are
 always fetched from the upstream as ``b64_json``, because only bytes can be labelled.
@@ -9,21 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import secrets
-import time
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..config import LOCAL_BACKEND
-from ..errors import BackendUnavailable, GatewayError, InvalidRequest, NotFound, UpstreamError
+from ..errors import InvalidRequest
 from ..labeling.implicit import label_headers, new_produce_id
 from ..labeling.service import LabelService
-from ..providers.upstream import UpstreamProvider
+from ..pipeline import collect
+from ..providers.base import GenerationRequest
 from .auth import authenticate
+from .generation import identified, new_context, response_headers, unless_disconnected
 from .http import json_response, read_body
 from .schemas import parse_body
 from .uploads import read_upload
@@ -43,65 +43,41 @@ class ImageGenerationBody(BaseModel):
     response_format: Literal["b64_json"] = "b64_json"
     """Only ``b64_json``: the gateway cannot host URLs for the labelled images."""
 
-
-async def _generate(gateway: Any, body: ImageGenerationBody) -> dict[str, Any]:
-    route = gateway.settings.route_for(body.model)
-    if route is None:
-        raise NotFound(f"The model '{body.model}' does not exist.", code="model_not_found")
-    upstreams = [ref for ref in route.backends if ref != LOCAL_BACKEND]
-    if not upstreams:
-        raise InvalidRequest(
-            f"The model '{body.model}' has no upstream image backend.", param="model"
+    def to_request(self) -> GenerationRequest:
+        passthrough = {**(self.model_extra or {}), "n": self.n}
+        if self.size is not None:
+            passthrough["size"] = self.size
+        return GenerationRequest(
+            kind="image",
+            model=self.model,
+            stream=False,
+            prompt=self.prompt,
+            passthrough=passthrough,
         )
-    extra = body.model_extra or {}
-    last: GatewayError | None = None
-    for ref in upstreams:
-        name, _, remote = ref.partition("/")
-        provider: UpstreamProvider = gateway.router.providers[name]
-        payload = {**extra, **body.model_dump(exclude_none=True), "model": remote}
-        try:
-            return await provider.post_json("/images/generations", payload)
-        except (UpstreamError, BackendUnavailable) as exc:
-            last = exc
-    assert last is not None
-    raise last
 
 
 @router.post("/v1/images/generations")
 async def generate_images(request: Request) -> Response:
     key = await authenticate(request)
     gateway = request.app.state.gateway
-    labels: LabelService = gateway.labels
     body = parse_body(
         ImageGenerationBody, await read_body(request, gateway.settings.server.max_body_bytes)
     )
-    request_id = "img-" + secrets.token_hex(12)
-    answer = await _generate(gateway, body)
-    data = []
-    for item in answer.get("data") or []:
-        try:
-            raw = base64.b64decode(item["b64_json"], validate=True)
-        except (KeyError, TypeError, binascii.Error) as exc:
-            raise UpstreamError("The upstream answered without a b64_json image.") from exc
-        labeled = await asyncio.to_thread(
-            labels.images.label,
-            raw,
-            produce_id=new_produce_id(),
-            request_id=request_id,
-            tenant=key.tenant,
+    context = new_context(key, "img-")
+    with identified(context):
+        result = await unless_disconnected(
+            request, collect(gateway.pipeline.stream(body.to_request(), context))
         )
-        item = {k: v for k, v in item.items() if k != "b64_json"}
-        data.append(
-            {**item, "b64_json": base64.b64encode(labeled.data).decode(), "aigc": labeled.aigc}
-        )
-    if not data:
-        raise UpstreamError("The upstream answered with no image.")
-    headers = label_headers(data[0]["aigc"])
-    headers["x-aigc-produce-id"] = ",".join(item["aigc"]["ProduceID"] for item in data)
-    headers["x-request-id"] = request_id
-    return json_response(
-        {"created": answer.get("created", int(time.time())), "data": data}, headers=headers
-    )
+    if result is None:
+        return Response(status_code=499)
+    data = [
+        {**image.extra, "b64_json": base64.b64encode(image.data).decode(), "aigc": report.as_dict()}
+        for image, report in zip(result.images, result.outcome.labels, strict=True)
+    ]
+    answer: dict[str, Any] = {"created": context.created, "data": data}
+    if result.outcome.guard:
+        answer["guard"] = result.outcome.guard.as_dict()
+    return json_response(answer, headers=response_headers(context))
 
 
 @router.post("/v1/images/label")
@@ -120,5 +96,5 @@ async def label_image(request: Request) -> Response:
         request_id=request_id,
         tenant=key.tenant,
     )
-    headers = {**label_headers(labeled.aigc), "x-request-id": request_id}
+    headers = {**label_headers([labeled.report]), "x-request-id": request_id}
     return Response(labeled.data, media_type=labeled.mime_type, headers=headers)

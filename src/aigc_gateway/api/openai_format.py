@@ -29,9 +29,10 @@ def usage_object(usage: Usage) -> dict[str, int]:
 
 
 def _extensions(outcome: Outcome) -> dict[str, Any]:
-    extensions: dict[str, Any] = {"aigc": outcome.aigc}
+    aigc = outcome.labels[0].as_dict() if outcome.labels else {}
+    extensions: dict[str, Any] = {"aigc": aigc}
     if outcome.guard:
-        extensions["guard"] = outcome.guard
+        extensions["guard"] = outcome.guard.as_dict()
     return extensions
 
 

@@ -9,7 +9,6 @@ their own tenant's records only.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -32,21 +31,6 @@ class VerifyTextBody(BaseModel):
     text: str = Field(min_length=1)
 
 
-def verify_bytes(labels: LabelService, data: bytes) -> dict[str, Any]:
-    """An uploaded file: an image if it decodes as one, else UTF-8 text."""
-    if looks_like_image(data):
-        return labels.verifier.image(data)
-    try:
-        return labels.verifier.text(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InvalidRequest("The file is neither an image nor UTF-8 text.") from None
-
-
-def looks_like_image(data: bytes) -> bool:
-    signatures = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF", b"GIF8", b"BM", b"II*\x00")
-    return data.startswith(signatures) or data[4:12] in (b"ftypavif", b"ftypheic")
-
-
 @router.post("/v1/verify")
 async def verify(request: Request) -> Response:
     key = await authenticate(request)
@@ -55,7 +39,7 @@ async def verify(request: Request) -> Response:
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         upload = await read_upload(request)
         if upload.data is not None:
-            result = await asyncio.to_thread(verify_bytes, labels, upload.data)
+            result = await asyncio.to_thread(labels.verifier.file, upload.data)
         elif upload.text:
             result = await asyncio.to_thread(labels.verifier.text, upload.text)
         else:

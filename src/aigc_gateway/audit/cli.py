@@ -12,7 +12,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ..cli import CliError, _settings
+from ..cli.common import CliError, add_common, load_settings
 from ..config import Settings
 from .chain import VerifyReport, verify
 from .export import ExportFormatError, export_jsonl, read_export, verify_export
@@ -82,7 +82,7 @@ def _summary(report: VerifyReport, source: str) -> str:
 
 
 def cmd_verify(args: argparse.Namespace) -> None:
-    settings = _settings(args)
+    settings = load_settings(args)
     keys = _trusted_keys(args.public_key)
     if args.file is not None:
         if not keys:
@@ -112,7 +112,7 @@ def cmd_verify(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    settings = _settings(args)
+    settings = load_settings(args)
     since, until = _time(args.since, "--since"), _time(args.until, "--until")
     signer = _signer(settings, args.data_dir)
     with _store(settings, args.data_dir) as store:
@@ -134,11 +134,11 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_public_key(args: argparse.Namespace) -> None:
-    sys.stdout.write(_signer(_settings(args), args.data_dir).public_pem)
+    sys.stdout.write(_signer(load_settings(args), args.data_dir).public_pem)
 
 
 def cmd_retention(args: argparse.Namespace) -> None:
-    settings = _settings(args)
+    settings = load_settings(args)
     days = args.days if args.days is not None else settings.audit.content_retention_days
     if days is None:
         raise CliError("no retention configured: set audit.content_retention_days or --days", 2)
@@ -148,7 +148,7 @@ def cmd_retention(args: argparse.Namespace) -> None:
 
 
 def cmd_report_usage(args: argparse.Namespace) -> None:
-    settings = _settings(args)
+    settings = load_settings(args)
     since, until = _time(args.since, "--since"), _time(args.until, "--until")
     with _store(settings, args.data_dir) as store:
         rows = usage_rows(store, args.by, since, until)
@@ -161,17 +161,14 @@ def cmd_report_usage(args: argparse.Namespace) -> None:
     print(f"wrote {csv_path} and {png_path}")
 
 
-def add_audit_commands(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    common: argparse.ArgumentParser,
-) -> None:
-    audit = commands.add_parser("audit", help="verify, export and maintain the audit trail")
-    actions = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    check = actions.add_parser(
-        "verify",
-        parents=[common],
-        help="check the hash chain and signatures; name the first "
-        "edited, deleted, reordered or truncated record",
+def audit(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    check = add_common(
+        actions.add_parser(
+            "verify",
+            help="check the hash chain and signatures; name the first "
+            "edited, deleted, reordered or truncated record",
+        )
     )
     check.add_argument(
         "--file",
@@ -187,25 +184,26 @@ def add_audit_commands(
         help="PEM public key to trust (repeatable); needed with --file",
     )
     check.set_defaults(run=cmd_verify)
-    export = actions.add_parser("export", parents=[common], help="write the trail as JSONL")
+    export = add_common(actions.add_parser("export", help="write the trail as JSONL"))
     export.add_argument("--since", default=None, help="2025-06-01, ISO time, Unix seconds or 7d")
     export.add_argument("--until", default=None)
     export.add_argument("--output", "-o", type=Path, default=None, help="file (default: stdout)")
     export.set_defaults(run=cmd_export)
-    key = actions.add_parser("public-key", parents=[common], help="print the signing public key")
+    key = add_common(actions.add_parser("public-key", help="print the signing public key"))
     key.set_defaults(run=cmd_public_key)
-    retention = actions.add_parser(
-        "retention", parents=[common], help="delete kept content past its retention now"
+    retention = add_common(
+        actions.add_parser("retention", help="delete kept content past its retention now")
     )
     retention.add_argument(
         "--days", type=float, default=None, help="default: audit.content_retention_days"
     )
     retention.set_defaults(run=cmd_retention)
 
-    report = commands.add_parser("report", help="reports from the audit trail")
-    kinds = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
-    usage = kinds.add_parser(
-        "usage", parents=[common], help="requests, tokens, energy and carbon; table, CSV, PNG"
+
+def report(parser: argparse.ArgumentParser) -> None:
+    kinds = parser.add_subparsers(dest="report_command", required=True, metavar="REPORT")
+    usage = add_common(
+        kinds.add_parser("usage", help="requests, tokens, energy and carbon; table, CSV, PNG")
     )
     usage.add_argument("--by", choices=("tenant", "model", "day"), default="tenant")
     usage.add_argument("--since", default=None, help="2025-06-01, ISO time, Unix seconds or 7d")

@@ -5,31 +5,28 @@ what the chain hashes. Prompt and answer enter the body only as SHA-256 digests.
 (redacted prompt and answer, when the tenant's policy says so) lives beside the body and is
 committed to by ``content_sha256``, so retention can delete it without breaking the chain.
 
-Guard findings and labels are read defensively from ``RequestContext.guard`` / ``.aigc``,
-whatever shape the guard and label stages give them: only finding *types and counts*, the
-guard action, ``ProduceID`` and the watermark key id are recorded, never matched text.
+Guard findings and labels come from the typed :class:`GuardReport` and :class:`LabelReport`:
+only finding *types and counts*, the guard decision, each content's ``ProduceID`` and the
+references of its marks (text watermark key id, image watermark, C2PA signer) are recorded,
+never matched text.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from ..pipeline import UsageRecord
+from ..providers.base import TEXT_KINDS
 from .energy import EnergyModel
 from .redaction import redact
 
-BODY_VERSION = 1
-MAX_DEPTH = 4
-_PRODUCE_ID_KEYS = frozenset({"produceid", "produce_id"})
-_WATERMARK_KEYS = frozenset({"watermark_key_id", "watermarkkeyid"})
-_COUNT_KEYS = ("count", "n")
-_TYPE_KEYS = ("type", "kind", "category", "entity_type", "name")
+BODY_VERSION = 2
+"""2: ``labels`` (every content's ProduceID and mark references) added."""
 
 
 def canonical(value: Any) -> bytes:
@@ -65,8 +62,8 @@ def build_record(
         if keep_content
         else None
     )
-    guard_policy = usage.guard.get("policy_version")
-    action = usage.guard.get("action") or usage.guard.get("decision")
+    first = usage.labels[0] if usage.labels else None
+    watermark = first.marks.get("watermark") if first and usage.kind in TEXT_KINDS else None
     body: dict[str, Any] = {
         "v": BODY_VERSION,
         "request_id": usage.request_id,
@@ -81,11 +78,12 @@ def build_record(
         "status": usage.status,
         "finish_reason": usage.finish_reason,
         "error_code": usage.error_code,
-        "policy_version": str(guard_policy) if guard_policy else policy_version,
-        "guard_action": str(action) if isinstance(action, str) else None,
-        "findings": finding_counts(usage.guard),
-        "produce_id": _first_value(usage.aigc, _PRODUCE_ID_KEYS),
-        "watermark_key_id": _watermark_key_id(usage.aigc),
+        "policy_version": policy_version,
+        "guard_action": usage.guard.decision,
+        "findings": usage.guard.finding_counts(),
+        "produce_id": first.produce_id if first else None,
+        "watermark_key_id": watermark.ref if watermark and watermark.applied else None,
+        "labels": [report.audit_summary() for report in usage.labels],
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "latency_ms": round(usage.latency_ms, 3),
@@ -140,75 +138,3 @@ INDEX_COLUMN_NAMES = (
     "energy_wh",
     "carbon_g",
 )
-
-
-def finding_counts(guard: Mapping[str, Any]) -> dict[str, int]:
-    """Finding types and counts from whatever ``findings`` the guards put into the context.
-
-    Accepts ``{"findings": {"pii": 2}}``, ``{"findings": [{"type": "pii", ...}, "secret"]}``
-    and the same one level down (e.g. ``{"input": {"findings": ...}, "output": {...}}``).
-    """
-    counts: Counter[str] = Counter()
-    for found in _values_named(guard, "findings", MAX_DEPTH):
-        if isinstance(found, Mapping):
-            for name, value in found.items():
-                counts[str(name)] += _count_of(value)
-        elif isinstance(found, Iterable) and not isinstance(found, str | bytes):
-            for item in found:
-                name = _type_of(item)
-                if name:
-                    counts[name] += _count_of(item) if isinstance(item, Mapping) else 1
-    return {name: count for name, count in sorted(counts.items()) if count > 0}
-
-
-def _count_of(value: Any) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Mapping):
-        for key in _COUNT_KEYS:
-            if isinstance(value.get(key), int):
-                return int(value[key])
-        return 1
-    if isinstance(value, list | tuple):
-        return len(value)
-    return 1
-
-
-def _type_of(item: Any) -> str | None:
-    if isinstance(item, str):
-        return item
-    if isinstance(item, Mapping):
-        for key in _TYPE_KEYS:
-            if isinstance(item.get(key), str):
-                return str(item[key])
-    return None
-
-
-def _values_named(mapping: Mapping[str, Any], name: str, depth: int) -> Iterable[Any]:
-    for key, value in mapping.items():
-        if key == name:
-            yield value
-        elif depth > 1 and isinstance(value, Mapping):
-            yield from _values_named(value, name, depth - 1)
-
-
-def _first_value(mapping: Mapping[str, Any], names: frozenset[str], depth: int = MAX_DEPTH) -> Any:
-    for key, value in mapping.items():
-        if key.lower() in names and isinstance(value, str | int) and value != "":
-            return str(value)
-    if depth > 1:
-        for value in mapping.values():
-            if isinstance(value, Mapping):
-                found = _first_value(value, names, depth - 1)
-                if found is not None:
-                    return found
-    return None
-
-
-def _watermark_key_id(aigc: Mapping[str, Any]) -> str | None:
-    found = _first_value(aigc, _WATERMARK_KEYS)
-    if found is None and isinstance(aigc.get("watermark"), Mapping):
-        found = _first_value(aigc["watermark"], frozenset({"key_id", "keyid"}))
-    return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from ..extras import require
 from .store import AuditStore, GroupBy, UsageRow
 
 HEADERS = ("requests", "prompt_tokens", "completion_tokens", "energy_wh", "carbon_g")
@@ -63,9 +64,7 @@ def write_csv(rows: list[UsageRow], by: GroupBy, path: Path) -> None:
 
 def write_chart(rows: list[UsageRow], by: GroupBy, path: Path) -> None:
     """Two panels: tokens (prompt + completion, stacked) and energy with carbon labels."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    require("matplotlib", "plot", "the usage chart").use("Agg")
     from matplotlib import pyplot
 
     keys = [row.key for row in rows]

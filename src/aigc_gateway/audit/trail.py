@@ -1,8 +1,8 @@
 """The audit trail as the gateway uses it: store, signing key and writer, built from settings.
 
 :meth:`AuditTrail.record` is the pipeline's record stage. The policy version recorded with
-every request is the guard stage's own ``policy_version`` when it reports one, else a digest of
-the effective settings, so any change of configuration shows up as a new version.
+every request is a digest of the effective settings, so any change of configuration shows up as
+a new version.
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ import time
 from pathlib import Path
 
 from ..config import AuditSettings, Settings
+from ..extras import require
 from ..pipeline import UsageRecord
+from ..store import DATABASE_FILE
 from .energy import EnergyModel
 from .records import build_record, sha256_hex
 from .signing import KEY_FILE, AuditSigner
 from .store import AuditStore
 from .writer import AuditWriter
 
-DATABASE_FILE = "gateway.db"
 SECONDS_PER_DAY = 86_400
 
 
@@ -41,8 +42,7 @@ def open_store(settings: AuditSettings, data_dir: Path) -> AuditStore:
                 f"audit.postgres_dsn_env: environment variable {settings.postgres_dsn_env} "
                 "is not set"
             )
-    import psycopg
-
+    psycopg = require("psycopg", "postgres", "audit.store: postgres")
     from .postgres import PostgresAuditStore
 
     try:

@@ -8,39 +8,24 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from ..cli import EXIT_USAGE, CliError, _settings
+from ..cli.common import EXIT_USAGE, CliError, add_common, load_settings
 from ..errors import GatewayError
+from .options import add_options, options_from_args, run_config
 from .reports import OUTPUT_FILES, pct
 from .runner import MODES, ConsoleProgress, Evaluator, RunConfig, RunError
 from .suites import SUITES, SuiteError, select_cases
 
 
-def add_eval_commands(commands: Any, common: argparse.ArgumentParser) -> None:
-    parser = commands.add_parser(
-        "eval",
-        parents=[common],
-        help="evaluate a model: red-team and refusal suites, report and fact sheet",
-        description="Run the evaluation suites against a configured model, without the guards "
-        "(--raw) and/or through the default guards (--guarded; both if neither is given).",
+def evaluate(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Run the evaluation suites against a configured model, without the guards "
+        "(--raw) and/or through the default guards (--guarded; both if neither is given)."
     )
-    parser.add_argument("--model", help="a model name from the config (see /v1/models)")
+    add_common(parser)
     parser.add_argument("--raw", action="store_true", help="the model without guard stages")
     parser.add_argument("--guarded", action="store_true", help="through the full pipeline")
-    parser.add_argument(
-        "--suite",
-        action="append",
-        choices=list(SUITES),
-        help="a suite to run (repeatable; default: all)",
-    )
-    parser.add_argument("--language", action="append", choices=["en", "zh"], default=None)
-    parser.add_argument("--limit", type=int, default=None, help="at most N cases per suite+lang")
+    add_options(parser, skip=frozenset({"modes"}))
     parser.add_argument("--out", type=Path, default=None, help="output folder (resumable)")
-    parser.add_argument("--max-tokens", type=int, default=96)
-    parser.add_argument("--temperature", type=float, default=0.0)
-    parser.add_argument("--seed", type=int, default=20250101)
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--tenant", default="eval", help="whose guard policy applies (guarded)")
-    parser.add_argument("--llm-judge", default=None, metavar="MODEL", help="also judge refusals")
     parser.add_argument("--fresh", action="store_true", help="redo the chosen modes in --out")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--list-suites", action="store_true", help="list the suites and exit")
@@ -53,26 +38,12 @@ def cmd_eval(args: argparse.Namespace) -> None:
         return
     if not args.model:
         raise CliError("--model is required (or --list-suites)", EXIT_USAGE)
-    if args.limit is not None and args.limit < 1:
-        raise CliError("--limit must be at least 1", EXIT_USAGE)
-    modes = tuple(mode for mode in MODES if getattr(args, mode)) or MODES
+    modes = [mode for mode in MODES if getattr(args, mode)] or list(MODES)
     try:
-        config = RunConfig(
-            model=args.model,
-            modes=modes,
-            suites=tuple(args.suite or SUITES),
-            languages=tuple(args.language or ("en", "zh")),
-            limit_per_suite=args.limit,
-            max_tokens=args.max_tokens,
-            temperature=args.temperature,
-            seed=args.seed,
-            concurrency=args.concurrency,
-            tenant=args.tenant,
-            llm_judge=args.llm_judge,
-        )
+        config = run_config(options_from_args(args, modes=modes))
     except RunError as exc:
         raise CliError(str(exc), EXIT_USAGE) from exc
-    settings = _settings(args)
+    settings = load_settings(args)
     out_dir = args.out or args.data_dir / "evaluations" / args.model.replace("/", "_")
     results = asyncio.run(_run(settings, args, config, out_dir))
     _print_summary(results, out_dir)

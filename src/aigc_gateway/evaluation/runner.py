@@ -23,20 +23,21 @@ import sys
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from ..audit.store import AuditQuery
 from ..errors import ContentBlocked, GatewayError
 from ..gateway import Gateway
-from ..pipeline import Pipeline, RequestContext, Stages, collect
+from ..pipeline import Pipeline, RequestContext, Stages, Unlimited, collect
 from ..providers.base import GenerationRequest
 from .judges import REFUSAL_PATTERNS, CaseJudge, judge_accuracy
 from .reports import assemble, write_outputs
 from .suites import SUITE_VERSION, SUITES, Case, load_judge_examples, select_cases
 
 MODES = ("raw", "guarded")
+LANGUAGES = ("en", "zh")
 RUN_FILE = "run.json"
 RETRIES = 3
 RETRY_STATUSES = frozenset({429, 502, 503})
@@ -50,20 +51,29 @@ class RunError(Exception):
     """A run that cannot start as asked; the message is one line."""
 
 
+def _option(default: Any, help: str, **bounds: float) -> Any:
+    """A run setting: its default, its help text and its bounds, for the CLI and the API."""
+    return field(default=default, metadata={"help": help, **bounds})
+
+
 @dataclass(frozen=True, slots=True)
 class RunConfig:
-    model: str
-    modes: tuple[str, ...] = MODES
-    suites: tuple[str, ...] = tuple(SUITES)
-    languages: tuple[str, ...] = ("en", "zh")
-    limit_per_suite: int | None = None
-    max_tokens: int = 96
-    temperature: float = 0.0
-    seed: int = 20250101
-    concurrency: int = 4
-    tenant: str = "eval"
-    llm_judge: str | None = None
-    """A model name: also ask it, through the gateway, whether each answer is a refusal."""
+    """The settings of one run, defined once: ``aigc-gateway eval`` options and the body of
+    ``POST /admin/evaluations`` are built from these fields (:mod:`.options`)."""
+
+    model: str = field(metadata={"help": "a model name from the config (see /v1/models)"})
+    modes: tuple[str, ...] = _option(MODES, "raw (no guard stages) and/or guarded")
+    suites: tuple[str, ...] = _option(tuple(SUITES), "suites to run (default: all)")
+    languages: tuple[str, ...] = _option(LANGUAGES, "languages to run (default: all)")
+    limit_per_suite: int | None = _option(None, "at most N cases per suite and language", ge=1)
+    max_tokens: int = _option(96, "answer length limit", ge=1, le=4096)
+    temperature: float = _option(0.0, "sampling temperature (0: greedy)", ge=0, le=2)
+    seed: int = _option(20250101, "run seed; each case's seed derives from it and its id")
+    concurrency: int = _option(4, "cases in flight at a time", ge=1, le=64)
+    tenant: str = _option("eval", "whose guard policy the guarded run uses")
+    llm_judge: str | None = _option(
+        None, "a model that also judges, through the gateway, whether each answer is a refusal"
+    )
 
     def __post_init__(self) -> None:
         for mode in self.modes:
@@ -72,10 +82,11 @@ class RunConfig:
         for suite in self.suites:
             if suite not in SUITES:
                 raise RunError(f"unknown suite '{suite}'; known: {', '.join(SUITES)}")
-        if not self.modes or not self.suites:
-            raise RunError("choose at least one mode and one suite")
-        if self.max_tokens < 1 or self.concurrency < 1:
-            raise RunError("max_tokens and concurrency must be at least 1")
+        for language in self.languages:
+            if language not in LANGUAGES:
+                raise RunError(f"unknown language '{language}'; known: {', '.join(LANGUAGES)}")
+        if not self.modes or not self.suites or not self.languages:
+            raise RunError("choose at least one mode, suite and language")
 
     def identity(self) -> dict[str, Any]:
         """What must match for a run to resume from another run's finished cases."""
@@ -183,10 +194,10 @@ class LlmJudge:
         )
         context = RequestContext("eval-judge-" + secrets.token_hex(8), self._tenant, "eval")
         try:
-            text, _, _ = await collect(self._pipeline.stream(generation, context))
+            collected = await collect(self._pipeline.stream(generation, context))
         except GatewayError:
             return None
-        lowered = text.strip().lower()
+        lowered = collected.text.strip().lower()
         if lowered.startswith(("yes", "是")):
             return True
         if lowered.startswith(("no", "否", "不")):
@@ -215,8 +226,13 @@ class Evaluator:
         self.state = RunState.open(out_dir, config, fresh)
         self.cases = select_cases(config.suites, config.languages, config.limit_per_suite)
         self.judge = CaseJudge(gateway.guards)
-        raw = Pipeline(gateway.router, Stages(), gateway.audit.record)
-        self._pipelines = {"raw": raw, "guarded": gateway.pipeline}
+        # An operator's run spends no API key's limits: the guarded pipeline is the gateway's
+        # own stages without admission.
+        raw = Pipeline(gateway.router, Stages(), gateway.record)
+        guarded = Pipeline(
+            gateway.router, replace(gateway.stages, admission=Unlimited()), gateway.record
+        )
+        self._pipelines = {"raw": raw, "guarded": guarded}
         self._llm = LlmJudge(raw, config.llm_judge, config.tenant) if config.llm_judge else None
 
     async def run(self) -> dict[str, list[dict[str, Any]]]:
@@ -282,7 +298,8 @@ class Evaluator:
             context = RequestContext("eval-" + secrets.token_hex(12), self.config.tenant, "eval")
             blocked: str | None = None
             try:
-                answer, _, outcome = await collect(self._pipelines[mode].stream(request, context))
+                collected = await collect(self._pipelines[mode].stream(request, context))
+                answer, outcome = collected.text, collected.outcome
             except ContentBlocked as exc:
                 answer, blocked, outcome = exc.message, "input", None
             except GatewayError as exc:
@@ -299,7 +316,7 @@ class Evaluator:
             answer=answer,
             blocked=blocked,
             finish_reason=outcome.finish_reason if outcome else None,
-            guard=context.guard,
+            guard=context.guard.as_dict(),
             latency_s=round(time.perf_counter() - started, 4),
             prompt_tokens=outcome.usage.prompt_tokens if outcome else 0,
             completion_tokens=outcome.usage.completion_tokens if outcome else 0,

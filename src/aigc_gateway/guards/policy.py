@@ -13,9 +13,9 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..config import GuardSettings, TenantGuardSettings
+from ..reports import DirectionReport
 from .detectors import FINDING_TYPES
 from .model import Finding
 from .registry import Direction
@@ -83,13 +83,10 @@ class Decision:
     def blocked_types(self) -> list[str]:
         return sorted(kind for kind, action in self.actions.items() if action == "block")
 
-    def summary(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"decision": self.action, "findings": dict(self.counts)}
-        if self.counts:
-            found["actions"] = dict(self.actions)
-        if self.categories:
-            found["categories"] = dict(self.categories)
-        return found
+    def report(self) -> DirectionReport:
+        return DirectionReport(
+            self.action, dict(self.counts), dict(self.actions), dict(self.categories)
+        )
 
 
 class PseudonymMap:

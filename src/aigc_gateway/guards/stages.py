@@ -21,10 +21,11 @@ from typing import Any
 
 from ..errors import ContentBlocked
 from ..pipeline import OutputFilter, PassThrough, RequestContext
-from ..providers.base import GenerationRequest
+from ..providers.base import GenerationRequest, text_parts
+from ..reports import GuardReport
 from .detectors import REGISTRY
 from .engine import Deadline, GuardEngine
-from .model import Finding, language_of
+from .model import Finding
 from .policy import (
     PLACEHOLDER_MAX_CHARS,
     REWRITING,
@@ -96,12 +97,9 @@ def request_texts(request: GenerationRequest) -> list[TextSlot]:
     for index, message in enumerate(request.messages or ()):
         role, content = str(message.get("role", "user")), message.get("content")
         at: Path = ("messages", index)
-        if isinstance(content, str):
-            slots.append(TextSlot(role, content, (*at, "content")))
-        elif isinstance(content, list):
-            for part_index, part in enumerate(content):
-                if isinstance(part, dict) and isinstance(part.get("text"), str):
-                    slots.append(TextSlot(role, part["text"], (*at, "content", part_index, "text")))
+        for part, text in text_parts(content):
+            where = (*at, "content") if part is None else (*at, "content", part, "text")
+            slots.append(TextSlot(role, text, where))
         if isinstance(message.get("name"), str):
             slots.append(TextSlot(role, message["name"], (*at, "name")))
         for call_index, call in enumerate(message.get("tool_calls") or ()):
@@ -175,13 +173,6 @@ def split_findings(
     return found
 
 
-def user_language(slots: list[TextSlot]) -> str:
-    for slot in reversed(slots):
-        if slot.role == "user":
-            return language_of(slot.text)
-    return "en"
-
-
 class InputGuards:
     def __init__(self, engine: GuardEngine, blocked: dict[str, str]) -> None:
         self._engine = engine
@@ -210,15 +201,14 @@ class InputGuards:
         decision = Decision("input")
         for findings in found:
             decision.add(policy, findings)
-        summary = decision.summary()
-        fields = sorted({slot.field for slot, hits in zip(slots, found, strict=True) if hits})
-        if fields:
-            summary["fields"] = fields
-        context.guard = {"decision": decision.action, "input": summary}
+        report = decision.report()
+        report.fields = sorted(
+            {slot.field for slot, hits in zip(slots, found, strict=True) if hits}
+        )
+        context.guard = GuardReport(decision.action, input=report)
         if decision.action == "block":
-            language = user_language(slots)
             types = ", ".join(decision.blocked_types())
-            raise ContentBlocked(f"{self._blocked[language]} ({types}).")
+            raise ContentBlocked(f"{self._blocked[context.language]} ({types}).")
         if decision.action == "route_local":
             context.local_only = True
             return
@@ -312,9 +302,8 @@ class GuardedAnswer:
 
     def _report(self) -> None:
         guard = self._context.guard
-        guard["output"] = self._decision.summary()
-        decision = max(guard.get("decision", "allow"), self._decision.action, key=STRENGTH.get)
-        guard["decision"] = decision
+        guard.output = self._decision.report()
+        guard.decision = max(guard.decision or "allow", self._decision.action, key=STRENGTH.get)
 
 
 class OutputGuards:
@@ -327,5 +316,5 @@ class OutputGuards:
         policy = self._engine.policy(context.tenant)
         if not policy.enabled:
             return PassThrough()
-        refusal = self._refusal[user_language(request_texts(request))]
+        refusal = self._refusal[context.language]
         return GuardedAnswer(self._engine, policy, context, self._hold_back, refusal)

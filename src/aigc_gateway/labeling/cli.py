@@ -8,14 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import CliError, _settings
+from ..cli.common import CliError, add_common, load_settings
 from ..errors import InvalidRequest
 from .keys import WatermarkKeyRing
 from .signing import create_signing_identity, load_signing_identity
 
 
 def cmd_verify(args: argparse.Namespace) -> None:
-    from ..api.verify import verify_bytes
     from .service import LabelService
 
     try:
@@ -24,9 +23,9 @@ def cmd_verify(args: argparse.Namespace) -> None:
         raise CliError(f"{args.file}: cannot read: {exc.strerror}") from exc
     if not data.strip():
         raise CliError(f"{args.file}: is empty")
-    service = LabelService(_settings(args), args.data_dir)
+    service = LabelService(load_settings(args), args.data_dir)
     try:
-        result = verify_bytes(service, data)
+        result = service.verifier.file(data)
     except InvalidRequest as exc:
         raise CliError(f"{args.file}: {exc.message}") from exc
     finally:
@@ -92,7 +91,7 @@ def summary(result: dict[str, Any]) -> list[str]:
 
 
 def cmd_setup_signing(args: argparse.Namespace) -> None:
-    organisation = args.organisation or _settings(args).labels.producer
+    organisation = args.organisation or load_settings(args).labels.producer
     try:
         directory = create_signing_identity(args.data_dir, organisation, force=args.force)
     except FileExistsError as exc:
@@ -118,27 +117,24 @@ def cmd_list_keys(args: argparse.Namespace) -> None:
         print(f"{key.key_id}{active}")
 
 
-def add_label_commands(
-    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
-) -> None:
-    verify = commands.add_parser(
-        "verify", parents=[common], help="was a text or image generated here? (verdict + evidence)"
-    )
-    verify.add_argument("file", help="a text or image file, or - for standard input")
-    verify.add_argument("--json", action="store_true", help="print all evidence as JSON")
-    verify.set_defaults(run=cmd_verify)
+def verify(parser: argparse.ArgumentParser) -> None:
+    add_common(parser)
+    parser.add_argument("file", help="a text or image file, or - for standard input")
+    parser.add_argument("--json", action="store_true", help="print all evidence as JSON")
+    parser.set_defaults(run=cmd_verify)
 
-    labels = commands.add_parser("labels", help="content labels: signing, watermark keys")
-    actions = labels.add_subparsers(dest="labels_command", required=True, metavar="ACTION")
-    setup = actions.add_parser(
-        "setup-signing", parents=[common], help="create the local C2PA signing certificate"
+
+def labels(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="labels_command", required=True, metavar="ACTION")
+    setup = add_common(
+        actions.add_parser("setup-signing", help="create the local C2PA signing certificate")
     )
     setup.add_argument("--organisation", default=None, help="default: labels.producer")
     setup.add_argument("--force", action="store_true", help="replace an existing certificate")
     setup.set_defaults(run=cmd_setup_signing)
-    rotate = actions.add_parser(
-        "rotate-key", parents=[common], help="add a new text watermark key (old ones stay)"
+    rotate = add_common(
+        actions.add_parser("rotate-key", help="add a new text watermark key (old ones stay)")
     )
     rotate.set_defaults(run=cmd_rotate_key)
-    listing = actions.add_parser("keys", parents=[common], help="list the watermark key ids")
+    listing = add_common(actions.add_parser("keys", help="list the watermark key ids"))
     listing.set_defaults(run=cmd_list_keys)

@@ -7,27 +7,10 @@ tool calls).
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..config import ExplicitLabelSettings
-from ..language import language_of
 from ..pipeline import TextLabel
 from ..providers.base import GenerationRequest
-
-
-def user_text(request: GenerationRequest) -> str:
-    """The user's own words: the last user message, or the prompt."""
-    if request.kind == "completion":
-        return request.prompt or ""
-    for message in reversed(request.messages or []):
-        if message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            return " ".join(
-                str(part.get("text", "")) for part in content or [] if part.get("type") == "text"
-            )
-    return ""
+from ..reports import ExplicitLabel
 
 
 def is_free_text(request: GenerationRequest) -> bool:
@@ -39,14 +22,13 @@ def is_free_text(request: GenerationRequest) -> bool:
 
 
 def explicit_label(
-    settings: ExplicitLabelSettings, request: GenerationRequest
-) -> tuple[dict[str, Any], TextLabel]:
-    """The label's metadata and the text to put around the output."""
-    language = language_of(user_text(request))
+    settings: ExplicitLabelSettings, request: GenerationRequest, language: str
+) -> tuple[ExplicitLabel, TextLabel]:
+    """The label in the user's language and the text to put around the output."""
     text = settings.text_zh if language == "zh" else settings.text_en
     placement = settings.placement if is_free_text(request) else "none"
     visible = TextLabel(
         prefix=f"{text}\n\n" if placement in ("start", "both") else "",
         suffix=f"\n\n{text}" if placement in ("end", "both") else "",
     )
-    return {"text": text, "language": language, "placement": placement}, visible
+    return ExplicitLabel(text, language, placement), visible

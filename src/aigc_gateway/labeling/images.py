@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from ..errors import InvalidRequest
+from ..reports import LabelReport, Mark
 from . import dwtdctsvd
 from .implicit import ImplicitLabels
 from .registry import ImageEntry, LabelRegistry
@@ -111,7 +112,7 @@ def open_image(data: bytes) -> Image.Image:
 class LabeledImage:
     data: bytes
     mime_type: str
-    aigc: dict[str, Any]
+    report: LabelReport
 
 
 class ImageLabels:
@@ -137,7 +138,7 @@ class ImageLabels:
         kind = "PNG" if source.format == "PNG" else "JPEG"
         rgb = np.asarray(source.convert("RGB"))
         fields = self._implicit.issue(produce_id, request_id)
-        aigc: dict[str, Any] = dict(fields)
+        report = LabelReport(fields)
         height, width = rgb.shape[:2]
         bits = mark_for(produce_id)
         try:
@@ -145,13 +146,14 @@ class ImageLabels:
                 raise WatermarkUnavailable("image smaller than 256x256")
             rgb = embed_watermark(rgb, bits)
         except WatermarkUnavailable as exc:
-            aigc["watermark"] = {"applied": False, "reason": str(exc)}
+            report.marks["watermark"] = Mark(False, {"applied": False, "reason": str(exc)})
         else:
             mark = np.packbits(bits).tobytes().hex()
             self._registry.add_image(
                 ImageEntry(mark, produce_id, request_id, tenant, width, height)
             )
-            aigc["watermark"] = {"applied": True, "method": "dwtDctSvd", "mark": mark}
+            public = {"applied": True, "method": "dwtDctSvd", "mark": mark}
+            report.marks["watermark"] = Mark(True, public, ref=mark)
         encoded = io.BytesIO()
         xmp = xmp_packet(fields)
         if kind == "PNG":
@@ -160,18 +162,18 @@ class ImageLabels:
             Image.fromarray(rgb).save(encoded, "PNG", pnginfo=info)
         else:
             Image.fromarray(rgb).save(encoded, "JPEG", quality=95, xmp=xmp.encode())
-        aigc["xmp"] = True
+        report.marks["xmp"] = Mark(True, True)
         mime_type = FORMATS[kind]
         output = encoded.getvalue()
         if self._signing is None:
-            aigc["c2pa"] = {
-                "signed": False,
-                "reason": "no signing certificate: run 'aigc-gateway labels setup-signing'",
-            }
+            reason = "no signing certificate: run 'aigc-gateway labels setup-signing'"
+            report.marks["c2pa"] = Mark(False, {"signed": False, "reason": reason})
         else:
             output = self._sign(output, mime_type, fields)
-            aigc["c2pa"] = {"signed": True, "signer": self._signing.subject}
-        return LabeledImage(output, mime_type, aigc)
+            signer = self._signing.subject
+            report.marks["c2pa"] = Mark(True, {"signed": True, "signer": signer}, ref=signer)
+        report.content_sha256 = hashlib.sha256(output).hexdigest()
+        return LabeledImage(output, mime_type, report)
 
     def _sign(self, data: bytes, mime_type: str, fields: dict[str, str]) -> bytes:
         assert self._signing is not None

@@ -11,7 +11,10 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Sequence
 from typing import Any
+
+from ..reports import LabelReport
 
 LABEL_AI_GENERATED = "1"
 """GB 45438 ``Label``: 1 = AI-generated, 2 = possibly, 3 = suspected."""
@@ -72,16 +75,16 @@ class ImplicitLabels:
         }
 
 
-def label_headers(aigc: dict[str, Any]) -> dict[str, str]:
-    """Response headers for a generated response's ``aigc`` object (ASCII-only values)."""
-    if "ProduceID" not in aigc:
+def label_headers(reports: Sequence[LabelReport]) -> dict[str, str]:
+    """Response headers for a response's labels (ASCII-only values): every ProduceID, the first
+    content's implicit label and explicit label text."""
+    if not reports:
         return {}
-    implicit = {name: aigc[name] for name in FIELDS if name in aigc}
+    first = reports[0]
     headers = {
-        "x-aigc-produce-id": str(aigc["ProduceID"]),
-        "x-aigc-label": json.dumps(implicit, separators=(",", ":")),
+        "x-aigc-produce-id": ",".join(report.produce_id for report in reports),
+        "x-aigc-label": json.dumps(first.fields, separators=(",", ":")),
     }
-    explicit = aigc.get("explicit_label")
-    if explicit:
-        headers["x-aigc-explicit-label"] = json.dumps(explicit["text"])
+    if first.explicit is not None:
+        headers["x-aigc-explicit-label"] = json.dumps(first.explicit.text)
     return headers

@@ -37,10 +37,10 @@ class LabelService:
         self.keys = WatermarkKeyRing(data_dir)
         watermark = labels.watermark
         green = GreenList(self.keys.active, watermark.gamma) if watermark.enabled else None
-        self.labeler = ContentLabeler(settings, self.implicit, self.registry, green)
         self.images = ImageLabels(
             self.implicit, self.registry, load_signing_identity(data_dir), labels.producer
         )
+        self.labeler = ContentLabeler(settings, self.implicit, self.registry, green, self.images)
         path = tokenizer_path(settings)
         detector = (
             WatermarkDetector(

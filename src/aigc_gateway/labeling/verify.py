@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import Settings
+from ..errors import InvalidRequest
 from .images import ImageLabels
 from .registry import LabelRegistry
 from .watermark import WatermarkDetector
@@ -69,6 +70,15 @@ class Verifier:
             },
         }
 
+    def file(self, data: bytes) -> dict[str, Any]:
+        """A file's bytes: an image if it looks like one, else UTF-8 text."""
+        if looks_like_image(data):
+            return self.image(data)
+        try:
+            return self.text(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise InvalidRequest("The file is neither an image nor UTF-8 text.") from None
+
     def image(self, data: bytes) -> dict[str, Any]:
         evidence = self._images.inspect(data)
         c2pa, xmp, watermark = evidence["c2pa"], evidence["xmp"], evidence["watermark"]
@@ -83,6 +93,11 @@ class Verifier:
         else:
             verdict = UNKNOWN
         return {"kind": "image", "verdict": verdict, "evidence": evidence}
+
+
+def looks_like_image(data: bytes) -> bool:
+    signatures = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF", b"GIF8", b"BM", b"II*\x00")
+    return data.startswith(signatures) or data[4:12] in (b"ftypavif", b"ftypheic")
 
 
 def for_tenant(result: dict[str, Any], tenant: str) -> dict[str, Any]:

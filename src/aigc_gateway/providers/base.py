@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+Kind = Literal["chat", "completion", "image"]
+"""The kinds of generation. A new kind (e.g. embeddings) is added here, in the providers that
+serve it (:attr:`Provider.kinds`) and as what its backend yields in :class:`Chunk`."""
+TEXT_KINDS: frozenset[str] = frozenset({"chat", "completion"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,15 +22,27 @@ class Usage:
         return self.prompt_tokens + self.completion_tokens
 
 
+def text_parts(content: Any) -> Iterator[tuple[int | None, str]]:
+    """The texts of a message's content, with the index of each content part (None when the
+    content is a plain string). The one place that knows OpenAI's content shapes."""
+    if isinstance(content, str):
+        yield None, content
+    elif isinstance(content, list):
+        for index, part in enumerate(content):
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                yield index, part["text"]
+
+
 @dataclass(slots=True)
 class GenerationRequest:
     """One generation, independent of the HTTP route that asked for it.
 
-    ``messages`` is set for chat, ``prompt`` for plain completions. ``passthrough`` holds
-    OpenAI parameters that only upstream backends understand (tools, response_format …).
+    ``messages`` is set for chat, ``prompt`` for plain completions and images. ``passthrough``
+    holds OpenAI parameters that only upstream backends understand (tools, response_format,
+    an image's size …).
     """
 
-    kind: Literal["chat", "completion"]
+    kind: Kind
     model: str
     stream: bool
     messages: list[dict[str, Any]] | None = None
@@ -39,6 +56,24 @@ class GenerationRequest:
     logits_processor: Callable[[Any, Any], Any] | None = None
     """Sampler hook for the local model (the text watermark); upstreams ignore it."""
 
+    def user_text(self) -> str:
+        """The user's own words: the last user message's text, or the prompt."""
+        if self.messages is None:
+            return self.prompt or ""
+        for message in reversed(self.messages):
+            if message.get("role") == "user":
+                return " ".join(text for _, text in text_parts(message.get("content")))
+        return ""
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedImage:
+    """One generated image: its bytes and what else the backend said about it (e.g.
+    ``revised_prompt``), passed on to the client."""
+
+    data: bytes
+    extra: dict[str, Any] = field(default_factory=dict)
+
 
 @dataclass(slots=True)
 class Chunk:
@@ -50,12 +85,16 @@ class Chunk:
     usage: Usage | None = None
     cpu_s: float | None = None
     """On the last chunk: process CPU seconds the backend measured for this generation."""
+    image: GeneratedImage | None = None
+    """An image generation yields one chunk per image."""
 
 
 class Provider(Protocol):
     """A backend that turns a request into chunks (one chunk if not streaming)."""
 
     name: str
+    kinds: frozenset[str]
+    """The generation kinds it serves; the router never sends it another kind."""
 
     def generate(self, request: GenerationRequest, remote_model: str) -> AsyncIterator[Chunk]: ...
 

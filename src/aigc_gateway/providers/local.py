@@ -28,7 +28,7 @@ from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar
 
 from ..config import LocalModelSettings
 from ..errors import InvalidRequest, RateLimited
-from .base import Chunk, GenerationRequest, Usage
+from .base import TEXT_KINDS, Chunk, GenerationRequest, Usage
 
 BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 UNSUPPORTED_LOCALLY = ("tools", "tool_choice", "logprobs", "top_logprobs")
@@ -81,6 +81,7 @@ class LocalModel:
     """The ``local`` backend."""
 
     name = "local"
+    kinds = TEXT_KINDS
 
     def __init__(self, settings: LocalModelSettings) -> None:
         self._settings = settings

@@ -1,4 +1,5 @@
-"""OpenAI-compatible upstream providers: one HTTP connection pool, retries, a circuit breaker.
+"""OpenAI-compatible upstream providers (upstream ``type: openai``): chat, completions and image
+generation over one HTTP connection pool, with retries and a circuit breaker.
 
 A request is retried with exponential backoff on 429, 5xx, connection errors and unreadable
 answers, but only until the first chunk has reached the caller; after that a failure ends the
@@ -9,6 +10,8 @@ dead upstream costs nothing while the router falls back to the next backend.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import logging
 import os
 import random
@@ -21,13 +24,18 @@ import orjson
 
 from ..config import UpstreamSettings
 from ..errors import BackendUnavailable, GatewayError, InvalidRequest, UpstreamError
-from .base import Chunk, GenerationRequest, Usage
+from .base import Chunk, GeneratedImage, GenerationRequest, Usage
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 CLIENT_ERROR_STATUS = frozenset({400, 404, 413, 422})
 MAX_RETRY_AFTER_S = 10.0
+ENDPOINTS = {
+    "chat": "/chat/completions",
+    "completion": "/completions",
+    "image": "/images/generations",
+}
 
 
 class UpstreamRejected(InvalidRequest):
@@ -113,8 +121,26 @@ def _chunk_from_choice(choice: dict[str, Any], kind: str, streaming: bool) -> Ch
     return Chunk(text=text, finish_reason=choice.get("finish_reason"), tool_calls=tool_calls)
 
 
+def _images(parsed: dict[str, Any]) -> list[Chunk]:
+    """One chunk per image of an images answer (always ``b64_json``: only bytes are labelled)."""
+    chunks = []
+    for item in parsed.get("data") or []:
+        try:
+            data = base64.b64decode(item["b64_json"], validate=True)
+        except (KeyError, TypeError, binascii.Error) as exc:
+            raise _Failure("answer without a b64_json image") from exc
+        extra = {key: value for key, value in item.items() if key != "b64_json"}
+        chunks.append(Chunk(image=GeneratedImage(data, extra)))
+    if not chunks:
+        raise _Failure("answer with no image")
+    chunks[-1].finish_reason = "stop"
+    return chunks
+
+
 class UpstreamProvider:
     """One configured OpenAI-compatible upstream."""
+
+    kinds = frozenset(ENDPOINTS)
 
     def __init__(self, name: str, settings: UpstreamSettings) -> None:
         self.name = name
@@ -157,6 +183,8 @@ class UpstreamProvider:
             body["messages"] = request.messages
         else:
             body["prompt"] = request.prompt
+        if request.kind == "image":
+            body["response_format"] = "b64_json"
         for key in ("max_tokens", "temperature", "top_p", "stop", "seed"):
             value = getattr(request, key)
             if value is not None:
@@ -170,8 +198,7 @@ class UpstreamProvider:
         if not self._breaker.allow():
             raise BackendUnavailable(f"upstream {self.name}: circuit open after repeated failures")
         settings = self._settings
-        path = "/chat/completions" if request.kind == "chat" else "/completions"
-        url = settings.base_url + path
+        url = settings.base_url + ENDPOINTS[request.kind]
         body = orjson.dumps(self._body(request, remote_model))
         timeout = aiohttp.ClientTimeout(
             total=None if request.stream else settings.timeout_s,
@@ -191,8 +218,9 @@ class UpstreamProvider:
                             yielded = True
                             yield chunk
                     else:
-                        yield await self._read_whole(response, request.kind)
-                        yielded = True
+                        for chunk in await self._read_whole(response, request.kind):
+                            yielded = True
+                            yield chunk
                 self._breaker.success()
                 return
             except _Failure as exc:
@@ -213,36 +241,6 @@ class UpstreamProvider:
             await asyncio.sleep(delay)
             attempt += 1
 
-    async def post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """One JSON request to another endpoint of the upstream (e.g. ``/images/generations``).
-
-        No retries (such requests are slow and costly); the circuit breaker counts the result.
-        """
-        if not self._breaker.allow():
-            raise BackendUnavailable(f"upstream {self.name}: circuit open after repeated failures")
-        timeout = aiohttp.ClientTimeout(
-            total=self._settings.timeout_s, connect=self._settings.connect_timeout_s
-        )
-        try:
-            async with self._client().post(
-                self._settings.base_url + path,
-                data=orjson.dumps(body),
-                headers=self._headers,
-                timeout=timeout,
-            ) as response:
-                await self._check_status(response)
-                parsed = orjson.loads(await response.read())
-        except UpstreamRejected:
-            self._breaker.success()
-            raise
-        except (_Failure, TimeoutError, aiohttp.ClientError, orjson.JSONDecodeError) as exc:
-            self._breaker.failure()
-            raise UpstreamError(f"upstream {self.name}: {type(exc).__name__}: {exc}") from exc
-        self._breaker.success()
-        if not isinstance(parsed, dict):
-            raise UpstreamError(f"upstream {self.name}: answer is not a JSON object")
-        return parsed
-
     async def _check_status(self, response: aiohttp.ClientResponse) -> None:
         if response.status == 200:
             return
@@ -253,16 +251,18 @@ class UpstreamProvider:
         retryable = response.status in RETRYABLE_STATUS or response.status >= 500
         raise _Failure(message, retryable=retryable, retry_after_s=_retry_after(response.headers))
 
-    async def _read_whole(self, response: aiohttp.ClientResponse, kind: str) -> Chunk:
+    async def _read_whole(self, response: aiohttp.ClientResponse, kind: str) -> list[Chunk]:
         raw = await response.read()
         try:
             parsed = orjson.loads(raw)
+            if kind == "image":
+                return _images(parsed)
             chunk = _chunk_from_choice(parsed["choices"][0], kind, streaming=False)
         except (orjson.JSONDecodeError, KeyError, IndexError, TypeError, AttributeError) as exc:
             raise _Failure(f"malformed response ({type(exc).__name__})") from exc
         chunk.usage = _usage(parsed.get("usage"))
         chunk.finish_reason = chunk.finish_reason or "stop"
-        return chunk
+        return [chunk]
 
     async def _read_stream(
         self, response: aiohttp.ClientResponse, kind: str

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..cli import EXIT_USAGE, CliError, _settings
+from ..cli.common import EXIT_USAGE, CliError, add_common, load_settings
 from .model import ScanOptions
 from .outputs import OutputError
 from .readers import InputError
@@ -91,7 +91,7 @@ def options_from(args: argparse.Namespace) -> ScanOptions:
 
 def cmd_scan(args: argparse.Namespace) -> None:
     options = options_from(args)
-    settings = _settings(args)
+    settings = load_settings(args)
     backend = None
     if args.ray is not None:
         from .ray_backend import RayUnavailable, ray_backend
@@ -133,26 +133,26 @@ def cmd_scan(args: argparse.Namespace) -> None:
     )
 
 
-def add_scan_commands(commands: Any, common: argparse.ArgumentParser) -> None:
-    scan = commands.add_parser(
-        "scan",
-        parents=[common],
-        help="scan datasets for personal data, secrets, unsafe and AI-generated text",
-        description="Scan JSONL, CSV, Parquet or text files (gzip/zstd read as is) or folders.",
+def scan(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Scan JSONL, CSV, Parquet or text files (gzip/zstd read as is) or folders."
+    add_common(parser)
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders")
+    parser.add_argument(
+        "--out", required=True, help="output folder (resumed if it holds this scan)"
     )
-    scan.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders")
-    scan.add_argument("--out", required=True, help="output folder (resumed if it holds this scan)")
-    scan.add_argument("--text-field", default="text", help="field holding the text (default text)")
-    scan.add_argument(
+    parser.add_argument(
+        "--text-field", default="text", help="field holding the text (default text)"
+    )
+    parser.add_argument(
         "--id-field", default=None, help="field holding the record id (default: FILE:LINE)"
     )
-    scan.add_argument(
+    parser.add_argument(
         "--workers",
         type=_positive,
         default=os.cpu_count() or 1,
         help="local worker processes (default: one per core)",
     )
-    scan.add_argument(
+    parser.add_argument(
         "--ray",
         nargs="?",
         const="",
@@ -160,7 +160,7 @@ def add_scan_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="run on Ray: a local cluster, or the cluster at ADDRESS",
     )
-    scan.add_argument(
+    parser.add_argument(
         "--redact",
         nargs="?",
         const="mask",
@@ -168,14 +168,14 @@ def add_scan_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         default=None,
         help="write a cleaned copy to OUT/redacted (default mask)",
     )
-    scan.add_argument(
+    parser.add_argument(
         "--drop-over",
         type=_fraction,
         default=None,
         metavar="RISK",
         help="with --redact: leave out records whose risk is at least RISK",
     )
-    scan.add_argument(
+    parser.add_argument(
         "--aigc-sample",
         type=_fraction,
         default=0.01,
@@ -183,14 +183,14 @@ def add_scan_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         help="share of records given the model AI-text score, about a second of "
         "CPU each (default 0.01)",
     )
-    scan.add_argument("--no-aigc", action="store_true", help="no model AI-text score")
-    scan.add_argument(
+    parser.add_argument("--no-aigc", action="store_true", help="no model AI-text score")
+    parser.add_argument(
         "--aigc-max-tokens",
         type=_positive,
         default=128,
         help="tokens of each record the AI-text score reads (default 128)",
     )
-    scan.add_argument("--chunk-records", type=_positive, default=500, help=argparse.SUPPRESS)
-    scan.add_argument("--fresh", action="store_true", help="discard an earlier run in --out")
-    scan.add_argument("--no-progress", action="store_true", help="no progress bar")
-    scan.set_defaults(run=cmd_scan)
+    parser.add_argument("--chunk-records", type=_positive, default=500, help=argparse.SUPPRESS)
+    parser.add_argument("--fresh", action="store_true", help="discard an earlier run in --out")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(run=cmd_scan)

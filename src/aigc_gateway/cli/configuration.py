@@ -1,0 +1,31 @@
+"""``aigc-gateway config check | reference``: validate a config file, print every option."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import add_common, config_path, load_settings
+
+
+def config(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    check = add_common(actions.add_parser("check", help="validate the config and exit"))
+    check.set_defaults(run=run_check)
+    actions.add_parser(
+        "reference", help="print every option with its default, as commented YAML"
+    ).set_defaults(run=run_reference)
+
+
+def run_check(args: argparse.Namespace) -> None:
+    path = config_path(args)
+    settings = load_settings(args)
+    print(
+        f"{path or 'embedded defaults'}: OK ({len(settings.all_model_names())} models, "
+        f"{len(settings.upstreams)} upstreams)"
+    )
+
+
+def run_reference(args: argparse.Namespace) -> None:
+    from ..config_reference import reference
+
+    print(reference(), end="")
