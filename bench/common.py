@@ -121,15 +121,26 @@ class Service:
         self._log.close()
 
 
-def start_mock_upstream(work: Path) -> tuple[Service, str]:
+def _test_server(work: Path, script: str, name: str) -> tuple[Service, str]:
+    """One of the tests' loopback servers (``tests/SCRIPT PORT``), answering ``GET /stats``."""
     port = free_port()
     service = Service(
-        [sys.executable, str(ROOT / "tests" / "mock_upstream.py"), str(port)],
+        [sys.executable, str(ROOT / "tests" / script), str(port)],
         f"http://127.0.0.1:{port}/stats",
-        work / "mock.log",
+        work / f"{name}.log",
         {},
     )
-    return service, f"http://127.0.0.1:{port}/v1"
+    return service, f"http://127.0.0.1:{port}"
+
+
+def start_mock_upstream(work: Path) -> tuple[Service, str]:
+    service, url = _test_server(work, "mock_upstream.py", "mock")
+    return service, url + "/v1"
+
+
+def start_otlp_receiver(work: Path) -> tuple[Service, str]:
+    """The tests' OTLP/HTTP receiver (decodes every export), for gateways with telemetry on."""
+    return _test_server(work, "otlp_receiver.py", "otlp")
 
 
 ServeCommand = Callable[[Path, Path, int], list[str]]

@@ -11,6 +11,10 @@ machine noise hits them alike. Writes docs/benchmarks/overhead.json.
 
 puts the gateway from another source tree beside this one (target ``baseline``), to show what
 a change did to the overhead; it writes ``overhead_vs_baseline.json``.
+
+``--otel`` adds a gateway with OpenTelemetry on (spans and metrics over OTLP/HTTP to the tests'
+receiver on loopback, which decodes every export) as target ``otel``: tracing on and off side by
+side in one run (docs/benchmarks/overhead_otel.json).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from common import (
     serve_command,
     start_gateway,
     start_mock_upstream,
+    start_otlp_receiver,
     write_result,
 )
 
@@ -229,6 +234,12 @@ def main() -> None:
         help="also serve the gateway from this other source tree's src/ (e.g. the previous "
         "commit, from 'git worktree add'), as target 'baseline', to compare side by side",
     )
+    parser.add_argument(
+        "--otel",
+        action="store_true",
+        help="also a gateway with OpenTelemetry on (OTLP/HTTP to a receiver on loopback), as "
+        "target 'otel', so tracing on and off are measured side by side",
+    )
     args = parser.parse_args()
     if not args.skip_litellm and not LITELLM.exists():
         raise SystemExit(f"LiteLLM is not installed at {LITELLM}; see docs/benchmarks.md")
@@ -252,6 +263,16 @@ def main() -> None:
                 )
                 services.append(baseline)
                 targets.append(Target("baseline", baseline_url, "bench", baseline_key))
+            if args.otel:
+                receiver, receiver_url = start_otlp_receiver(work)
+                services.append(receiver)
+                traced_config = {
+                    **config,
+                    "telemetry": {"enabled": True, "endpoint": receiver_url},
+                }
+                traced, traced_url, traced_key = start_gateway(work, traced_config)
+                services.append(traced)
+                targets.append(Target("otel", traced_url, "bench", traced_key))
             if not args.skip_litellm:
                 litellm, litellm_url, litellm_key = start_litellm(work, mock_url)
                 services.append(litellm)
@@ -301,12 +322,11 @@ def main() -> None:
     summary = {
         "overhead_p50_ms": non_stream["aigc-gateway"]["added_ms"]["p50"],
         "overhead_p99_ms": non_stream["aigc-gateway"]["added_ms"]["p99"],
-        "litellm_overhead_p50_ms": non_stream["litellm"]["added_ms"]["p50"],
         "rps_c32": non_stream["aigc-gateway"]["c32"]["rps"],
         "stream_overhead_p50_ms": results["stream"]["aigc-gateway"]["added_ms"]["p50"],
         "stream_rps_c32": results["stream"]["aigc-gateway"]["c32"]["rps"],
     }
-    for peer in ("litellm", "baseline"):
+    for peer in ("litellm", "baseline", "otel"):
         if peer in non_stream:
             summary[f"{peer}_overhead_p50_ms"] = non_stream[peer]["added_ms"]["p50"]
             summary[f"{peer}_overhead_p99_ms"] = non_stream[peer]["added_ms"]["p99"]
@@ -317,6 +337,11 @@ def main() -> None:
     name = "overhead" if args.profile == "empty" else f"overhead_{args.profile}"
     if args.baseline_src is not None:
         name += "_vs_baseline"
+    if args.otel:
+        summary["otel_added_p50_ms"] = round(
+            summary["otel_overhead_p50_ms"] - summary["overhead_p50_ms"], 3
+        )
+        name += "_otel"
     write_result(
         name,
         summary,

@@ -49,6 +49,14 @@ def run_cli(
     )
 
 
+def create_key(data_dir: Path, tenant: str) -> str:
+    """A new API key for ``tenant``, made with the CLI as an operator would."""
+    created = run_cli("keys", "create", "--tenant", tenant, data_dir=data_dir)
+    match = KEY_PATTERN.search(created.stdout)
+    assert match, created.stderr
+    return match.group(0)
+
+
 @dataclass
 class RunningGateway:
     process: subprocess.Popen[str]

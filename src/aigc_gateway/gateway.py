@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .audit.trail import AuditTrail
-from .config import Settings
+from .config import ConfigError, Settings
+from .conversations import ResponseStore
+from .embeddings import EmbeddingService
 from .guards.engine import GuardEngine
 from .guards.stages import InputGuards, OutputGuards
 from .labeling.service import LabelService
@@ -17,6 +20,9 @@ from .pipeline import Pipeline, Stages, UsageRecord
 from .providers.base import Provider
 from .providers.router import Router
 from .store import DATABASE_FILE, DEFAULT_TENANT, KeyStore, connect
+
+if TYPE_CHECKING:
+    from .telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +54,26 @@ class Gateway:
             ),
             labeler=self.labels.labeler,
         )
+        self.telemetry: Telemetry | None = None
+        if settings.telemetry.enabled:
+            try:
+                from .telemetry import Telemetry
+            except ImportError as exc:
+                raise ConfigError(
+                    "telemetry.enabled needs the OpenTelemetry packages: "
+                    "pip install 'aigc-gateway[telemetry]'"
+                ) from exc
+            self.telemetry = Telemetry(settings.telemetry)
         self.pipeline = Pipeline(self.router, self.stages, self.record)
+        self.responses = ResponseStore(settings.responses)
+        embedder = None
+        if settings.embedding_model.enabled:
+            from .providers.embedding import LocalEmbedder
+
+            embedder = LocalEmbedder(settings.embedding_model)
+        self.embeddings = EmbeddingService(
+            settings, self.router, self.stages, self.record, embedder
+        )
         if self.local is not None:
             local = self.local
             self.metrics.gauge(
@@ -62,6 +87,8 @@ class Gateway:
         self.metrics.count_tokens(
             usage.backend or "none", usage.prompt_tokens, usage.completion_tokens
         )
+        if self.telemetry is not None:
+            self.telemetry.observe(usage)
         return self.audit.record(usage)
 
     def bootstrap_key(self) -> str | None:
@@ -73,9 +100,13 @@ class Gateway:
 
     async def close(self) -> None:
         await self.router.close()
+        if self.embeddings.local is not None:
+            await self.embeddings.local.close()
         await self.limits.close()
         self.audit.close()
         self.labels.close()
         self.guards.close()
+        if self.telemetry is not None:
+            self.telemetry.close()
         if self.local is not None:
             await self.local.close()

@@ -25,6 +25,7 @@ from .language import language_of
 from .providers.base import Chunk, GeneratedImage, GenerationRequest, Usage
 from .providers.router import RouteDecision, Router
 from .reports import GuardReport, LabelReport
+from .tool_calls import ToolCallBuffer
 
 
 @dataclass(slots=True)
@@ -250,6 +251,7 @@ class Pipeline:
             prefix_pending = bool(visible.prefix)
             output = stages.output_guards.open(request, context)
             finish_reason = "stop"
+            tools = ToolCallBuffer()
             chunks = self.router.generate(request, chain, context.route)
             async with aclosing(chunks):
                 async for chunk in chunks:
@@ -259,6 +261,8 @@ class Pipeline:
                     if chunk.cpu_s is not None:
                         progress.cpu_s = chunk.cpu_s
                     finish_reason = chunk.finish_reason or finish_reason
+                    if output.stopped:
+                        continue  # cut: the backend winds down; its usage chunk is still due
                     if chunk.image is not None:
                         image = await stages.labeler.label_image(context, chunk.image)
                         yield self._note(progress, Chunk(image=image))
@@ -268,14 +272,19 @@ class Pipeline:
                         # of whatever the output guards hold back.
                         prefix_pending = False
                         yield Chunk(visible.prefix)
+                    if chunk.tool_calls:
+                        tools.add(chunk.tool_calls)
                     released = output.feed(chunk.text) if chunk.text else ""
-                    if released or chunk.tool_calls:
-                        yield self._note(progress, Chunk(released, tool_calls=chunk.tool_calls))
+                    if released:
+                        yield self._note(progress, Chunk(released))
                     if output.stopped:
-                        break
+                        request.halt.set()
             tail = output.finish()
             if tail:
                 yield self._note(progress, Chunk(text=tail))
+            if tools and not output.stopped:
+                calls, refusal = tools.guarded(output)
+                yield self._note(progress, Chunk(refusal, tool_calls=calls or None))
             if output.stopped:
                 finish_reason = "content_filter"
             closing = (visible.prefix if prefix_pending else "") + visible.suffix

@@ -8,24 +8,33 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import aclosing, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import GatewayError
 from ..evaluation.jobs import EvaluationJobs
 from ..gateway import Gateway
 from ..metrics import MetricsMiddleware
-from ..pipeline import Outcome, RequestContext, collect
-from ..providers.base import Chunk
-from . import admin_audit, admin_eval, admin_scan, guard, images, verify
+from . import (
+    admin_audit,
+    admin_eval,
+    admin_scan,
+    embeddings,
+    guard,
+    images,
+    moderations,
+    responses,
+    verify,
+)
 from .auth import Authenticator, authenticate
-from .generation import identified, new_context, response_headers, unless_disconnected
+from .choices import generate_choices
 from .http import error_response, json_response, read_body
-from .openai_format import DONE, ChatFormat, CompletionFormat, ResponseFormat, sse
+from .openai_format import ChatFormat, CompletionFormat
 from .schemas import ChatCompletionBody, CompletionBody, parse_body
 
 log = logging.getLogger(__name__)
@@ -55,10 +64,15 @@ def create_app(gateway: Gateway) -> FastAPI:
         return error_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
-        error = GatewayError(str(exc.detail))
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        route = f"{request.method} {request.url.path}"
+        if exc.status_code == 404:
+            error = GatewayError(f"Invalid URL ({route}): this gateway has no such route.")
+            error.code = "unknown_url"
+        else:
+            error = GatewayError(f"Method not allowed ({route}).")
+            error.code = "method_not_allowed"
         error.status, error.type = exc.status_code, "invalid_request_error"
-        error.code = "not_found" if exc.status_code == 404 else "method_not_allowed"
         return error_response(error)
 
     @app.exception_handler(Exception)
@@ -72,24 +86,9 @@ def create_app(gateway: Gateway) -> FastAPI:
         key = await authenticate(request)
         body = parse_body(body_type, await read_body(request, settings.server.max_body_bytes))
         shape_type = ChatFormat if body_type is ChatCompletionBody else CompletionFormat
-        context = new_context(key, shape_type.id_prefix)
-        stream = gateway.pipeline.stream(body.to_request(), context)
-        if body.stream:
-            with identified(context):
-                first = await anext(stream)
-            shape = shape_type(context, _route_model(context, body.model))
-            return StreamingResponse(
-                _events(first, stream, shape, body.include_usage),
-                media_type="text/event-stream",
-                headers=response_headers(context),
-            )
-        with identified(context):
-            result = await unless_disconnected(request, collect(stream))
-        if result is None:
-            return Response(status_code=499)
-        shape = shape_type(context, _route_model(context, body.model))
-        whole = shape.whole(result.text, result.tool_calls, result.outcome)
-        return json_response(whole, headers=response_headers(context))
+        return await generate_choices(
+            request, gateway, key, shape_type, body.model, body.to_requests(), body.include_usage
+        )
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:
@@ -136,37 +135,27 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.include_router(verify.router)
     app.include_router(images.router)
     app.include_router(admin_scan.router)
+    app.include_router(moderations.router)
+    app.include_router(embeddings.router)
+    app.include_router(responses.router)
     app.add_middleware(MetricsMiddleware, metrics=gateway.metrics)
+    if settings.server.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.server.cors_origins,
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=[
+                "x-request-id",
+                "x-aigc-guard",
+                "x-aigc-produce-id",
+                "x-aigc-label",
+                "x-aigc-explicit-label",
+            ],
+            max_age=600,
+        )
     return app
 
 
 def _model_card(name: str) -> dict[str, Any]:
     return {"id": name, "object": "model", "created": 0, "owned_by": "aigc-gateway"}
-
-
-def _route_model(context: RequestContext, asked: str) -> str:
-    return context.route.model if context.route else asked
-
-
-async def _events(
-    first: Chunk | Outcome,
-    stream: AsyncIterator[Chunk | Outcome],
-    shape: ResponseFormat,
-    include_usage: bool,
-) -> AsyncIterator[bytes]:
-    """The SSE body: opening chunk, deltas, closing chunk with ``aigc``, usage, ``[DONE]``."""
-    async with aclosing(stream):
-        opening = shape.opening()
-        if opening:
-            yield opening
-        item = first
-        try:
-            while not isinstance(item, Outcome):
-                yield shape.delta(item)
-                item = await anext(stream)
-        except GatewayError as error:
-            yield sse(error.to_dict())
-            yield DONE
-            return
-        yield shape.closing(item, include_usage)
-        yield DONE

@@ -40,27 +40,40 @@ class _Format:
     """What every object of one response shares: its id, creation time and model."""
 
     id_prefix: str
+    object_chunk: str
 
-    def __init__(self, context: RequestContext, model: str) -> None:
+    def __init__(self, context: RequestContext, model: str, index: int = 0) -> None:
         self._head = {"id": context.request_id, "created": context.created, "model": model}
+        self.index = index
+        """The choice this shape writes (several prompts, or ``n`` > 1)."""
+
+    def usage_chunk(self, usage: Usage) -> bytes:
+        """The stream's usage-only chunk (``stream_options.include_usage``)."""
+        return sse(
+            {**self._head, "object": self.object_chunk, "choices": [], "usage": usage_object(usage)}
+        )
 
 
 class ChatFormat(_Format):
     """``chat.completion`` and ``chat.completion.chunk`` objects."""
 
     id_prefix = "chatcmpl-"
+    object_chunk = "chat.completion.chunk"
 
     def whole(self, text: str, tool_calls: list[dict[str, Any]], outcome: Outcome) -> dict:
         message: dict[str, Any] = {"role": "assistant", "content": text}
         if tool_calls:
-            message["tool_calls"] = tool_calls
+            # Whole messages carry no ``index`` (that is for streamed deltas).
+            message["tool_calls"] = [
+                {key: value for key, value in call.items() if key != "index"} for call in tool_calls
+            ]
             message["content"] = text or None
         return {
             **self._head,
             "object": "chat.completion",
             "choices": [
                 {
-                    "index": 0,
+                    "index": self.index,
                     "message": message,
                     "logprobs": None,
                     "finish_reason": outcome.finish_reason,
@@ -75,7 +88,12 @@ class ChatFormat(_Format):
             **self._head,
             "object": "chat.completion.chunk",
             "choices": [
-                {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+                {
+                    "index": self.index,
+                    "delta": delta,
+                    "logprobs": None,
+                    "finish_reason": finish_reason,
+                }
             ],
         }
 
@@ -109,6 +127,7 @@ class CompletionFormat(_Format):
     """``text_completion`` objects, whole and streamed."""
 
     id_prefix = "cmpl-"
+    object_chunk = "text_completion"
 
     def whole(self, text: str, tool_calls: list[dict[str, Any]], outcome: Outcome) -> dict:
         return {
@@ -116,7 +135,7 @@ class CompletionFormat(_Format):
             "object": "text_completion",
             "choices": [
                 {
-                    "index": 0,
+                    "index": self.index,
                     "text": text,
                     "logprobs": None,
                     "finish_reason": outcome.finish_reason,
@@ -131,7 +150,12 @@ class CompletionFormat(_Format):
             **self._head,
             "object": "text_completion",
             "choices": [
-                {"index": 0, "text": text, "logprobs": None, "finish_reason": finish_reason}
+                {
+                    "index": self.index,
+                    "text": text,
+                    "logprobs": None,
+                    "finish_reason": finish_reason,
+                }
             ],
         }
 

@@ -18,6 +18,8 @@ TopP = Annotated[float, Field(gt=0, le=1)]
 Penalty = Annotated[float, Field(ge=-2, le=2)]
 MaxTokens = Annotated[int, Field(ge=1)]
 BodyT = TypeVar("BodyT", bound=BaseModel)
+MAX_CHOICES = 8
+"""Most choices one request may ask for (prompts × ``n``); each is its own generation."""
 
 PASSTHROUGH_FIELDS = (
     "tools",
@@ -58,7 +60,7 @@ class _Common(BaseModel):
     top_p: TopP | None = None
     stop: str | list[str] | None = None
     seed: int | None = None
-    n: Literal[1] | None = None
+    n: Annotated[int, Field(ge=1, le=MAX_CHOICES)] | None = None
     user: str | None = None
     presence_penalty: Penalty | None = None
     frequency_penalty: Penalty | None = None
@@ -117,6 +119,16 @@ class ChatCompletionBody(_Common):
             passthrough=self._passthrough(),
         )
 
+    def to_requests(self) -> list[GenerationRequest]:
+        """One generation per choice; with ``n`` > 1 and a seed, choice i uses seed + i."""
+        requests = []
+        for index in range(self.n or 1):
+            request = self.to_request()
+            if request.seed is not None:
+                request.seed += index
+            requests.append(request)
+        return requests
+
 
 class CompletionBody(_Common):
     prompt: str | list[str]
@@ -125,13 +137,33 @@ class CompletionBody(_Common):
 
     @field_validator("prompt")
     @classmethod
-    def _one_prompt(cls, value: str | list[str]) -> str | list[str]:
-        if isinstance(value, list) and len(value) != 1:
-            raise ValueError("only one prompt per request is supported")
+    def _some_prompts(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list) and not 1 <= len(value) <= MAX_CHOICES:
+            raise ValueError(f"give 1 to {MAX_CHOICES} prompts")
         return value
 
-    def to_request(self) -> GenerationRequest:
-        prompt = self.prompt if isinstance(self.prompt, str) else self.prompt[0]
+    def to_requests(self) -> list[GenerationRequest]:
+        """Choices in OpenAI's order: every ``n`` completions of prompt 0, then of prompt 1 …"""
+        prompts = [self.prompt] if isinstance(self.prompt, str) else self.prompt
+        n = self.n or 1
+        if len(prompts) * n > MAX_CHOICES:
+            raise InvalidRequest(
+                f"{len(prompts)} prompts × n={n} is more than {MAX_CHOICES} choices.",
+                code="invalid_value",
+                param="n",
+            )
+        requests = []
+        for prompt in prompts:
+            for index in range(n):
+                request = self.to_request(prompt)
+                if request.seed is not None:
+                    request.seed += index
+                requests.append(request)
+        return requests
+
+    def to_request(self, prompt: str | None = None) -> GenerationRequest:
+        if prompt is None:
+            prompt = self.prompt if isinstance(self.prompt, str) else self.prompt[0]
         return GenerationRequest(
             kind="completion",
             model=self.model,

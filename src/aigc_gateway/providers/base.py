@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-Kind = Literal["chat", "completion", "image"]
+Kind = Literal["chat", "completion", "image", "embedding"]
 """The kinds of generation. A new kind (e.g. embeddings) is added here, in the providers that
 serve it (:attr:`Provider.kinds`) and as what its backend yields in :class:`Chunk`."""
 TEXT_KINDS: frozenset[str] = frozenset({"chat", "completion"})
@@ -55,6 +56,9 @@ class GenerationRequest:
     passthrough: dict[str, Any] = field(default_factory=dict)
     logits_processor: Callable[[Any, Any], Any] | None = None
     """Sampler hook for the local model (the text watermark); upstreams ignore it."""
+    halt: threading.Event = field(default_factory=threading.Event)
+    """Set when the output is no longer wanted (an output guard cut it): a backend that can
+    stops generating and still ends with its usage chunk, so cut answers report true usage."""
 
     def user_text(self) -> str:
         """The user's own words: the last user message's text, or the prompt."""
@@ -87,6 +91,8 @@ class Chunk:
     """On the last chunk: process CPU seconds the backend measured for this generation."""
     image: GeneratedImage | None = None
     """An image generation yields one chunk per image."""
+    vectors: list[list[float]] | None = None
+    """An embedding request yields one chunk with every input's vector, in input order."""
 
 
 class Provider(Protocol):

@@ -29,9 +29,10 @@ from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar
 from ..config import LocalModelSettings
 from ..errors import InvalidRequest, RateLimited
 from .base import TEXT_KINDS, Chunk, GenerationRequest, Usage
+from .local_tools import ToolMode, tool_message_text, tool_mode
 
 BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-UNSUPPORTED_LOCALLY = ("tools", "tool_choice", "logprobs", "top_logprobs")
+UNSUPPORTED_LOCALLY = ("logprobs", "top_logprobs")
 
 LogitsProcessor = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -63,8 +64,9 @@ def _text_of(content: Any) -> str:
 class _Job:
     """One generation's parameters and its line back to the event loop."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, halt: threading.Event) -> None:
         self.loop = loop
+        self.halt = halt
         self.out: asyncio.Queue[Chunk | BaseException | None] = asyncio.Queue()
         self.cancelled = threading.Event()
         self.sampled = 0
@@ -74,7 +76,7 @@ class _Job:
 
     def stop_when_cancelled(self, _ids: np.ndarray, _logits: np.ndarray) -> bool:
         self.sampled += 1
-        return self.cancelled.is_set()
+        return self.cancelled.is_set() or self.halt.is_set()
 
 
 class LocalModel:
@@ -113,20 +115,25 @@ class LocalModel:
         self._capacity = settings.max_queue + 1
         self.admitted = 0
 
-    def render(self, request: GenerationRequest) -> str:
+    def render(self, request: GenerationRequest, tools: ToolMode | None = None) -> str:
         """The prompt text the model sees: the chat template applied, or the raw prompt."""
         if request.kind == "completion":
             return request.prompt or ""
         messages = [
             {
                 "role": "system" if m["role"] == "developer" else m["role"],
-                "content": _text_of(m.get("content")),
+                "content": tool_message_text(m) or _text_of(m.get("content")),
             }
             for m in request.messages or []
         ]
+        if tools is not None:
+            if messages and messages[0]["role"] == "system":
+                messages[0]["content"] += "\n\n" + tools.instructions()
+            else:
+                messages.insert(0, {"role": "system", "content": tools.instructions()})
         return self._formatter(messages=messages).prompt
 
-    def _arguments(self, request: GenerationRequest) -> dict[str, Any]:
+    def _arguments(self, request: GenerationRequest, tools: ToolMode | None) -> dict[str, Any]:
         for name in UNSUPPORTED_LOCALLY:
             if request.passthrough.get(name) not in (None, False):
                 raise InvalidRequest(
@@ -158,7 +165,7 @@ class LocalModel:
                 raise InvalidRequest(
                     "logit_bias keys must be token ids.", param="logit_bias"
                 ) from None
-        grammar = self._grammar(extra.get("response_format"))
+        grammar = tools.grammar() if tools else self._grammar(extra.get("response_format"))
         if grammar is not None:
             arguments["grammar"] = grammar
         return arguments
@@ -189,9 +196,10 @@ class LocalModel:
                 retry_after_s=self._settings.retry_after_s,
                 code="local_model_queue_full",
             )
-        arguments = self._arguments(request)
-        prompt = self.render(request)
-        job = _Job(asyncio.get_running_loop())
+        tools = tool_mode(request.passthrough) if request.kind == "chat" else None
+        arguments = self._arguments(request, tools)
+        prompt = self.render(request, tools)
+        job = _Job(asyncio.get_running_loop(), request.halt)
         self.admitted += 1
         future = job.loop.run_in_executor(self._worker, self._run, job, prompt, request, arguments)
         try:
@@ -201,6 +209,10 @@ class LocalModel:
                     return
                 if isinstance(item, BaseException):
                     raise item
+                if tools is not None:
+                    item = tools.absorb(item)
+                    if item is None:
+                        continue
                 yield item
         finally:
             job.cancelled.set()
@@ -235,6 +247,15 @@ class LocalModel:
                 f"the prompt has {len(tokens)}.",
                 code="context_length_exceeded",
                 param="messages" if request.kind == "chat" else "prompt",
+            )
+        if request.max_tokens is not None and request.max_tokens > room:
+            raise InvalidRequest(
+                f"This model's maximum context length is {self._context_tokens} tokens. However, "
+                f"you requested {len(tokens) + request.max_tokens} tokens ({len(tokens)} in the "
+                f"prompt, {request.max_tokens} for the completion). Please reduce the prompt "
+                "or max_tokens.",
+                code="context_length_exceeded",
+                param="max_tokens",
             )
         arguments["max_tokens"] = min(arguments["max_tokens"], room)
         processors = [request.logits_processor] if request.logits_processor else None

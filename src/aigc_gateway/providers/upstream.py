@@ -15,6 +15,7 @@ import binascii
 import logging
 import os
 import random
+import struct
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -35,6 +36,7 @@ ENDPOINTS = {
     "chat": "/chat/completions",
     "completion": "/completions",
     "image": "/images/generations",
+    "embedding": "/embeddings",
 }
 
 
@@ -121,6 +123,26 @@ def _chunk_from_choice(choice: dict[str, Any], kind: str, streaming: bool) -> Ch
     return Chunk(text=text, finish_reason=choice.get("finish_reason"), tool_calls=tool_calls)
 
 
+def _embeddings(parsed: dict[str, Any]) -> Chunk:
+    """The vectors of an embeddings answer (floats, or base64 little-endian float32), in input
+    order, and its usage."""
+    try:
+        items = sorted(parsed["data"], key=lambda item: int(item.get("index", 0)))
+        vectors = []
+        for item in items:
+            raw = item["embedding"]
+            if isinstance(raw, str):
+                packed = base64.b64decode(raw, validate=True)
+                vectors.append(list(struct.unpack(f"<{len(packed) // 4}f", packed)))
+            else:
+                vectors.append([float(value) for value in raw])
+    except (KeyError, TypeError, ValueError, AttributeError, binascii.Error, struct.error) as exc:
+        raise _Failure(f"malformed embeddings answer ({type(exc).__name__})") from exc
+    usage = parsed.get("usage") or {}
+    tokens = int(usage.get("prompt_tokens") or usage.get("total_tokens") or 0)
+    return Chunk(finish_reason="stop", vectors=vectors, usage=Usage(tokens, 0))
+
+
 def _images(parsed: dict[str, Any]) -> list[Chunk]:
     """One chunk per image of an images answer (always ``b64_json``: only bytes are labelled)."""
     chunks = []
@@ -181,7 +203,7 @@ class UpstreamProvider:
         body: dict[str, Any] = {**request.passthrough, "model": remote_model}
         if request.kind == "chat":
             body["messages"] = request.messages
-        else:
+        elif request.kind != "embedding":  # an embedding request's input is in passthrough
             body["prompt"] = request.prompt
         if request.kind == "image":
             body["response_format"] = "b64_json"
@@ -257,6 +279,8 @@ class UpstreamProvider:
             parsed = orjson.loads(raw)
             if kind == "image":
                 return _images(parsed)
+            if kind == "embedding":
+                return [_embeddings(parsed)]
             chunk = _chunk_from_choice(parsed["choices"][0], kind, streaming=False)
         except (orjson.JSONDecodeError, KeyError, IndexError, TypeError, AttributeError) as exc:
             raise _Failure(f"malformed response ({type(exc).__name__})") from exc
