@@ -40,6 +40,10 @@ def _clock(seconds: float | None) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
+def _rate(value: float) -> str:
+    return f"{value:,.0f}" if value >= 10 else f"{value:.2g}"
+
+
 class ProgressBar:
     """``[####....]  42%  12,345 records  1,234 rec/s  ETA 0:01:02`` on stderr."""
 
@@ -61,7 +65,7 @@ class ProgressBar:
             timing = "ETA " + _clock(progress.eta_s)
         line = (
             f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {share:4.0%}  "
-            f"{progress.records:,} records  {progress.records_per_s:,.0f} rec/s  {timing}"
+            f"{progress.records:,} records  {_rate(progress.records_per_s)} rec/s  {timing}"
             f"  bad input {progress.bad_input:,}"
         )
         end = "\n" if progress.finished or not self._tty else ""
