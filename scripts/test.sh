@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests start for real (servers on loopback, a browser).
-DEBIAN_PACKAGES=(postgresql redis-server)
+DEBIAN_PACKAGES=(postgresql redis-server chromium)
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

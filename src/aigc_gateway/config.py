@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -358,6 +359,12 @@ class Settings(Section):
     guards: GuardSettings = GuardSettings()
     audit: AuditSettings = AuditSettings()
     labels: LabelSettings = LabelSettings()
+    _source: Path | None = PrivateAttr(None)
+
+    @property
+    def source(self) -> Path | None:
+        """The YAML file these settings were read from (None: the embedded defaults)."""
+        return self._source
 
     @model_validator(mode="after")
     def _routes_resolve(self) -> Settings:
@@ -439,9 +446,11 @@ def load_settings(path: Path | None) -> Settings:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: (top level): must be a mapping of settings")
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {_describe(exc)}") from exc
+    settings._source = path.resolve()
+    return settings
 
 
 def default_data_dir() -> Path:

@@ -16,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..console.routes import router as console_router
 from ..errors import GatewayError
 from ..evaluation.jobs import EvaluationJobs
 from ..gateway import Gateway
@@ -138,6 +139,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.include_router(moderations.router)
     app.include_router(embeddings.router)
     app.include_router(responses.router)
+    app.include_router(console_router)
     app.add_middleware(MetricsMiddleware, metrics=gateway.metrics)
     if settings.server.cors_origins:
         app.add_middleware(

@@ -51,6 +51,11 @@ class Authenticator:
         return cached[0]
 
 
+    def forget(self) -> None:
+        """Drop every cached answer, so that a key revoked just now is refused at once."""
+        self._cache.clear()
+
+
 async def authenticate(request: Request) -> KeyInfo:
     """The caller's key, or 401."""
     authenticator: Authenticator = request.app.state.authenticate

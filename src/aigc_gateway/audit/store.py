@@ -39,16 +39,26 @@ class AuditQuery:
     produce_id: str | None = None
     finding: str | None = None
     request_id: str | None = None
+    backend: str | None = None
+    status: str | None = None
     after: int = 0
+    before: int | None = None
+    """With ``newest_first``: the seq cursor of the previous (newer) page."""
     limit: int = 100
+    newest_first: bool = False
 
     def where(self) -> tuple[str, list[Any]]:
         clauses, args = ["seq > ?"], [self.after]
+        if self.before is not None:
+            clauses.append("seq < ?")
+            args.append(self.before)
         for column, value in (
             ("tenant", self.tenant),
             ("model", self.model),
             ("produce_id", self.produce_id),
             ("request_id", self.request_id),
+            ("backend", self.backend),
+            ("status", self.status),
         ):
             if value is not None:
                 clauses.append(f"{column} = ?")
@@ -213,7 +223,8 @@ class AuditStore(ABC):
     def query(self, query: AuditQuery) -> list[StoredRecord]:
         where, args = query.where()
         limit = max(1, min(query.limit, MAX_PAGE))
-        rows = self._read(f"{_SELECT_RECORD} WHERE {where} ORDER BY seq LIMIT {limit}", args)
+        order = "seq DESC" if query.newest_first else "seq"
+        rows = self._read(f"{_SELECT_RECORD} WHERE {where} ORDER BY {order} LIMIT {limit}", args)
         return [_stored(row) for row in rows]
 
     def head(self) -> tuple[int, str]:

@@ -112,6 +112,18 @@ class Grams:
             best = max(best, (int(self.width[end] - self.width[first]), len(hashes)))
         return best
 
+    def text_span(self, text: str, first: int, end: int) -> tuple[int, int] | None:
+        """Where width units ``first..end`` of this text's n-grams lie in ``text`` (the text
+        these grams were made of): character offsets, or None if normalising blurs them."""
+        start_char = int(np.searchsorted(self.width, first))
+        end_char = int(np.searchsorted(self.width, end))
+        offsets: list[int] = []
+        for index, char in enumerate(text):
+            offsets.extend([index] * len(normalise(char)))
+        if len(offsets) != len(self.normalised) or not 0 <= start_char < end_char <= len(offsets):
+            return None
+        return offsets[start_char], offsets[end_char - 1] + 1
+
     def aligned_runs(self, stored: Mapping[int, Sequence[int]]) -> list[Run]:
         """Runs of n-grams shared with one stored text, ``stored`` mapping its (signed) hashes
         to the width offsets where they start in it; in order of their start."""
@@ -135,10 +147,12 @@ class Grams:
 class Run:
     """Matching n-grams of one stored text on (nearly) one alignment, edits bridged."""
 
-    __slots__ = ("alignment", "covered", "end", "hashes", "pieces", "start")
+    __slots__ = ("alignment", "covered", "end", "first", "hashes", "pieces", "start")
 
     def __init__(self, start: int, end: int, alignment: int, value: int) -> None:
         self.start, self.end, self.alignment = start, end, alignment
+        self.first = start
+        """Where the run's first piece starts (width units); it ends at ``end``."""
         self.covered, self.pieces, self.hashes = 0, 1, {value}
 
     def extend(self, start: int, end: int, alignment: int, value: int) -> None:

@@ -224,9 +224,9 @@ class LabelRegistry:
             found = _best_overlap(grams, stored)
             if found is not None:
                 candidates.append((*found, text_id))
-        candidates.sort(reverse=True)
+        candidates.sort(key=lambda candidate: candidate[:2], reverse=True)
         matches = []
-        for covered, matched_count, text_id in candidates[:limit]:
+        for covered, matched_count, span, text_id in candidates[:limit]:
             with self._lock:
                 row = self._db.execute(
                     "SELECT produce_id, request_id, tenant, created_at, chars, fingerprints, "
@@ -245,9 +245,28 @@ class LabelRegistry:
                     "overlap_units": covered,
                     "overlap_of_suspect": round(covered / int(grams.width[-1]), 4),
                     "content_kept": bool(row[6]),
+                    "suspect_span": span and grams.text_span(text, *span),
                 }
             )
         return matches
+
+    def text_entry(self, produce_id: str) -> dict[str, Any] | None:
+        """What the registry holds about one generated text (never its content)."""
+        self.flush()
+        with self._lock:
+            row = self._db.execute(
+                "SELECT request_id, chars, fingerprints, content IS NOT NULL FROM texts "
+                "WHERE produce_id = ?",
+                (produce_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        return {
+            "request_id": row[0],
+            "chars": row[1],
+            "fingerprints": row[2],
+            "content_kept": bool(row[3]),
+        }
 
     def image_marks(self) -> list[tuple[str, str, str, str, int, int]]:
         """Every registered image mark: (mark, produce_id, request_id, tenant, width, height)."""
@@ -258,15 +277,20 @@ class LabelRegistry:
             ).fetchall()
 
 
-def _best_overlap(grams: Grams, stored: dict[int, list[int | None]]) -> tuple[int, int] | None:
-    """(covered units, matching hashes) of the best qualifying run of overlap, or None."""
+def _best_overlap(
+    grams: Grams, stored: dict[int, list[int | None]]
+) -> tuple[int, int, tuple[int, int] | None] | None:
+    """(covered units, matching hashes, where the run lies in the suspect's width units) of the
+    best qualifying run of overlap, or None. Texts stored without offsets give no place."""
     if any(None in offsets for offsets in stored.values()):
         covered, matched = grams.overlap(np.fromiter(stored, np.int64))
         qualifies = covered >= MIN_OVERLAP_UNITS and matched >= MIN_MATCHED_HASHES
-        return (covered, matched) if qualifies else None
-    best = None
+        return (covered, matched, None) if qualifies else None
+    best: tuple[int, int, tuple[int, int] | None] | None = None
     for run in grams.aligned_runs(stored):  # type: ignore[arg-type]
         needed = MIN_UNITS_UNEDITED if run.pieces == 1 else MIN_UNITS_EDITED
         if len(run.hashes) >= MIN_MATCHED_HASHES and run.units >= needed:
-            best = max(best or (0, 0), (run.units, len(run.hashes)))
+            found = (run.units, len(run.hashes), (run.first, run.end))
+            if best is None or found[:2] > best[:2]:
+                best = found
     return best
