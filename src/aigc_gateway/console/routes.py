@@ -93,6 +93,9 @@ class ConsoleRoute(APIRoute):
                 response = await handler(request)
             except SignInRequired:
                 response = _sign_in_required(request)
+            except AdminRequired:
+                session = await _console(request).sessions.current(request)
+                response = _page(request, session, "forbidden.html", status=403)
             except CsrfRefused:
                 response = _refuse_csrf()
             except GatewayError as exc:
@@ -158,6 +161,10 @@ class SignInRequired(Exception):
     """No live session: pages redirect to the sign-in form, JSON endpoints answer 401."""
 
 
+class AdminRequired(Exception):
+    """The page or tenant needs an admin key: a 403 page."""
+
+
 def _page(
     request: Request,
     session: Session | None,
@@ -184,6 +191,13 @@ async def _session(request: Request) -> Session:
     return session
 
 
+async def _admin_session(request: Request) -> Session:
+    session = await _session(request)
+    if not session.admin:
+        raise AdminRequired
+    return session
+
+
 async def _form(request: Request, session: Session | None = None) -> dict[str, str]:
     """A small urlencoded form; 403 without the session's CSRF token."""
     form = await request.form(max_files=0, max_fields=32, max_part_size=MAX_FORM_BYTES)
@@ -207,14 +221,13 @@ def _refuse_csrf() -> Response:
     )
 
 
-def _admin_only(request: Request, session: Session) -> Response:
-    return _page(request, session, "forbidden.html", status=403)
-
-
 def _tenant_scope(session: Session, wanted: str | None) -> str | None:
-    """The tenant a view is limited to: any (None) or a chosen one for admins, else its own."""
+    """The tenant a view is limited to: any (None) or the chosen one for an admin, its own for
+    any other key; a non-admin asking for another tenant is refused."""
     if session.admin:
         return wanted or None
+    if wanted and wanted != session.key.tenant:
+        raise AdminRequired
     return session.key.tenant
 
 
@@ -292,10 +305,7 @@ async def overview(request: Request) -> Response:
     console = _console(request)
     params = request.query_params
     range_ = RANGES.get(params.get("range", DEFAULT_RANGE), RANGES[DEFAULT_RANGE])
-    wanted = params.get("tenant") or None
-    if wanted and not session.admin and wanted != session.key.tenant:
-        return _admin_only(request, session)
-    tenant = _tenant_scope(session, wanted)
+    tenant = _tenant_scope(session, params.get("tenant"))
     data = await asyncio.to_thread(console.rollup.overview, range_, tenant)
     minutes = range_.step / 60
     series = data.series
@@ -376,8 +386,7 @@ async def traffic(request: Request) -> Response:
     params = request.query_params
     filters = {name: params.get(name, "").strip() for name in TRAFFIC_FILTERS}
     errors: dict[str, str] = {}
-    if filters["tenant"] and not session.admin and filters["tenant"] != session.key.tenant:
-        return _admin_only(request, session)
+    tenant = _tenant_scope(session, filters["tenant"])
     times: dict[str, float | None] = {}
     for name in ("since", "until"):
         try:
@@ -390,7 +399,7 @@ async def traffic(request: Request) -> Response:
     records: list[dict[str, Any]] = []
     if not errors:
         query = AuditQuery(
-            tenant=_tenant_scope(session, filters["tenant"]),
+            tenant=tenant,
             model=filters["model"] or None,
             backend=filters["backend"] or None,
             status=filters["status"] or None,
@@ -603,20 +612,14 @@ async def playground(request: Request) -> Response:
     )  # fmt: skip
 
 
-async def _json_post(request: Request, session: Session) -> bytes | Response:
-    if not session.csrf_ok(request.headers.get("x-csrf-token")):
-        return _refuse_csrf()
-    return await read_body(request, _console(request).gateway.settings.server.max_body_bytes)
-
-
-@router.post("/api/chat")
-async def playground_chat(request: Request) -> Response:
-    """``/v1/chat/completions`` as the signed-in key, streamed back unchanged."""
+async def _relay(request: Request, path: str) -> Response:
+    """POST the request's JSON body to ``path`` as the signed-in key (CSRF token in the
+    ``x-csrf-token`` header) and stream the answer back as it comes."""
     session = await _session(request)
-    body = await _json_post(request, session)
-    if isinstance(body, Response):
-        return body
-    answer = await call_api(request, session.secret, "POST", "/v1/chat/completions", body)
+    if not session.csrf_ok(request.headers.get("x-csrf-token")):
+        raise CsrfRefused
+    limit = _console(request).gateway.settings.server.max_body_bytes
+    answer = await call_api(request, session.secret, "POST", path, await read_body(request, limit))
     passed = {k: v for k, v in answer.headers.items() if k.startswith("x-") or k == "retry-after"}
     return StreamingResponse(
         answer.body,
@@ -626,18 +629,16 @@ async def playground_chat(request: Request) -> Response:
     )
 
 
+@router.post("/api/chat")
+async def playground_chat(request: Request) -> Response:
+    """``/v1/chat/completions``, streamed back unchanged."""
+    return await _relay(request, "/v1/chat/completions")
+
+
 @router.post("/api/guard")
 async def playground_guard(request: Request) -> Response:
-    """``/v1/guard`` as the signed-in key."""
-    session = await _session(request)
-    body = await _json_post(request, session)
-    if isinstance(body, Response):
-        return body
-    answer = await call_api(request, session.secret, "POST", "/v1/guard", body)
-    return Response(
-        await answer.read(), status_code=answer.status, media_type="application/json",
-        headers=SECURITY_HEADERS,
-    )  # fmt: skip
+    """``/v1/guard`` (the playground's guard-only mode, and the spans shown beside a chat)."""
+    return await _relay(request, "/v1/guard")
 
 
 # -- keys and tenants --------------------------------------------------------------------------
@@ -645,9 +646,7 @@ async def playground_guard(request: Request) -> Response:
 
 @router.get("/keys")
 async def keys_page(request: Request) -> Response:
-    session = await _session(request)
-    if not session.admin:
-        return _admin_only(request, session)
+    session = await _admin_session(request)
     return await _keys_view(request, session)
 
 
@@ -670,9 +669,7 @@ async def _keys_view(
 
 @router.post("/keys")
 async def create_key(request: Request) -> Response:
-    session = await _session(request)
-    if not session.admin:
-        return _admin_only(request, session)
+    session = await _admin_session(request)
     fields = await _form(request, session)
     tenant = fields.get("tenant", "").strip()
     if not tenant or len(tenant) > 64 or not all(c.isalnum() or c in "-_." for c in tenant):
@@ -688,9 +685,7 @@ async def create_key(request: Request) -> Response:
 
 @router.post("/keys/{key_id}/revoke")
 async def revoke_key(request: Request, key_id: str) -> Response:
-    session = await _session(request)
-    if not session.admin:
-        return _admin_only(request, session)
+    session = await _admin_session(request)
     await _form(request, session)
     console = _console(request)
     if not await asyncio.to_thread(console.gateway.keys.revoke, key_id):
@@ -708,10 +703,7 @@ async def policy_page(request: Request) -> Response:
     session = await _session(request)
     gateway = _console(request).gateway
     settings = gateway.settings
-    wanted = request.query_params.get("tenant") or None
-    if wanted and not session.admin and wanted != session.key.tenant:
-        return _admin_only(request, session)
-    tenant = wanted or session.key.tenant
+    tenant = _tenant_scope(session, request.query_params.get("tenant")) or session.key.tenant
     if session.admin:
         known = await asyncio.to_thread(gateway.keys.list_keys)
         tenants = sorted({key.tenant for key in known} | set(settings.tenants))
@@ -733,9 +725,7 @@ async def policy_page(request: Request) -> Response:
 
 @router.get("/evaluations")
 async def evaluations_page(request: Request) -> Response:
-    session = await _session(request)
-    if not session.admin:
-        return _admin_only(request, session)
+    session = await _admin_session(request)
     return await _evaluations_view(request, session)
 
 
@@ -780,9 +770,7 @@ def _finished_runs(gateway: Gateway, known: set[str]) -> list[str]:
 
 @router.post("/evaluations")
 async def start_evaluation(request: Request) -> Response:
-    session = await _session(request)
-    if not session.admin:
-        return _admin_only(request, session)
+    session = await _admin_session(request)
     fields = await _form(request, session)
     form = await request.form()
     suites = [value for value in form.getlist("suites") if isinstance(value, str)]
@@ -811,9 +799,7 @@ async def start_evaluation(request: Request) -> Response:
 
 @router.get("/evaluations/{run_id}")
 async def evaluation_page(request: Request, run_id: str) -> Response:
-    session = await _session(request)
-    if not session.admin:
-        return _admin_only(request, session)
+    session = await _admin_session(request)
     answer = await call_api(request, session.secret, "GET", f"/admin/evaluations/{run_id}")
     run = await answer.json()
     if answer.status != 200:
@@ -823,9 +809,7 @@ async def evaluation_page(request: Request, run_id: str) -> Response:
 
 @router.get("/evaluations/{run_id}/{document}")
 async def evaluation_document(request: Request, run_id: str, document: str) -> Response:
-    session = await _session(request)
-    if not session.admin:
-        return _admin_only(request, session)
+    session = await _admin_session(request)
     if document not in ("report", "factsheet"):
         return _page(request, session, "not_found.html", status=404, what=document)
     answer = await call_api(
@@ -843,9 +827,7 @@ async def evaluation_document(request: Request, run_id: str, document: str) -> R
 
 @router.get("/integrity")
 async def integrity_page(request: Request) -> Response:
-    session = await _session(request)
-    if not session.admin:
-        return _admin_only(request, session)
+    session = await _admin_session(request)
     return _page(request, session, "integrity.html", result=_console(request).integrity)
 
 
@@ -867,9 +849,7 @@ def _verify_chain(gateway: Gateway) -> dict[str, Any]:
 
 @router.post("/integrity")
 async def run_integrity(request: Request) -> Response:
-    session = await _session(request)
-    if not session.admin:
-        return _admin_only(request, session)
+    session = await _admin_session(request)
     await _form(request, session)
     console = _console(request)
     console.integrity = await asyncio.to_thread(_verify_chain, console.gateway)

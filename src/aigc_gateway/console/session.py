@@ -95,20 +95,20 @@ class ConsoleSessions:
         self._sessions = {k: s for k, s in self._sessions.items() if s.key.id != key_id}
 
 
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
-def set_session_cookie(response: Response, request: Request, session_id: str) -> None:
+def _set_cookie(response: Response, request: Request, name: str, value: str, age: int) -> None:
     response.set_cookie(
-        SESSION_COOKIE,
-        session_id,
-        max_age=SESSION_TTL_S,
+        name,
+        value,
+        max_age=age,
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
-        secure=_secure(request),
+        secure=request.url.scheme == "https",
     )
+
+
+def set_session_cookie(response: Response, request: Request, session_id: str) -> None:
+    _set_cookie(response, request, SESSION_COOKIE, session_id, SESSION_TTL_S)
 
 
 def clear_session_cookie(response: Response) -> None:
@@ -121,15 +121,7 @@ def login_token(request: Request) -> str:
 
 
 def set_login_cookie(response: Response, request: Request, token: str) -> None:
-    response.set_cookie(
-        LOGIN_COOKIE,
-        token,
-        max_age=LOGIN_TTL_S,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=_secure(request),
-    )
+    _set_cookie(response, request, LOGIN_COOKIE, token, LOGIN_TTL_S)
 
 
 def login_token_ok(request: Request, submitted: str | None) -> bool:
