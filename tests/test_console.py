@@ -70,8 +70,10 @@ def keys(server: RunningGateway) -> dict[str, str]:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One browser for all these tests; closed after them, because Playwright's sync API keeps
+    an event loop running while it is open (later tests run their own)."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
