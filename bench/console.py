@@ -47,6 +47,7 @@ from aigc_gateway.audit.signing import KEY_FILE, AuditSigner
 from aigc_gateway.audit.sqlite import SqliteAuditStore
 from aigc_gateway.config import EnergySettings
 from aigc_gateway.pipeline import UsageRecord
+from aigc_gateway.reports import DirectionReport, GuardReport, LabelReport, Mark
 
 BUDGET_MS = 50.0
 TENANTS = ("acme", "globex", "initech", "umbrella")
@@ -97,11 +98,18 @@ def fill(data: Path, records: int, seed: int = 7) -> float:
             prompt=f"Write about topic {index} for the team. " * 6,
             answer="" if blocked else f"Here is a short text about topic {index}. " * 8,
             cpu_s=rng.random() if backend == "local" else None,
-            guard={
-                "decision": "block" if blocked else ("pseudonymize" if findings else "allow"),
-                "input": {"findings": findings},
-            },
-            aigc={} if blocked else {"ProduceID": f"aigc-{index:024x}"},
+            guard=GuardReport(
+                "block" if blocked else ("pseudonymize" if findings else "allow"),
+                DirectionReport(findings=findings),
+            ),
+            labels=()
+            if blocked
+            else (
+                LabelReport(
+                    {"Label": "1", "ProduceID": f"aigc-{index:024x}"},
+                    marks={"watermark": Mark(backend == "local", {}, "wk_bench")},
+                ),
+            ),
         )
         batch.append(
             build_record(

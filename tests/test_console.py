@@ -173,10 +173,12 @@ def test_playground_streams_guards_labels_and_verify_finds_it(
     page = context.new_page()
     sign_in(page, server, keys["alpha"])
     page.goto(server.url + "/console/playground")
-    page.get_by_label("Max tokens").fill("48")
+    page.get_by_label("Max tokens").fill("80")
     page.get_by_label("Message").fill(PROMPT)
     page.get_by_role("button", name="Send").click()
     expect(page.locator("#p-answer[data-done=true]")).to_be_attached(timeout=240_000)
+    answer = page.locator("#p-answer").inner_text().strip()
+    assert len(answer) >= 100, answer
     # The answer arrived as a stream: several content deltas, shown as they came.
     assert int(page.locator("#p-answer").get_attribute("data-deltas") or 0) > 1
     marked = page.locator("#p-input mark.pii")
@@ -189,8 +191,6 @@ def test_playground_streams_guards_labels_and_verify_finds_it(
     produce_id = labels.get_attribute("data-produce-id")
     assert produce_id and produce_id.startswith("aigc-")
     expect(page.locator("#p-route")).to_contain_text("local")
-    answer = page.locator("#p-answer").inner_text().strip()
-    assert len(answer) >= 80, answer
     shoot(page, "playground")
 
     page.goto(server.url + "/console/verify")

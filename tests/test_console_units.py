@@ -59,6 +59,28 @@ def test_rollup_counts_by_tenant_and_follows_new_records(tmp_path: Path) -> None
     store.close()
 
 
+def test_every_range_counts_exactly_its_records(tmp_path: Path) -> None:
+    """Breakdowns add up coarse buckets inside the range and finer ones at its edges; they must
+    count exactly the records of the range, like the chart's points do."""
+    store = SqliteAuditStore(tmp_path / "gateway.db")
+    signer = AuditSigner.load_or_create(tmp_path / "audit.key")
+    now = time.time()
+    bodies = [_body(i, now - 37 * i * i, "a" if i % 3 else "b", 1.0 + i) for i in range(400)]
+    bodies.sort(key=lambda body: body["created_at"])
+    store.append([NewRecord(body, None) for body in bodies], signer, checkpoint_every=50)
+    rollup = TrafficRollup(store)
+    for spread in RANGES.values():
+        view = rollup.overview(spread, None, now)
+        inside = [b for b in bodies if view.since <= b["created_at"] < view.until]
+        assert 0 < len(inside) < len(bodies), spread.name
+        assert view.total.requests == len(inside), spread.name
+        assert sum(t.requests for _, t in view.series) == len(inside), spread.name
+        assert sum(t.requests for t in view.by_model.values()) == len(inside), spread.name
+        only_a = rollup.overview(spread, "a", now)
+        assert only_a.total.requests == sum(b["tenant"] == "a" for b in inside), spread.name
+    store.close()
+
+
 def test_percentiles_are_within_the_bin_width() -> None:
     totals = Totals()
     values = np.random.default_rng(3).lognormal(5, 1, 5000)

@@ -223,8 +223,20 @@ class AuditStore(ABC):
     def query(self, query: AuditQuery) -> list[StoredRecord]:
         where, args = query.where()
         limit = max(1, min(query.limit, MAX_PAGE))
-        order = "seq DESC" if query.newest_first else "seq"
-        rows = self._read(f"{_SELECT_RECORD} WHERE {where} ORDER BY {order} LIMIT {limit}", args)
+        if not query.newest_first:
+            rows = self._read(f"{_SELECT_RECORD} WHERE {where} ORDER BY seq LIMIT {limit}", args)
+            return [_stored(row) for row in rows]
+        # Newest first: pick the seqs from the indexes alone, then read only those records, so
+        # that a filter served by an index in time order never sorts whole records.
+        found = self._read(
+            f"SELECT seq FROM audit_records WHERE {where} ORDER BY seq DESC LIMIT {limit}", args
+        )
+        if not found:
+            return []
+        marks = ", ".join("?" * len(found))
+        rows = self._read(
+            f"{_SELECT_RECORD} WHERE seq IN ({marks}) ORDER BY seq DESC", [row[0] for row in found]
+        )
         return [_stored(row) for row in rows]
 
     def head(self) -> tuple[int, str]:

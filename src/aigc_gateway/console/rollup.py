@@ -18,13 +18,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import orjson
 
 from ..audit.store import AuditStore
 
-RESOLUTIONS = (60, 900, 3600, 21600)
+RESOLUTIONS = (60, 900, 3600, 21600, 86400)
+ANY = ""
+"""Stands for every model and backend (no model or backend has an empty name): a bucket's
+``(ANY, ANY, ANY)`` totals cover all its records, ``(tenant, ANY, ANY)`` one tenant's."""
 BINS_PER_OCTAVE = 8
-MIN_LATENCY_MS = 0.01
+MIN_LATENCY_MS = 2.0**-7
+"""Bin 0 of the latency histogram starts here; the last bin holds everything past ~4.6 hours."""
+BINS = 32 * BINS_PER_OCTAVE
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +64,8 @@ class Totals:
     energy_wh: float = 0.0
     carbon_g: float = 0.0
     findings: Counter[str] = field(default_factory=Counter)
-    latency: Counter[int] = field(default_factory=Counter)
+    latency: np.ndarray = field(default_factory=lambda: np.zeros(BINS, dtype=np.int64))
+    """Requests per latency bin (see :func:`latency_bin`)."""
 
     def add_record(self, body: dict[str, Any]) -> None:
         self.requests += 1
@@ -84,33 +91,29 @@ class Totals:
         self.completion_tokens += other.completion_tokens
         self.energy_wh += other.energy_wh
         self.carbon_g += other.carbon_g
-        self.findings.update(other.findings)
-        self.latency.update(other.latency)
+        if other.findings:
+            self.findings.update(other.findings)
+        self.latency += other.latency
 
     @property
     def tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
     def percentile(self, fraction: float) -> float | None:
-        total = sum(self.latency.values())
-        if total == 0:
+        counts = np.cumsum(self.latency)
+        if counts[-1] == 0:
             return None
-        rank = fraction * total
-        seen = 0
-        for index in sorted(self.latency):
-            seen += self.latency[index]
-            if seen >= rank:
-                return bin_value(index)
-        return bin_value(max(self.latency))
+        return bin_value(int(np.searchsorted(counts, fraction * counts[-1])))
 
 
 def latency_bin(ms: float) -> int:
-    return math.floor(math.log2(max(ms, MIN_LATENCY_MS)) * BINS_PER_OCTAVE)
+    index = math.floor(math.log2(max(ms, MIN_LATENCY_MS) / MIN_LATENCY_MS) * BINS_PER_OCTAVE)
+    return min(index, BINS - 1)
 
 
 def bin_value(index: int) -> float:
     """The middle of a bin (geometric), in ms."""
-    return float(2 ** ((index + 0.5) / BINS_PER_OCTAVE))
+    return float(MIN_LATENCY_MS * 2 ** ((index + 0.5) / BINS_PER_OCTAVE))
 
 
 @dataclass(slots=True)
@@ -143,10 +146,11 @@ class _Level:
                 self.starts.append(start)
             else:
                 bisect.insort(self.starts, start)
-        totals = groups.get(group)
-        if totals is None:
-            totals = groups[group] = Totals()
-        totals.add_record(body)
+        for key in (group, (group[0], ANY, ANY), (ANY, ANY, ANY)):
+            totals = groups.get(key)
+            if totals is None:
+                totals = groups[key] = Totals()
+            totals.add_record(body)
 
     def between(self, since: int, until: int) -> Iterable[tuple[int, dict[Group, Totals]]]:
         low = bisect.bisect_left(self.starts, since)
@@ -193,25 +197,30 @@ class TrafficRollup:
         step = range_.step
         until = (int((now or time.time()) // step) + 1) * step
         since = until - range_.seconds
-        total = Totals()
         points = {start: Totals() for start in range(since, until, step)}
+        whole = (tenant or ANY, ANY, ANY)
+        per_group: dict[Group, Totals] = {}
+        with self._lock:
+            for start, groups in self._levels[step].between(since, until):
+                found = groups.get(whole)
+                if found is not None:
+                    points[start].merge(found)
+            for groups in self._spans(since, until, step):
+                for group, totals in groups.items():
+                    if group[1] == ANY or (tenant is not None and group[0] != tenant):
+                        continue
+                    row = per_group.get(group)
+                    if row is None:
+                        row = per_group[group] = Totals()
+                    row.merge(totals)
+        total = Totals()
         by_tenant: dict[str, Totals] = {}
         by_model: dict[str, Totals] = {}
         by_backend: dict[str, Totals] = {}
-        with self._lock:
-            for start, groups in self._levels[step].between(since, until):
-                point = points[start]
-                for group, totals in groups.items():
-                    if tenant is not None and group[0] != tenant:
-                        continue
-                    point.merge(totals)
-                    for name, table in zip(group, (by_tenant, by_model, by_backend), strict=True):
-                        row = table.get(name)
-                        if row is None:
-                            row = table[name] = Totals()
-                        row.merge(totals)
-        for point in points.values():
-            total.merge(point)
+        for group, totals in per_group.items():
+            total.merge(totals)
+            for name, table in zip(group, (by_tenant, by_model, by_backend), strict=True):
+                table.setdefault(name, Totals()).merge(totals)
         return Overview(
             range_,
             float(since),
@@ -222,3 +231,25 @@ class TrafficRollup:
             by_model,
             by_backend,
         )
+
+    def _spans(self, since: int, until: int, step: int) -> Iterable[dict[Group, Totals]]:
+        """Buckets that together cover ``since..until`` once: the coarsest level inside it,
+        the finer levels at its edges (fewer buckets to add up than steps of the chart)."""
+        levels = [size for size in RESOLUTIONS if size >= step]
+        yield from self._cover(since, until, levels[::-1])
+
+    def _cover(self, since: int, until: int, sizes: list[int]) -> Iterable[dict[Group, Totals]]:
+        size, finer = sizes[0], sizes[1:]
+        if not finer:
+            for _, groups in self._levels[size].between(since, until):
+                yield groups
+            return
+        low = -(-since // size) * size
+        high = until // size * size
+        if low >= high:
+            yield from self._cover(since, until, finer)
+            return
+        yield from self._cover(since, low, finer)
+        for _, groups in self._levels[size].between(low, high):
+            yield groups
+        yield from self._cover(high, until, finer)
