@@ -8,13 +8,16 @@ labels, verify, keys, CSRF, evaluations and chain verification.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from .conftest import RunningGateway, launch_gateway, run_cli
@@ -377,3 +380,30 @@ def test_keyboard_and_phone_width(server: RunningGateway, browser: Browser) -> N
         assert width <= VIEWPORTS["phone"]["width"], width
     finally:
         made.close()
+
+
+def test_verify_an_image_labelled_here(
+    server: RunningGateway, context: BrowserContext, keys: dict[str, str], tmp_path: Path
+) -> None:
+    """An image labelled by alpha, uploaded on the Verify page: XMP label and watermark bits."""
+    rng = np.random.default_rng(5)
+    buffer = io.BytesIO()
+    pixels = np.clip(rng.normal(128, 40, (300, 400, 3)), 0, 255).astype(np.uint8)
+    Image.fromarray(pixels).save(buffer, "PNG")
+    with server.http(keys["alpha"]) as http:
+        labelled = http.post("/v1/images/label", files={"file": ("photo.png", buffer.getvalue())})
+    assert labelled.status_code == 200, labelled.text
+    produce_id = labelled.headers["x-aigc-produce-id"]
+    image = tmp_path / "labelled.png"
+    image.write_bytes(labelled.content)
+    page = context.new_page()
+    sign_in(page, server, keys["alpha"])
+    page.goto(server.url + "/console/verify")
+    page.get_by_label("…or an image file").set_input_files(str(image))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name="Verdict: generated here")).to_be_visible()
+    main = page.locator("main").inner_text()
+    assert "XMP metadata" in main and produce_id in main
+    expect(page.get_by_role("heading", name="Image watermark")).to_be_visible()
+    assert "Matching bits" in main
+    shoot(page, "verify-image")
