@@ -74,6 +74,12 @@ def test_healthz_stays_fast_while_a_megabyte_is_scanned(
     gateway = start_gateway(
         {"server": {"max_body_bytes": 4_194_304}, "local_model": {"enabled": False}}
     )
+    def healthz_seconds() -> float:
+        started = time.perf_counter()
+        assert httpx.get(gateway.url + "/healthz", timeout=10).status_code == 200
+        return time.perf_counter() - started
+
+    quiet = sorted(healthz_seconds() for _ in range(10))[5]
     text = repeated("The report is attached; call 415-555-2671 if needed. a.b.c.d. ", 1_000_000)
     done: dict[str, object] = {}
 
@@ -88,13 +94,13 @@ def test_healthz_stays_fast_while_a_megabyte_is_scanned(
     time.sleep(0.5)  # the upload is read; the scan is running
     latencies = []
     while worker.is_alive() and len(latencies) < 200:
-        started = time.perf_counter()
-        assert httpx.get(gateway.url + "/healthz", timeout=10).status_code == 200
-        latencies.append(time.perf_counter() - started)
+        latencies.append(healthz_seconds())
         time.sleep(0.05)
     worker.join()
     assert done["status"] == 200, done
     assert len(latencies) >= 3, done  # the scan took long enough to measure beside it
     latencies.sort()
-    assert latencies[len(latencies) // 2] < 0.25, latencies
-    assert latencies[-1] < 1.5, latencies
+    # Frozen, /healthz waited for the whole scan (20 s for 160 KB); sharing the GIL with the
+    # scanning thread it may be a few times slower than when idle, never seconds.
+    assert latencies[len(latencies) // 2] < 5 * quiet + 0.1, (quiet, latencies)
+    assert latencies[-1] < 2.0, (quiet, latencies)
