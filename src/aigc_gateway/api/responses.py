@@ -261,7 +261,8 @@ class ResponseShape:
         return answer
 
     def message_item(self, text: str, status: str = "completed") -> dict[str, Any]:
-        content = [{"type": "output_text", "text": text, "annotations": []}] if status else []
+        done = status == "completed"
+        content = [{"type": "output_text", "text": text, "annotations": []}] if done else []
         return {
             "type": "message",
             "id": self.message_id,
