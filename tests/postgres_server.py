@@ -3,6 +3,7 @@
 :class:`PostgresServer` runs ``initdb`` into a fresh temporary directory and ``pg_ctl start``
 on a free port (as the ``postgres`` user when running as root, which PostgreSQL refuses),
 hands out fresh databases, and removes everything on :meth:`stop`.
+:meth:`pause` and :meth:`resume` stop and restart it mid-test (fault tests).
 :class:`PostgresUnavailable` says why a server cannot be started here.
 """
 
@@ -75,21 +76,29 @@ class PostgresServer:
                 "UTF8",
                 "--no-sync",
             )
-            self._run(
-                self._pg_ctl,
-                "-D",
-                str(self._data),
-                "-l",
-                str(self._root / "server.log"),
-                "-w",
-                "-o",
-                f"-p {self.port} -k {self._root} -c listen_addresses=127.0.0.1",
-                "start",
-            )
+            self.resume()
         except (OSError, subprocess.CalledProcessError) as exc:
             shutil.rmtree(self._root, ignore_errors=True)
             detail = getattr(exc, "stderr", "") or str(exc)
             raise PostgresUnavailable(f"cannot start PostgreSQL: {detail.strip()}") from exc
+
+    def resume(self) -> None:
+        """Start the server (again, after :meth:`pause`) on the same port and data."""
+        self._run(
+            self._pg_ctl,
+            "-D",
+            str(self._data),
+            "-l",
+            str(self._root / "server.log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self._root} -c listen_addresses=127.0.0.1",
+            "start",
+        )
+
+    def pause(self) -> None:
+        """Stop the server at once, as a crash would (``immediate``), keeping its data."""
+        self._run(self._pg_ctl, "-D", str(self._data), "-m", "immediate", "stop")
 
     def _run(self, *command: str) -> None:
         subprocess.run(

@@ -14,11 +14,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from aigc_gateway.audit.energy import EnergyModel
 from aigc_gateway.audit.export import export_jsonl, read_export, verify_export
 from aigc_gateway.audit.records import build_record, sha256_hex
-from aigc_gateway.audit.redaction import redact
+from aigc_gateway.audit.redaction import Redactor
 from aigc_gateway.audit.signing import AuditSigner
 from aigc_gateway.audit.sqlite import SqliteAuditStore
 from aigc_gateway.audit.timespec import parse_time
-from aigc_gateway.config import ConfigError, EnergySettings, load_settings
+from aigc_gateway.config import ConfigError, EnergySettings, Settings, load_settings
+from aigc_gateway.guards.engine import GuardEngine
 from aigc_gateway.reports import DirectionReport, GuardReport, LabelReport, Mark
 
 from .test_audit_store import BASE, ENERGY, new_record
@@ -33,9 +34,7 @@ def test_record_holds_hashes_not_text() -> None:
         guard=GuardReport("mask", input=DirectionReport("mask", {"EMAIL": 1})),
         labels=(text,),
     )
-    record = build_record(
-        usage, finished_at=1.0, policy_version="p9", energy=ENERGY, keep_content=False
-    )
+    record = build_record(usage, finished_at=1.0, policy_version="p9", energy=ENERGY)
     body = record.body
     assert body["prompt_sha256"] == sha256_hex(BASE.prompt)
     assert body["answer_sha256"] == sha256_hex(BASE.answer)
@@ -60,7 +59,6 @@ def test_findings_of_both_directions_add_up_and_no_guard_is_none() -> None:
         finished_at=1.0,
         policy_version="cfg",
         energy=ENERGY,
-        keep_content=False,
     ).body
     assert body["guard_action"] is None and body["findings"] == {}
     assert body["produce_id"] is None and body["labels"] == []
@@ -78,7 +76,6 @@ def test_image_labels_are_recorded_with_their_marks_not_as_a_text_watermark() ->
         finished_at=1.0,
         policy_version="cfg",
         energy=ENERGY,
-        keep_content=False,
     ).body
     assert body["produce_id"] == "P-0" and body["watermark_key_id"] is None
     assert body["labels"][1] == {
@@ -88,20 +85,20 @@ def test_image_labels_are_recorded_with_their_marks_not_as_a_text_watermark() ->
     }
 
 
-def test_kept_content_is_redacted() -> None:
+def test_kept_content_is_redacted_by_the_guards() -> None:
+    """The audit trail has no patterns of its own: the guard engine's findings are masked."""
+    redact = Redactor(GuardEngine(Settings()))
     usage = replace(
         BASE,
         prompt="mail bob@example.com, call 13812345678, key sk-abcdefghijklmnopqrstuv",
         answer="card 4111 1111 1111 1111 from 10.0.0.1",
     )
-    record = build_record(
-        usage, finished_at=1.0, policy_version="p", energy=ENERGY, keep_content=True
-    )
+    record = build_record(usage, finished_at=1.0, policy_version="p", energy=ENERGY, redact=redact)
     assert record.content is not None
     content = orjson.loads(record.content)
     assert content == {
-        "prompt": "mail [EMAIL], call [PHONE], key [SECRET]",
-        "answer": "card [CARD_NUMBER] from [IP_ADDRESS]",
+        "prompt": "mail [EMAIL], call [PHONE], key [API_KEY]",
+        "answer": "card [CREDIT_CARD] from [IP]",
     }
     assert record.body["content_sha256"] == sha256_hex(record.content)
     assert redact("身份证 11010519491231002X 号") == "身份证 [ID_NUMBER] 号"

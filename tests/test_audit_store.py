@@ -55,7 +55,7 @@ def new_record(index: int, *, keep_content: bool = False, **changes: Any) -> New
         finished_at=usage.created_at + 0.5,
         policy_version="p1",
         energy=ENERGY,
-        keep_content=keep_content,
+        redact=str if keep_content else None,  # kept as it is
     )
 
 

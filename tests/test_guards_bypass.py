@@ -86,7 +86,12 @@ def chat(messages: list[dict], **extra: object) -> GenerationRequest:
     passthrough = {k: v for k, v in extra.items() if k != "stop"}
     stop = extra.get("stop")
     return GenerationRequest(
-        "chat", "m", False, messages=messages, stop=stop, passthrough=passthrough  # type: ignore[arg-type]
+        "chat",
+        "m",
+        False,
+        messages=messages,
+        stop=stop,
+        passthrough=passthrough,  # type: ignore[arg-type]
     )
 
 

@@ -2,56 +2,25 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openai
 import pytest
-import redis
 
 from .conftest import RunningGateway, free_port, run_cli
 from .mock_upstream import MockUpstream
+from .redis_server import RedisServer, RedisUnavailable
 
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed (Debian package redis-server)")
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    yield url
-    process.terminate()
-    process.wait(10)
+    try:
+        server = RedisServer(tmp_path)
+    except RedisUnavailable as exc:
+        pytest.skip(str(exc))
+    yield server.url
+    server.stop()
 
 
 def _config(mock: MockUpstream, limiter: dict, **extra: object) -> dict:
@@ -102,17 +71,38 @@ def test_two_instances_share_one_budget(
         assert raised.value.body["code"] == "tokens_per_day_exceeded"
 
 
-def test_unreachable_redis_lets_requests_through(
-    start_gateway: Callable[..., RunningGateway], mock_upstream: MockUpstream
+def test_unreachable_redis_denies_by_default_and_allows_only_when_told(
+    start_gateway: Callable[..., RunningGateway], mock_upstream: MockUpstream, tmp_path: Path
 ) -> None:
+    """Redis down never switches limits off silently: 503 + Retry-After by default; with
+    ``on_redis_error: allow`` requests pass, and health, readiness and metrics show it."""
     closed = f"redis://127.0.0.1:{free_port()}/0"
-    running = start_gateway(
+    limiter = {"backend": "redis", "redis_url": closed}
+    denying = start_gateway(_config(mock_upstream, limiter, limits={"requests_per_minute": 5}))
+    with denying.http() as http:
+        for _ in range(20):
+            answer = http.post(
+                "/v1/chat/completions",
+                json={"model": "echo", "messages": [{"role": "user", "content": "hi"}]},
+            )
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["error"]["code"] == "rate_limiter_unavailable"
+            assert int(answer.headers["retry-after"]) >= 1
+        ready = http.get("/readyz")
+        assert ready.status_code == 503 and "rate_limiter" in ready.json()["faults"]
+        assert http.get("/healthz").json()["status"] == "degraded"
+        assert "aigc_rate_limiter_up 0.0" in http.get("/metrics").text
+
+    allowing = start_gateway(
         _config(
             mock_upstream,
-            {"backend": "redis", "redis_url": closed},
+            {**limiter, "on_redis_error": "allow"},
             limits={"requests_per_minute": 1},
-        )
+        ),
+        data_dir=tmp_path / "allowing",
     )
     for _ in range(3):
-        _ask(running.client(max_retries=0))
-    assert "Redis unavailable, request let through" in running.log()
+        _ask(allowing.client(max_retries=0))
+    with allowing.http() as http:
+        assert "Redis unavailable" in http.get("/healthz").json()["faults"]["rate_limiter"]
+    assert "rate limiter: Redis unavailable" in allowing.log()

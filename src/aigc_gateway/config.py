@@ -48,7 +48,11 @@ class ServerSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     max_body_bytes: PositiveInt = 1_048_576
-    """Larger request bodies are refused with 413."""
+    """Larger request bodies are refused with 413 ``request_too_large``."""
+    max_message_chars: PositiveInt = 262_144
+    """A chat message's text (or a completion's prompt) longer than this is refused with 413."""
+    max_messages: PositiveInt = 1_024
+    """A chat with more messages than this is refused with 413."""
     open_dev_mode: bool = False
     """Accept requests without an API key, as tenant ``default``. Never for production."""
     key_cache_s: float = Field(10.0, ge=0)
@@ -330,7 +334,11 @@ class RateLimiterSettings(Section):
     key_prefix: str = "aigc:"
     """Prefix of every Redis key, so several gateways can share one Redis."""
     redis_timeout_s: PositiveFloat = 0.5
-    """A slower Redis lets the request through (logged) rather than holding it."""
+    """How long one Redis call may take before it counts as Redis being down."""
+    on_redis_error: Literal["deny", "allow"] = "deny"
+    """With Redis down: ``deny`` answers 503 with ``Retry-After`` (limits are never silently
+    off); ``allow`` lets requests through unlimited. Either way ``/readyz``, ``/healthz`` and
+    the metric ``aigc_rate_limiter_up`` show the outage."""
 
 
 class TenantSettings(Section):
@@ -436,6 +444,12 @@ def load_settings(path: Path | None) -> Settings:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a config file") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -449,6 +463,8 @@ def load_settings(path: Path | None) -> Settings:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {_describe(exc)}") from exc
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a config file") from None
     settings._source = path.resolve()
     return settings
 

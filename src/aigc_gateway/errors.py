@@ -47,13 +47,13 @@ class InvalidRequest(GatewayError):
     code = "invalid_request"
 
 
-
 class ContentBlocked(GatewayError):
     """A guard policy stopped the request (prompt attack, unsafe content, a secret …)."""
 
     status = 400
     type = "invalid_request_error"
     code = "content_blocked"
+
 
 class Unauthorized(GatewayError):
     status = 401
@@ -102,7 +102,29 @@ class UpstreamError(GatewayError):
     code = "upstream_failed"
 
 
-class BackendUnavailable(GatewayError):
+RETRY_AFTER_S = 5
+"""What a 503 tells the client to wait when the failing part cannot say better."""
+
+
+class Unavailable(GatewayError):
+    """503: a part the request needs is down for now; always carries ``Retry-After``."""
+
     status = 503
     type = "server_error"
+    code = "unavailable"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, retry_after_s: float = RETRY_AFTER_S
+    ) -> None:
+        seconds = str(max(1, int(retry_after_s + 0.999)))
+        super().__init__(message, code=code, headers={"retry-after": seconds})
+
+
+class BackendUnavailable(Unavailable):
     code = "backend_unavailable"
+
+
+class StorageUnavailable(Unavailable):
+    """The database or disk cannot take or give records now (full, read-only, corrupt, down)."""
+
+    code = "storage_unavailable"

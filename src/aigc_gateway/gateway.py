@@ -7,12 +7,15 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .audit.redaction import Redactor
 from .audit.trail import AuditTrail
 from .config import ConfigError, Settings
 from .conversations import ResponseStore
 from .embeddings import EmbeddingService
+from .errors import StorageUnavailable
 from .guards.engine import GuardEngine
 from .guards.stages import InputGuards, OutputGuards
+from .health import RecentFault, describe_storage_error
 from .labeling.service import LabelService
 from .limits import KeyLimitStage, key_limits
 from .metrics import Metrics
@@ -35,14 +38,14 @@ class Gateway:
         self.data_dir = data_dir
         database = data_dir / DATABASE_FILE
         self.keys = KeyStore(connect(database))
-        self.audit = AuditTrail(settings, data_dir)
+        self.guards = GuardEngine(settings)
+        self.audit = AuditTrail(settings, data_dir, Redactor(self.guards))
         self.local: Provider | None = None
         if settings.local_model.enabled:
             from .providers.local import LocalModel
 
             self.local = LocalModel(settings.local_model)
         self.router = Router(settings, self.local)
-        self.guards = GuardEngine(settings)
         self.labels = LabelService(settings, data_dir)
         self.limits = key_limits(settings.rate_limiter, self.audit.tokens_since)
         self.metrics = Metrics()
@@ -74,6 +77,16 @@ class Gateway:
         self.embeddings = EmbeddingService(
             settings, self.router, self.stages, self.record, embedder
         )
+        self.storage = RecentFault()
+        """Storage failures requests ran into (e.g. a damaged gateway.db), for readiness."""
+        self.metrics.gauge(
+            "aigc_ready", "1 when no part reports a fault (see /readyz)", self._ready_value
+        )
+        self.metrics.gauge(
+            "aigc_rate_limiter_up",
+            "1 when per-key limits are enforced (0: Redis down, see rate_limiter.on_redis_error)",
+            lambda: float(self.limits.fault is None),
+        )
         if self.local is not None:
             local = self.local
             self.metrics.gauge(
@@ -91,9 +104,40 @@ class Gateway:
             self.telemetry.observe(usage)
         return self.audit.record(usage)
 
+    def faults(self) -> dict[str, str]:
+        """Parts that cannot do their job now, and why (empty: ready)."""
+        found = {
+            "database": self.storage.fault,
+            "audit": self.audit.fault,
+            "labels": self.labels.registry.fault,
+            "rate_limiter": self.limits.fault,
+        }
+        return {part: problem for part, problem in found.items() if problem}
+
+    def storage_failed(self, exc: BaseException) -> None:
+        """A request ran into a database or disk failure: readiness reports it for a while."""
+        self.storage.seen(describe_storage_error(exc))
+
+    def _ready_value(self) -> float:
+        return float(not self.faults())
+
+    def check_storage(self) -> None:
+        """Fail fast (503) while the audit trail cannot be written: no answer without a record."""
+        if self.audit.fault:
+            raise StorageUnavailable(
+                "The audit trail cannot be written right now, so requests are refused.",
+            )
+
     def bootstrap_key(self) -> str | None:
-        """On an empty database: create tenant ``default`` with an admin key and return it."""
+        """On a new database: create tenant ``default`` with an admin key and return it.
+
+        A database that has audit records but no keys is not new (a damaged or tampered file):
+        no key is minted over it.
+        """
         if not self.keys.is_empty():
+            return None
+        if self.audit.store.head()[0] > 0:
+            log.error("gateway.db has audit records but no API keys: no admin key is created")
             return None
         _, secret = self.keys.create_key(DEFAULT_TENANT, admin=True)
         return secret

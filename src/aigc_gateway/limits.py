@@ -3,9 +3,11 @@
 Two stores with one interface: in memory (one process; the default) and Redis (shared by every
 gateway instance that points at the same Redis). Either way the daily token count of a key is
 seeded from the recorded usage the first time it is needed, so a restart does not reset anybody's
-budget. If Redis cannot be reached, requests are let through and the failure is logged: a rate
-limiter outage must not take the gateway down. :class:`KeyLimitStage` is the pipeline's
-admission stage built on them: every kind of generation counts against its key.
+budget. If Redis cannot be reached, ``rate_limiter.on_redis_error`` decides: ``deny`` (the
+default) answers 503 with ``Retry-After``, ``allow`` lets requests through unlimited; either way
+:attr:`RedisKeyLimits.fault` says so to readiness and metrics until Redis answers again.
+:class:`KeyLimitStage` is the pipeline's admission stage built on them: every kind of
+generation counts against its key.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .config import RateLimit, RateLimiterSettings, Settings
-from .errors import RateLimited
+from .errors import RateLimited, Unavailable
 from .extras import require
 from .pipeline import RequestContext
 from .providers.base import Usage
@@ -59,6 +61,11 @@ class KeyLimits(Protocol):
 
     async def close(self) -> None: ...
 
+    @property
+    def fault(self) -> str | None:
+        """Why limits cannot be enforced now (None: they are)."""
+        ...
+
 
 @dataclass(slots=True)
 class _KeyState:
@@ -74,6 +81,7 @@ class MemoryKeyLimits:
     def __init__(self, tokens_since: TokensSince) -> None:
         self._tokens_since = tokens_since
         self._states: dict[str, _KeyState] = {}
+        self.fault: str | None = None
 
     async def _state(self, key_id: str, limit: RateLimit, now: float) -> _KeyState:
         state = self._states.get(key_id)
@@ -148,6 +156,16 @@ class RedisKeyLimits:
         self._tokens_since = tokens_since
         self._take_one = self._redis.register_script(_TAKE_ONE)
         self._errors = (redis.RedisError, OSError)
+        self._deny = settings.on_redis_error == "deny"
+        self.fault: str | None = None
+        self.errors = 0
+        """Redis calls that failed since start (the metric ``aigc_rate_limiter_errors``)."""
+
+    def _failed(self, exc: Exception, doing: str) -> None:
+        self.errors += 1
+        if self.fault is None:
+            log.error("rate limiter: Redis unavailable (%s): %s", doing, exc)
+        self.fault = f"Redis unavailable: {str(exc).splitlines()[0][:200] if str(exc) else exc!r}"
 
     def _tokens_key(self, key_id: str, now: float) -> str:
         return f"{self._prefix}tokens:{key_id}:{int(day_start(now))}"
@@ -167,7 +185,16 @@ class RedisKeyLimits:
                 if not int(allowed):
                     raise _requests_exceeded(rpm, float(allowance))
         except self._errors as exc:
-            log.warning("rate limiter: Redis unavailable, request let through: %s", exc)
+            self._failed(exc, "admit")
+            if self._deny:
+                raise Unavailable(
+                    "The rate limiter is unavailable, so requests are refused for now.",
+                    code="rate_limiter_unavailable",
+                ) from None
+            return
+        if self.fault is not None:
+            log.info("rate limiter: Redis answers again")
+        self.fault = None
 
     async def _tokens_today(self, key_id: str, now: float) -> int:
         key = self._tokens_key(key_id, now)
@@ -184,7 +211,7 @@ class RedisKeyLimits:
             async with self._redis.pipeline(transaction=False) as pipe:
                 await pipe.incrby(key, tokens).expire(key, 2 * SECONDS_PER_DAY).execute()
         except self._errors as exc:
-            log.warning("rate limiter: cannot count tokens in Redis: %s", exc)
+            self._failed(exc, "count tokens")
 
     async def close(self) -> None:
         await self._redis.aclose()

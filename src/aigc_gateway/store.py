@@ -2,6 +2,9 @@
 
 One file under the data dir, in WAL mode; reads on the request path are cached by the callers.
 The same file holds the audit trail (``aigc_gateway.audit``), which also answers for usage.
+:func:`open_sqlite` is how every SQLite file of the gateway is opened: a file that exists but
+is empty (0 bytes) or damaged, or a data dir that cannot be written, is a :class:`DataFileError`
+whose one-line message names the file and what to do — never silently a fresh database.
 """
 
 from __future__ import annotations
@@ -37,15 +40,80 @@ CREATE TABLE IF NOT EXISTS api_keys (
 """
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection with the gateway's pragmas; creates the schema if needed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=FULL")
-    connection.execute("PRAGMA foreign_keys=ON")
-    connection.executescript(SCHEMA)
+class DataFileError(Exception):
+    """A file in the data dir cannot be used as it is; the message is one line for an operator."""
+
+
+def open_sqlite(path: Path, schema: str, *pragmas: str) -> sqlite3.Connection:
+    """A WAL connection to ``path`` with ``pragmas`` and ``schema`` applied, or DataFileError."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_file() and path.resolve() not in _HEADER_CHECKED:
+            _check_header(path)
+        _HEADER_CHECKED.add(path.resolve())
+        connection = sqlite3.connect(
+            path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            for pragma in pragmas:
+                connection.execute(f"PRAGMA {pragma}")
+            connection.executescript(schema)
+        except BaseException:
+            connection.close()
+            raise
+    except sqlite3.DatabaseError as exc:
+        if "readonly" in str(exc) or "unable to open" in str(exc):
+            raise DataFileError(
+                f"{path}: cannot open for writing ({exc}); check that the data dir is "
+                "writable by this user and the disk is not full"
+            ) from None
+        raise DataFileError(
+            f"{path}: the database is damaged ({exc}); restore it from a backup"
+        ) from None
+    except OSError as exc:
+        raise DataFileError(
+            f"{path}: cannot open ({exc.strerror or exc}); check that the data dir is writable"
+        ) from None
     return connection
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+_HEADER_CHECKED: set[Path] = set()
+"""Files whose header this process has checked. Only the first open checks: closing any
+descriptor of a database file drops the POSIX locks SQLite holds on it in this process, so
+the file must not be opened directly once a connection exists."""
+
+
+def _check_header(path: Path) -> None:
+    """Refuse an existing file that is empty, not SQLite, or shorter than its header says.
+
+    SQLite itself takes a 0-byte file, or one cut short inside its first page, for a new empty
+    database — and the gateway would then start afresh over lost data.
+    """
+    size = path.stat().st_size
+    if size == 0:
+        raise DataFileError(
+            f"{path}: the file is empty (0 bytes), so its data is gone; restore it from a "
+            "backup, or delete it to start afresh"
+        )
+    with path.open("rb") as file:
+        header = file.read(100)
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        raise DataFileError(f"{path}: not an SQLite database (damaged); restore it from a backup")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65_536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    if size < page_size or size < pages * page_size:
+        raise DataFileError(
+            f"{path}: the database is truncated ({size} bytes, its header says "
+            f"{max(pages, 1) * page_size}); restore it from a backup"
+        )
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to ``gateway.db`` with the gateway's pragmas; creates the schema if needed."""
+    return open_sqlite(path, SCHEMA, "synchronous=FULL", "foreign_keys=ON")
 
 
 def hash_key(secret: str) -> str:
@@ -82,7 +150,8 @@ class KeyStore:
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite may have rolled back already
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 

@@ -27,6 +27,7 @@ from . import (
     admin_scan,
     embeddings,
     guard,
+    health,
     images,
     moderations,
     responses,
@@ -34,9 +35,9 @@ from . import (
 )
 from .auth import Authenticator, authenticate
 from .choices import generate_choices
-from .http import error_response, json_response, read_body
+from .http import UnexpectedErrors, error_response, json_response, read_body
 from .openai_format import ChatFormat, CompletionFormat
-from .schemas import ChatCompletionBody, CompletionBody, parse_body
+from .schemas import ChatCompletionBody, CompletionBody, check_size, parse_body
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +77,13 @@ def create_app(gateway: Gateway) -> FastAPI:
         error.status, error.type = exc.status_code, "invalid_request_error"
         return error_response(error)
 
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> Response:
-        log.exception("unexpected error")
-        return error_response(GatewayError("The server had an error processing your request."))
-
     async def generate(
         request: Request, body_type: type[ChatCompletionBody] | type[CompletionBody]
     ) -> Response:
         key = await authenticate(request)
         body = parse_body(body_type, await read_body(request, settings.server.max_body_bytes))
+        check_size(body, settings.server)
+        gateway.check_storage()
         shape_type = ChatFormat if body_type is ChatCompletionBody else CompletionFormat
         return await generate_choices(
             request, gateway, key, shape_type, body.model, body.to_requests(), body.include_usage
@@ -112,24 +110,11 @@ def create_app(gateway: Gateway) -> FastAPI:
         gateway.router.resolve(model)
         return json_response(_model_card(model))
 
-    @app.get("/healthz")
-    async def healthz() -> Response:
-        return json_response(
-            {
-                "status": "ok",
-                "local_model": gateway.local is not None,
-                "upstreams": {
-                    name: getattr(provider, "breaker_state", "n/a")
-                    for name, provider in gateway.router.providers.items()
-                    if name != "local"
-                },
-            }
-        )
-
     @app.get("/metrics")
     async def metrics() -> Response:
         return Response(gateway.metrics.render(), media_type="text/plain; version=0.0.4")
 
+    app.include_router(health.router)
     app.include_router(admin_audit.router)
     app.include_router(guard.router)
     app.include_router(admin_eval.router)
@@ -140,6 +125,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.include_router(embeddings.router)
     app.include_router(responses.router)
     app.include_router(console_router)
+    app.add_middleware(UnexpectedErrors, on_storage_error=gateway.storage_failed)
     app.add_middleware(MetricsMiddleware, metrics=gateway.metrics)
     if settings.server.cors_origins:
         app.add_middleware(

@@ -50,7 +50,6 @@ class Authenticator:
             raise Unauthorized("Incorrect API key provided.")
         return cached[0]
 
-
     def forget(self) -> None:
         """Drop every cached answer, so that a key revoked just now is refused at once."""
         self._cache.clear()

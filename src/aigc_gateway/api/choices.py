@@ -13,6 +13,7 @@ the first token (unknown model, blocked prompt, full queue) is still an HTTP err
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -28,6 +29,8 @@ from ..store import KeyInfo
 from .generation import identified, response_headers, unless_disconnected
 from .http import json_response
 from .openai_format import DONE, ResponseFormat, sse, usage_object
+
+log = logging.getLogger(__name__)
 
 
 def _model(context: RequestContext, asked: str) -> str:
@@ -124,6 +127,12 @@ async def _events(
                     item = await anext(stream)
             except GatewayError as error:
                 yield sse(error.to_dict())
+                yield DONE
+                return
+            except Exception:
+                # Whatever broke, the client learns the stream failed and sees it end properly.
+                log.exception("stream failed")
+                yield sse(GatewayError("The server had an error while streaming.").to_dict())
                 yield DONE
                 return
         outcomes.append(item)

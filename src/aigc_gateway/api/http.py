@@ -1,14 +1,34 @@
-"""HTTP helpers every route module shares: JSON responses, error bodies, bounded body reads."""
+"""HTTP helpers every route module shares: JSON responses, error bodies, bounded body reads,
+and the last line of defence, :class:`UnexpectedErrors`.
+
+Limits on what a client may send (``server.max_body_bytes``, ``server.max_message_chars``) are
+enforced here and in the request schemas with 413 ``request_too_large``.
+"""
 
 from __future__ import annotations
 
+import errno
+import logging
+import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import GatewayError, InvalidRequest, PayloadTooLarge
+from ..errors import (
+    RETRY_AFTER_S,
+    GatewayError,
+    InvalidRequest,
+    PayloadTooLarge,
+    StorageUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EIO, errno.EDQUOT, errno.EACCES})
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -18,7 +38,10 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def error_response(error: GatewayError) -> Response:
-    return json_response(error.to_dict(), error.status, error.headers)
+    headers = dict(error.headers)
+    if error.status == 503:
+        headers.setdefault("retry-after", str(RETRY_AFTER_S))
+    return json_response(error.to_dict(), error.status, headers)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -35,3 +58,58 @@ async def read_body(request: Request, limit: int) -> bytes:
         if len(body) > limit:
             raise PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes.")
     return bytes(body)
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """A database or disk failure (SQLite, PostgreSQL, a full or read-only disk)."""
+    if isinstance(exc, sqlite3.Error):
+        return True
+    if isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
+        return True
+    return type(exc).__module__.split(".")[0] == "psycopg" and isinstance(exc, Exception)
+
+
+class UnexpectedErrors:
+    """Turns an exception no route handled into a JSON error, never a dropped connection.
+
+    A storage failure becomes 503 ``storage_unavailable`` with ``Retry-After`` and is reported
+    to ``on_storage_error`` (readiness); anything else is logged and answered with a generic
+    500 that says nothing about internals. Unlike Starlette's own handler it does not re-raise,
+    so the server keeps the client's keep-alive connection open.
+    """
+
+    def __init__(
+        self, app: ASGIApp, on_storage_error: Callable[[BaseException], None] | None = None
+    ) -> None:
+        self._app = app
+        self._on_storage_error = on_storage_error
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started = False
+
+        async def note_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._app(scope, receive, note_start)
+        except Exception as exc:
+            if is_storage_error(exc):
+                log.error(
+                    "storage failure on %s: %s: %s", scope.get("path"), type(exc).__name__, exc
+                )
+                if self._on_storage_error is not None:
+                    self._on_storage_error(exc)
+                error: GatewayError = StorageUnavailable(
+                    "The gateway's storage is unavailable right now; try again shortly."
+                )
+            else:
+                log.exception("unexpected error on %s", scope.get("path"))
+                error = GatewayError("The server had an error processing your request.")
+            if started:
+                return  # the response is under way: end it; the client sees it cut short
+            await error_response(error)(scope, receive, send)

@@ -1,16 +1,19 @@
 """OpenAI request bodies, validated, and turned into a :class:`GenerationRequest`.
 
 Unknown fields are rejected as OpenAI does ("Unrecognized request argument"). Fields that only
-upstream models understand are collected into ``passthrough``.
+upstream models understand are collected into ``passthrough``. Every integer anywhere in a body
+must fit in 64 bits and nesting is bounded (400 naming the parameter), and :func:`check_size`
+applies the per-message limits (413), so nothing downstream meets a value it cannot handle.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import InvalidRequest
+from ..config import ServerSettings
+from ..errors import InvalidRequest, PayloadTooLarge
 from ..providers.base import GenerationRequest
 
 Temperature = Annotated[float, Field(ge=0, le=2)]
@@ -20,6 +23,8 @@ MaxTokens = Annotated[int, Field(ge=1)]
 BodyT = TypeVar("BodyT", bound=BaseModel)
 MAX_CHOICES = 8
 """Most choices one request may ask for (prompts × ``n``); each is its own generation."""
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+MAX_NESTING = 32
 
 PASSTHROUGH_FIELDS = (
     "tools",
@@ -181,29 +186,84 @@ class CompletionBody(_Common):
 def parse_body(model: type[BodyT], raw: bytes) -> BodyT:
     """Validate a JSON body, or raise a 400 that names the offending field."""
     try:
-        return model.model_validate_json(raw)
+        body = model.model_validate_json(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        location = ".".join(str(part) for part in first["loc"])
-        if first["type"] == "json_invalid":
-            raise InvalidRequest(
-                "The request body is not valid JSON.", code="invalid_json"
-            ) from None
-        if first["type"] == "model_type":
-            raise InvalidRequest("The request body must be a JSON object.") from None
-        if first["type"] == "extra_forbidden":
-            raise InvalidRequest(
-                f"Unrecognized request argument supplied: {location}",
-                code="unsupported_parameter",
-                param=location,
-            ) from None
-        if first["type"] == "missing":
-            raise InvalidRequest(
-                f"Missing required parameter: '{location}'.",
-                code="missing_parameter",
-                param=location,
-            ) from None
-        message = first["msg"].removeprefix("Value error, ")
+        _refuse(exc)
+    _check_values(body.model_dump(exclude_none=True), "", 0)
+    return body
+
+
+def check_size(body: ChatCompletionBody | CompletionBody, server: ServerSettings) -> None:
+    """413 for a chat with too many messages or a message (or prompt) that is too long."""
+    limit = server.max_message_chars
+    if isinstance(body, CompletionBody):
+        prompts = [body.prompt] if isinstance(body.prompt, str) else body.prompt
+        if any(len(prompt) > limit for prompt in prompts):
+            raise PayloadTooLarge(
+                f"The prompt is longer than the limit of {limit} characters.", param="prompt"
+            )
+        return
+    if len(body.messages) > server.max_messages:
+        raise PayloadTooLarge(
+            f"The request has more than {server.max_messages} messages.", param="messages"
+        )
+    for index, message in enumerate(body.messages):
+        content = message.content
+        parts = [content] if isinstance(content, str) else content or []
+        size = sum(
+            len(part) if isinstance(part, str) else len(str(part.get("text", ""))) for part in parts
+        )
+        if size > limit:
+            raise PayloadTooLarge(
+                f"Message {index} is longer than the limit of {limit} characters.",
+                param=f"messages.{index}.content",
+            )
+
+
+def _check_values(value: Any, where: str, depth: int) -> None:
+    """Refuse integers outside 64 bits and nesting deeper than ``MAX_NESTING``, anywhere."""
+    if depth > MAX_NESTING:
         raise InvalidRequest(
-            f"Invalid value for '{location}': {message}.", code="invalid_value", param=location
-        ) from None
+            f"Invalid value for '{where}': nested deeper than {MAX_NESTING} levels.",
+            code="invalid_value",
+            param=where,
+        )
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not INT_MIN <= value <= INT_MAX:
+            raise InvalidRequest(
+                f"Invalid value for '{where}': integer out of range (must fit in 64 bits).",
+                code="invalid_value",
+                param=where,
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_values(item, f"{where}.{key}" if where else str(key), depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_values(item, f"{where}.{index}", depth + 1)
+
+
+def _refuse(exc: ValidationError) -> NoReturn:
+    """The 400 for a body that does not validate, naming the first offending field."""
+    first = exc.errors()[0]
+    location = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "json_invalid":
+        raise InvalidRequest("The request body is not valid JSON.", code="invalid_json")
+    if first["type"] == "model_type":
+        raise InvalidRequest("The request body must be a JSON object.")
+    if first["type"] == "extra_forbidden":
+        raise InvalidRequest(
+            f"Unrecognized request argument supplied: {location}",
+            code="unsupported_parameter",
+            param=location,
+        )
+    if first["type"] == "missing":
+        raise InvalidRequest(
+            f"Missing required parameter: '{location}'.",
+            code="missing_parameter",
+            param=location,
+        )
+    message = first["msg"].removeprefix("Value error, ")
+    raise InvalidRequest(
+        f"Invalid value for '{location}': {message}.", code="invalid_value", param=location
+    )

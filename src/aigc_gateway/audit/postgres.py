@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
     key_id TEXT NOT NULL,
     signature TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS audit_probe (id BIGINT PRIMARY KEY, at DOUBLE PRECISION NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_keys (
     key_id TEXT PRIMARY KEY,
     public_key TEXT NOT NULL,

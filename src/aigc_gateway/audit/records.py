@@ -14,7 +14,7 @@ never matched text.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,6 @@ import orjson
 from ..pipeline import UsageRecord
 from ..providers.base import TEXT_KINDS
 from .energy import EnergyModel
-from .redaction import redact
 
 BODY_VERSION = 2
 """2: ``labels`` (every content's ProduceID and mark references) added."""
@@ -52,14 +51,15 @@ def build_record(
     finished_at: float,
     policy_version: str,
     energy: EnergyModel,
-    keep_content: bool,
+    redact: Callable[[str], str] | None = None,
 ) -> NewRecord:
+    """The record of one request; with ``redact``, the content is kept, redacted by it."""
     estimate = energy.estimate(
         usage.backend, usage.model, usage.prompt_tokens + usage.completion_tokens, usage.cpu_s
     )
     content = (
         canonical({"prompt": redact(usage.prompt), "answer": redact(usage.answer)}).decode()
-        if keep_content
+        if redact is not None
         else None
     )
     first = usage.labels[0] if usage.labels else None

@@ -1,31 +1,33 @@
 """Redaction of kept audit content: personal data and secrets become ``[TYPE]`` placeholders.
 
-Applied only when a tenant's policy keeps content. The patterns are compiled once; they cover
-the identifiers an auditor must never find in a trail (e-mail, phone numbers, PRC resident ID
-numbers, payment card numbers, IP addresses, API keys and bearer tokens).
+Applied only when a tenant's policy keeps content. There is one implementation of "what is
+personal data": the guards'. :class:`Redactor` asks the :class:`GuardEngine` for its findings
+of every personal-data and secret type (the same detectors, the same linear-time scan the
+input and output guards run) and masks them with the policy's own ``rewrite``; the audit trail
+has no patterns of its own. It runs in a worker thread, never on the event loop.
 """
 
 from __future__ import annotations
 
-import re
+from ..guards.engine import GuardEngine
+from ..guards.model import PII_TYPES, SECRET_TYPES
+from ..guards.policy import rewrite
 
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("EMAIL", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    ("SECRET", re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}|\bAKIA[0-9A-Z]{16}\b")),
-    ("SECRET", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{16,}")),
-    ("ID_NUMBER", re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")),
-    ("CARD_NUMBER", re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")),
-    (
-        "PHONE",
-        re.compile(
-            r"(?<![\d+])(?:\+?\d{1,3}[ -]?)?(?:1[3-9]\d{9}|\(?\d{3}\)?[ -]?\d{3}[ -]?\d{4})(?!\d)"
-        ),
-    ),
-    ("IP_ADDRESS", re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")),
-]
+REDACTED_TYPES = frozenset((*PII_TYPES, *SECRET_TYPES))
 
 
-def redact(text: str) -> str:
-    for label, pattern in _PATTERNS:
-        text = pattern.sub(f"[{label}]", text)
-    return text
+def _mask(_kind: str) -> str:
+    return "mask"
+
+
+class Redactor:
+    """``redactor(text)``: the text with every personal-data and secret finding masked."""
+
+    def __init__(self, engine: GuardEngine) -> None:
+        self._engine = engine
+
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        findings = self._engine.scan(text, "output", only=REDACTED_TYPES)
+        return rewrite(text, findings, _mask, None)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
+from ..store import open_sqlite
 from .store import AuditStore
 
 SCHEMA = """
@@ -50,6 +51,7 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
     key_id TEXT NOT NULL,
     signature TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS audit_probe (id INTEGER PRIMARY KEY, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_keys (
     key_id TEXT PRIMARY KEY,
     public_key TEXT NOT NULL,
@@ -76,16 +78,10 @@ class SqliteAuditStore(AuditStore):
         super().__init__()
 
     def _connect(self) -> sqlite3.Connection:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(
-            self._path, timeout=30, isolation_level=None, check_same_thread=False
-        )
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute(f"PRAGMA synchronous={self._synchronous}")
-        return connection
+        return open_sqlite(self._path, SCHEMA, f"synchronous={self._synchronous}")
 
     def _create_schema(self) -> None:
-        self._writer.executescript(SCHEMA)
+        """Done by :func:`open_sqlite` on every connection."""
 
     @contextmanager
     def _write_transaction(self) -> Iterator[sqlite3.Connection]:
@@ -94,6 +90,7 @@ class SqliteAuditStore(AuditStore):
         try:
             yield db
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite may have rolled back already (disk full, I/O error)
+                db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")

@@ -190,6 +190,17 @@ class AuditStore(ABC):
                 (signer.key_id, signer.public_pem, time.time()),
             )
 
+    def probe(self) -> None:
+        """One small real write, to learn whether the store takes writes again."""
+        with self._write_transaction() as db:
+            db.execute(
+                self._sql(
+                    "INSERT INTO audit_probe (id, at) VALUES (1, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET at = excluded.at"
+                ),
+                (time.time(),),
+            )
+
     def purge_content(self, before: float) -> int:
         """Retention: drop kept content of records created before ``before``."""
         with self._write_transaction() as db:

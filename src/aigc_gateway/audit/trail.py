@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..config import AuditSettings, Settings
@@ -17,7 +18,7 @@ from ..extras import require
 from ..pipeline import UsageRecord
 from ..store import DATABASE_FILE
 from .energy import EnergyModel
-from .records import build_record, sha256_hex
+from .records import NewRecord, build_record, sha256_hex
 from .signing import KEY_FILE, AuditSigner
 from .store import AuditStore
 from .writer import AuditWriter
@@ -60,8 +61,12 @@ def policy_version(settings: Settings) -> str:
 
 
 class AuditTrail:
-    def __init__(self, settings: Settings, data_dir: Path) -> None:
+    def __init__(
+        self, settings: Settings, data_dir: Path, redact: Callable[[str], str] | None = None
+    ) -> None:
         self._settings = settings
+        self._redact = redact
+        self._building: set[asyncio.Task[None]] = set()
         self.store = open_store(settings.audit, data_dir)
         self.signer = open_signer(settings.audit, data_dir)
         self.store.register_key(self.signer)
@@ -79,22 +84,51 @@ class AuditTrail:
     def record(self, usage: UsageRecord) -> asyncio.Future[None]:
         """The record stage: queue the request's record; resolves once it is committed.
 
-        The body is built here, on the event loop (tens of microseconds), so that the writer
-        thread needs the GIL as little as possible while requests wait for their commit.
+        The body is built on the event loop (tens of microseconds), so that the writer thread
+        needs the GIL as little as possible while requests wait for their commit. Kept content
+        is redacted first, in a worker thread: a scan of a long prompt never blocks the loop.
         """
-        try:
-            record = build_record(
-                usage,
-                finished_at=time.time(),
-                policy_version=self.policy_version,
-                energy=self.energy,
-                keep_content=self._settings.keeps_audit_content(usage.tenant),
-            )
-        except Exception as exc:
-            failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            failed.set_exception(exc)
-            return failed
-        return self._writer.submit(record)
+        finished_at = time.time()
+        if not self._settings.keeps_audit_content(usage.tenant):
+            try:
+                record = self._build(usage, finished_at, None)
+            except Exception as exc:
+                failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                failed.set_exception(exc)
+                return failed
+            return self._writer.submit(record)
+        task = asyncio.get_running_loop().create_task(self._redact_and_submit(usage, finished_at))
+        self._building.add(task)  # a failed request's record is not awaited: keep it alive
+        task.add_done_callback(self._building.discard)
+        return asyncio.shield(task)  # a cancelled request still gets its record
+
+    async def _redact_and_submit(self, usage: UsageRecord, finished_at: float) -> None:
+        record = await asyncio.to_thread(self._build, usage, finished_at, self._redactor())
+        await self._writer.submit(record)
+
+    def _build(
+        self, usage: UsageRecord, finished_at: float, redact: Callable[[str], str] | None
+    ) -> NewRecord:
+        return build_record(
+            usage,
+            finished_at=finished_at,
+            policy_version=self.policy_version,
+            energy=self.energy,
+            redact=redact,
+        )
+
+    def _redactor(self) -> Callable[[str], str]:
+        if self._redact is None:  # a trail built without the gateway's guards (CLI, benches)
+            from ..guards.engine import GuardEngine
+            from .redaction import Redactor
+
+            self._redact = Redactor(GuardEngine(self._settings))
+        return self._redact
+
+    @property
+    def fault(self) -> str | None:
+        """Why audit records cannot be written now (None: they can)."""
+        return self._writer.fault
 
     def tokens_since(self, key_id: str, since: float) -> int:
         return self.store.tokens_since(key_id, since)

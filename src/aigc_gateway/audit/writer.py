@@ -4,8 +4,13 @@
 a built record and returns a future that resolves once the record is committed (or
 fails with the store's error). The thread takes everything queued at that moment (up to
 ``MAX_GROUP``), commits it in one transaction — one fsync for many requests — and then settles
-the futures. Between groups it signs a checkpoint when one is due by time and applies content
-retention; on close it drains the queue and signs the final head.
+the futures. A group that cannot be committed (disk full, read-only, corrupt or unreachable
+database) fails its futures with :class:`StorageUnavailable` — a 503 with ``Retry-After`` for
+its requests, never an acknowledgement — and sets :attr:`AuditWriter.fault`, which readiness
+reports until a commit succeeds again; while it is set the thread tries a probe write every
+``PROBE_EVERY_S`` so readiness recovers without traffic. Between groups it signs a checkpoint
+when one is due by time and applies content retention; on close it drains the queue and signs
+the final head.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from ..errors import StorageUnavailable
+from ..health import describe_storage_error
 from .records import NewRecord
 from .signing import AuditSigner
 from .store import AuditStore
@@ -26,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_GROUP = 512
 RETENTION_EVERY_S = 3600.0
+PROBE_EVERY_S = 2.0
 
 
 class AuditWriter:
@@ -46,6 +54,8 @@ class AuditWriter:
         self._pending: queue.SimpleQueue[tuple[NewRecord, asyncio.Future[None]] | None] = (
             queue.SimpleQueue()
         )
+        self.fault: str | None = None
+        """Why the last commit failed, until one succeeds again (None: healthy)."""
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
@@ -63,9 +73,10 @@ class AuditWriter:
         retention_due = time.monotonic()
         stopping = False
         while not stopping:
-            timeout = None
+            timeout = PROBE_EVERY_S if self.fault else None
             if unsigned_since is not None:
-                timeout = max(0.0, unsigned_since + self._checkpoint_interval_s - time.monotonic())
+                due_in = max(0.0, unsigned_since + self._checkpoint_interval_s - time.monotonic())
+                timeout = due_in if timeout is None else min(timeout, due_in)
             try:
                 group = [self._pending.get(timeout=timeout)]
             except queue.Empty:
@@ -77,6 +88,8 @@ class AuditWriter:
                     break
             stopping = None in group
             items = [item for item in group if item is not None]
+            if not items and self.fault and not stopping:
+                self._probe()
             if items and self._commit(items) and unsigned_since is None:
                 unsigned_since = time.monotonic()
             now = time.monotonic()
@@ -96,11 +109,25 @@ class AuditWriter:
                 [record for record, _ in items], self._signer, self._checkpoint_every
             )
         except Exception as exc:
-            log.exception("cannot commit %d audit records", len(items))
-            error = exc
+            log.error("cannot commit %d audit records: %s: %s", len(items), type(exc).__name__, exc)
+            self.fault = f"cannot write audit records: {describe_storage_error(exc)}"
+            error = StorageUnavailable(
+                "The audit trail cannot be written right now, so the request was not completed."
+            )
+        else:
+            self.fault = None
         for _, future in items:
             _resolve(future, error)
         return error is None
+
+    def _probe(self) -> None:
+        try:
+            self._store.probe()
+        except Exception as exc:
+            self.fault = f"cannot write audit records: {describe_storage_error(exc)}"
+        else:
+            log.info("audit store writable again")
+            self.fault = None
 
     @staticmethod
     def _guarded(action: Callable[..., object], *args: object) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_common, config_path, load_settings
+from .common import EXIT_USAGE, CliError, add_common, config_path, load_settings
 
 
 def config(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +19,18 @@ def config(parser: argparse.ArgumentParser) -> None:
 def run_check(args: argparse.Namespace) -> None:
     path = config_path(args)
     settings = load_settings(args)
+    if settings.local_model.enabled:
+        from ..providers.local import bundled_model_path
+
+        try:
+            model = settings.local_model.path or bundled_model_path()
+        except FileNotFoundError as exc:
+            raise CliError(f"local_model: {exc}", EXIT_USAGE) from exc
+        if not model.is_file():
+            raise CliError(
+                f"{path or 'embedded defaults'}: local_model.path: no such file: {model}",
+                EXIT_USAGE,
+            )
     print(
         f"{path or 'embedded defaults'}: OK ({len(settings.all_model_names())} models, "
         f"{len(settings.upstreams)} upstreams)"

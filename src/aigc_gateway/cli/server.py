@@ -35,7 +35,7 @@ def run_serve(args: argparse.Namespace) -> None:
         if check is not None:
             logging.getLogger(__name__).info("local model self-check: %s", check.wait())
     except (OSError, ValueError) as exc:
-        raise CliError(f"cannot start: {exc}") from exc
+        raise CliError(f"cannot start: {exc}", EXIT_USAGE) from exc
     except LocalModelUnusable as exc:
         raise CliError(str(exc), EXIT_USAGE) from exc
     finally:

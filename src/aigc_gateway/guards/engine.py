@@ -171,7 +171,6 @@ class GuardEngine:
         findings += best.values()
         return findings
 
-
     @staticmethod
     def _span_scan(
         spec: DetectorSpec,

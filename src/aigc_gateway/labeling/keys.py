@@ -39,7 +39,16 @@ def label_key(data_dir: Path) -> bytes:
     path = labels_dir(data_dir) / LABEL_KEY_FILE
     if not path.exists():
         write_private(path, secrets.token_hex(32).encode())
-    return bytes.fromhex(path.read_text().strip())
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        key = b""
+    if len(key) < 16:
+        raise ValueError(
+            f"{path}: not a label key (expected at least 32 hex characters); restore it from a "
+            "backup — a new key would make the reserved codes of earlier labels unverifiable"
+        )
+    return key
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +65,20 @@ class WatermarkKeyRing:
         self._path = labels_dir(data_dir) / WATERMARK_KEYS_FILE
         if not self._path.exists():
             self._save([self._new_key()])
-        raw = json.loads(self._path.read_text())
-        self.keys = [
-            WatermarkKey(item["key_id"], bytes.fromhex(item["secret"]), item["created_at"])
-            for item in raw["keys"]
-        ]
+        try:
+            raw = json.loads(self._path.read_text(encoding="utf-8"))
+            self.keys = [
+                WatermarkKey(
+                    str(item["key_id"]), bytes.fromhex(item["secret"]), float(item["created_at"])
+                )
+                for item in raw["keys"]
+            ]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(
+                f"{self._path}: not a valid watermark key file ({exc}); restore it from a backup"
+            ) from None
         if not self.keys:
-            raise ValueError(f"{self._path}: holds no watermark key")
+            raise ValueError(f"{self._path}: holds no watermark key; restore it from a backup")
 
     @property
     def active(self) -> WatermarkKey:

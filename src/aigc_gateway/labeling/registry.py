@@ -5,6 +5,11 @@ fingerprints linked to their request id and ProduceID (the text itself only when
 policy keeps content); images as the payload of their invisible watermark. Writes go through
 one background thread so the event loop never waits for disk; lookups first wait until every
 queued write is committed.
+
+A group of writes that cannot be committed (disk full, read-only, corrupt file) is kept and
+retried with backoff — never dropped — while :attr:`LabelRegistry.fault` says why, for
+readiness. A lookup waits at most ``FLUSH_TIMEOUT_S`` for queued writes and is otherwise
+answered with :class:`StorageUnavailable` (503), so a storage fault never hangs the API.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import StorageUnavailable
+from ..store import DataFileError, open_sqlite
 from .fingerprint import Grams
 from .keys import labels_dir
 
@@ -41,6 +48,9 @@ MIN_OVERLAP_UNITS = 18
 MAX_SHARED_BY = 4
 """An n-gram stored for more texts than this is a stock phrase and proves nothing."""
 _QUERY_BATCH = 500
+FLUSH_TIMEOUT_S = 2.0
+RETRY_MIN_S = 0.25
+RETRY_MAX_S = 5.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS texts (
@@ -95,16 +105,18 @@ class LabelRegistry:
         self._path = labels_dir(data_dir) / REGISTRY_FILE
         self._db = self._connect()
         self._lock = threading.Lock()
-        self._writes: queue.Queue[Callable[[sqlite3.Connection], None] | None] = queue.Queue()
+        self.fault: str | None = None
+        """Why queued writes cannot be committed now (None: healthy)."""
+        self._idle = threading.Condition()
+        self._unfinished = 0
+        self._writes: queue.SimpleQueue[Callable[[sqlite3.Connection], None] | None] = (
+            queue.SimpleQueue()
+        )
         self._writer = threading.Thread(target=self._write_loop, name="label-registry", daemon=True)
         self._writer.start()
 
     def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(
-            self._path, timeout=30, isolation_level=None, check_same_thread=False
-        )
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.executescript(SCHEMA)
+        connection = open_sqlite(self._path, SCHEMA)
         columns = {row[1] for row in connection.execute("PRAGMA table_info(text_fingerprints)")}
         if "pos" not in columns:  # a registry from before offsets were stored
             connection.execute("ALTER TABLE text_fingerprints ADD COLUMN pos INTEGER")
@@ -140,7 +152,7 @@ class LabelRegistry:
                     ),
                 )
 
-        self._writes.put(write)
+        self._put(write)
         return len(fingerprints)
 
     def add_image(self, entry: ImageEntry) -> None:
@@ -158,37 +170,78 @@ class LabelRegistry:
                 ),
             )
 
+        self._put(write)
+
+    def _put(self, write: Callable[[sqlite3.Connection], None] | None) -> None:
+        with self._idle:
+            self._unfinished += 1
         self._writes.put(write)
 
     def _write_loop(self) -> None:
-        connection = self._connect()
+        connection: sqlite3.Connection | None = None
         while True:
-            first = self._writes.get()
-            group = [first]
-            while not self._writes.empty() and len(group) < 256:
-                group.append(self._writes.get())
-            try:
-                connection.execute("BEGIN IMMEDIATE")
-                for write in group:
-                    if write is not None:
-                        write(connection)
-                connection.execute("COMMIT")
-            except sqlite3.Error:
-                log.exception("label registry: %d writes lost", len(group))
-                connection.execute("ROLLBACK")
-            finally:
-                for _ in group:
-                    self._writes.task_done()
+            group = [self._writes.get()]
+            while len(group) < 256:
+                try:
+                    group.append(self._writes.get_nowait())
+                except queue.Empty:
+                    break
+            delay = RETRY_MIN_S
+            while True:
+                try:
+                    connection = connection or self._connect()
+                    self._commit(connection, group)
+                except (sqlite3.Error, OSError, DataFileError) as exc:
+                    self.fault = f"cannot write {self._path}: {exc}"
+                    log.error("label registry: %d writes wait for retry: %s", len(group), exc)
+                    if not isinstance(exc, sqlite3.OperationalError) and connection is not None:
+                        connection.close()  # a fresh connection after corruption or I/O errors
+                        connection = None
+                    if None in group:  # closing: report what is lost, do not wait forever
+                        log.error("label registry: %d writes lost at shutdown", len(group) - 1)
+                        break
+                    time.sleep(delay)
+                    delay = min(RETRY_MAX_S, delay * 2)
+                    continue
+                except Exception:  # a bug, not the disk: retrying cannot help
+                    log.exception("label registry: %d writes lost", len(group))
+                    break
+                if self.fault:
+                    log.info("label registry: writes committed again")
+                self.fault = None
+                break
+            with self._idle:
+                self._unfinished -= len(group)
+                self._idle.notify_all()
             if None in group:
-                connection.close()
+                if connection is not None:
+                    connection.close()
                 return
 
-    def flush(self) -> None:
-        """Wait until every queued write is committed."""
-        self._writes.join()
+    @staticmethod
+    def _commit(connection: sqlite3.Connection, group: list[Any]) -> None:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for write in group:
+                if write is not None:
+                    write(connection)
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
+    def flush(self, timeout: float = FLUSH_TIMEOUT_S) -> None:
+        """Wait until every queued write is committed; 503 if that takes longer than timeout."""
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._unfinished == 0, timeout):
+                raise StorageUnavailable(
+                    "The label registry cannot be written right now; try again shortly.",
+                    code="label_registry_unavailable",
+                )
 
     def close(self) -> None:
-        self._writes.put(None)
+        self._put(None)
         self._writer.join(timeout=10)
         self._db.close()
 

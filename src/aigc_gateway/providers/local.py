@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import json
 import os
 import random
 import threading
@@ -21,14 +20,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import llama_cpp
 import numpy as np
 from llama_cpp import Llama, LogitsProcessorList, StoppingCriteriaList
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar
 
 from ..config import LocalModelSettings
 from ..errors import InvalidRequest, RateLimited
 from .base import TEXT_KINDS, Chunk, GenerationRequest, Usage
+from .json_schema import grammar_for
 from .local_tools import ToolMode, tool_message_text, tool_mode
 
 BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -159,35 +159,34 @@ class LocalModel:
             "frequency_penalty": extra.get("frequency_penalty") or 0.0,
         }
         if extra.get("logit_bias"):
+            vocabulary = self._llama.n_vocab()
             try:
-                arguments["logit_bias"] = {int(k): float(v) for k, v in extra["logit_bias"].items()}
+                bias = {int(k): float(v) for k, v in extra["logit_bias"].items()}
             except ValueError:
+                bias = {-1: 0.0}
+            if not all(0 <= token < vocabulary and abs(v) <= 100 for token, v in bias.items()):
                 raise InvalidRequest(
-                    "logit_bias keys must be token ids.", param="logit_bias"
-                ) from None
-        grammar = tools.grammar() if tools else self._grammar(extra.get("response_format"))
+                    f"logit_bias keys must be token ids from 0 to {vocabulary - 1}, "
+                    "values from -100 to 100.",
+                    param="logit_bias",
+                )
+            arguments["logit_bias"] = bias
+        grammar = (
+            tools.grammar() if tools else grammar_for(extra.get("response_format"), self.compiles)
+        )
         if grammar is not None:
             arguments["grammar"] = grammar
         return arguments
 
-    @staticmethod
-    def _grammar(response_format: dict[str, Any] | None) -> LlamaGrammar | None:
-        kind = (response_format or {}).get("type", "text")
-        if kind == "text":
-            return None
-        if kind == "json_object":
-            return LlamaGrammar.from_string(JSON_GBNF, verbose=False)
-        if kind == "json_schema":
-            schema = (response_format or {}).get("json_schema", {}).get("schema")
-            if not isinstance(schema, dict):
-                raise InvalidRequest(
-                    "response_format.json_schema.schema must be an object.",
-                    param="response_format",
-                )
-            return LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
-        raise InvalidRequest(
-            f"response_format type '{kind}' is not supported.", param="response_format"
-        )
+    def compiles(self, grammar: str) -> bool:
+        """Whether llama.cpp's parser accepts ``grammar`` (it answers NULL, never crashes, here;
+        a NULL grammar handed on to a sampler chain is what kills the process)."""
+        vocab = self._llama._model.vocab
+        sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar.encode(), b"root")
+        if not sampler:
+            return False
+        llama_cpp.llama_sampler_free(sampler)
+        return True
 
     async def generate(self, request: GenerationRequest, remote_model: str) -> AsyncIterator[Chunk]:
         if self.admitted >= self._capacity:
@@ -199,6 +198,12 @@ class LocalModel:
         tools = tool_mode(request.passthrough) if request.kind == "chat" else None
         arguments = self._arguments(request, tools)
         prompt = self.render(request, tools)
+        if not prompt:
+            raise InvalidRequest(
+                "The prompt is empty: the local model needs at least one character.",
+                code="empty_prompt",
+                param="prompt",
+            )
         job = _Job(asyncio.get_running_loop(), request.halt)
         self.admitted += 1
         future = job.loop.run_in_executor(self._worker, self._run, job, prompt, request, arguments)

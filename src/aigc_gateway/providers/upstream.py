@@ -69,6 +69,12 @@ class CircuitBreaker:
             return True
         return state == "closed"
 
+    def retry_after_s(self) -> float:
+        """Seconds until the breaker lets a trial request through."""
+        if self._opened_at is None:
+            return 0.0
+        return max(0.0, self._opened_at + self._reset_after_s - time.monotonic())
+
     def success(self) -> None:
         self._failures = 0
         self._opened_at = None
@@ -216,9 +222,15 @@ class UpstreamProvider:
             body["stream_options"] = {"include_usage": True}
         return body
 
+    def _circuit_open(self) -> BackendUnavailable:
+        return BackendUnavailable(
+            f"The upstream '{self.name}' is failing; it is paused after repeated failures.",
+            retry_after_s=self._breaker.retry_after_s(),
+        )
+
     async def generate(self, request: GenerationRequest, remote_model: str) -> AsyncIterator[Chunk]:
         if not self._breaker.allow():
-            raise BackendUnavailable(f"upstream {self.name}: circuit open after repeated failures")
+            raise self._circuit_open()
         settings = self._settings
         url = settings.base_url + ENDPOINTS[request.kind]
         body = orjson.dumps(self._body(request, remote_model))
@@ -254,24 +266,43 @@ class UpstreamProvider:
             except UpstreamRejected:
                 self._breaker.success()
                 raise
-            message = f"upstream {self.name}: {type(failure).__name__}: {failure}".rstrip(": ")
+            detail = f"upstream {self.name}: {type(failure).__name__}: {failure}".rstrip(": ")
             if yielded or not retryable or attempt >= settings.max_retries:
                 self._breaker.failure()
-                raise UpstreamError(message)
+                log.warning("%s; giving up", detail)
+                raise UpstreamError(self._failed(failure))
             delay = retry_after or settings.backoff_s * (2**attempt) * (0.5 + random.random())
-            log.info("%s; retry %d in %.2fs", message, attempt + 1, delay)
+            log.info("%s; retry %d in %.2fs", detail, attempt + 1, delay)
             await asyncio.sleep(delay)
             attempt += 1
+
+    def _failed(self, failure: Exception) -> str:
+        """What the client is told: which upstream and what kind of failure, no internals."""
+        if isinstance(failure, _Failure):
+            what = str(failure)
+        elif isinstance(failure, TimeoutError):
+            what = "did not answer in time"
+        elif isinstance(failure, aiohttp.ClientConnectionError | ConnectionError):
+            what = "could not be reached"
+        else:
+            what = "sent an answer that could not be read"
+        return f"The upstream '{self.name}' failed: {what}."
 
     async def _check_status(self, response: aiohttp.ClientResponse) -> None:
         if response.status == 200:
             return
         raw = await response.read()
-        message = f"HTTP {response.status}: {_error_message(raw)}"
         if response.status in CLIENT_ERROR_STATUS:
-            raise UpstreamRejected(f"upstream {self.name} rejected the request: {message}")
+            raise UpstreamRejected(
+                f"The upstream '{self.name}' rejected the request: {_error_message(raw)}"
+            )
         retryable = response.status in RETRYABLE_STATUS or response.status >= 500
-        raise _Failure(message, retryable=retryable, retry_after_s=_retry_after(response.headers))
+        log.info("upstream %s: HTTP %d: %s", self.name, response.status, _error_message(raw))
+        raise _Failure(
+            f"answered HTTP {response.status}",
+            retryable=retryable,
+            retry_after_s=_retry_after(response.headers),
+        )
 
     async def _read_whole(self, response: aiohttp.ClientResponse, kind: str) -> list[Chunk]:
         raw = await response.read()
@@ -283,7 +314,7 @@ class UpstreamProvider:
                 return [_embeddings(parsed)]
             chunk = _chunk_from_choice(parsed["choices"][0], kind, streaming=False)
         except (orjson.JSONDecodeError, KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise _Failure(f"malformed response ({type(exc).__name__})") from exc
+            raise _Failure("sent a malformed answer") from exc
         chunk.usage = _usage(parsed.get("usage"))
         chunk.finish_reason = chunk.finish_reason or "stop"
         return [chunk]
@@ -305,9 +336,9 @@ class UpstreamProvider:
                 choices = event.get("choices") or []
                 usage = _usage(event.get("usage"))
             except (orjson.JSONDecodeError, AttributeError) as exc:
-                raise _Failure("malformed stream event") from exc
+                raise _Failure("sent a malformed stream event") from exc
             if isinstance(event.get("error"), dict):
-                raise _Failure(f"error in stream: {_error_message(data)}")
+                raise _Failure(f"reported an error in the stream: {_error_message(data)}")
             for choice in choices[:1]:
                 chunk = _chunk_from_choice(choice, kind, streaming=True)
                 if chunk.text or chunk.tool_calls or chunk.finish_reason:
@@ -315,7 +346,7 @@ class UpstreamProvider:
             if usage is not None:
                 yield Chunk(usage=usage)
         if not finished:
-            raise _Failure("stream ended before [DONE]")
+            raise _Failure("ended the stream before [DONE]")
 
 
 def is_client_error(exc: GatewayError) -> bool:
