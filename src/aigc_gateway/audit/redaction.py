@@ -9,11 +9,12 @@ has no patterns of its own. It runs in a worker thread, never on the event loop.
 
 from __future__ import annotations
 
+from ..guards.detectors import REGISTRY
 from ..guards.engine import GuardEngine
-from ..guards.model import PII_TYPES, SECRET_TYPES
 from ..guards.policy import rewrite
 
-REDACTED_TYPES = frozenset((*PII_TYPES, *SECRET_TYPES))
+REDACTED_TYPES = frozenset(REGISTRY.finding_types("span"))
+"""Every type a span detector finds: personal data, names and secrets."""
 
 
 def _mask(_kind: str) -> str:
