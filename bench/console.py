@@ -43,9 +43,11 @@ from common import (
 
 from aigc_gateway.audit.energy import EnergyModel
 from aigc_gateway.audit.records import build_record
+from aigc_gateway.audit.redaction import Redactor
 from aigc_gateway.audit.signing import KEY_FILE, AuditSigner
 from aigc_gateway.audit.sqlite import SqliteAuditStore
-from aigc_gateway.config import EnergySettings
+from aigc_gateway.config import EnergySettings, Settings
+from aigc_gateway.guards.engine import GuardEngine
 from aigc_gateway.pipeline import UsageRecord
 from aigc_gateway.reports import DirectionReport, GuardReport, LabelReport, Mark
 
@@ -64,6 +66,7 @@ def fill(data: Path, records: int, seed: int = 7) -> float:
     signer = AuditSigner.load_or_create(data / KEY_FILE)
     store.register_key(signer)
     energy = EnergyModel(EnergySettings())
+    redact = Redactor(GuardEngine(Settings()))  # tenant acme keeps content, redacted
     now = time.time()
     batch = []
     for index in range(records):
@@ -117,7 +120,7 @@ def fill(data: Path, records: int, seed: int = 7) -> float:
                 finished_at=created + usage.latency_ms / 1000,
                 policy_version="cfg-bench",
                 energy=energy,
-                keep_content=tenant == "acme",
+                redact=redact if tenant == "acme" else None,
             )
         )
         if len(batch) == 1000:
