@@ -71,6 +71,22 @@ def test_bad_json_schema_is_400_and_the_server_lives(gateway: RunningGateway, sc
     assert gateway.process.poll() is None
 
 
+def test_tool_schema_that_llama_cpp_cannot_compile_is_400(gateway: RunningGateway) -> None:
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "pick",
+            "parameters": {"type": "object", "properties": {"a": {"enum": []}}},
+        },
+    }
+    with gateway.http() as http:
+        answer = http.post("/v1/chat/completions", json=_chat(tools=[tool]))
+        assert answer.status_code == 400, answer.text
+        assert _error(answer)["param"] == "tools"
+        assert http.get("/healthz").status_code == 200
+    assert gateway.process.poll() is None
+
+
 def test_valid_json_schema_is_enforced(gateway: RunningGateway) -> None:
     schema = {
         "type": "object",

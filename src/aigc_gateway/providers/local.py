@@ -174,6 +174,12 @@ class LocalModel:
         grammar = (
             tools.grammar() if tools else grammar_for(extra.get("response_format"), self.compiles)
         )
+        if tools and grammar is not None and not self.compiles(grammar._grammar):
+            raise InvalidRequest(  # e.g. an empty enum: llama.cpp would crash on its grammar
+                "The tools' parameter schemas cannot be enforced by the local model.",
+                code="invalid_json_schema",
+                param="tools",
+            )
         if grammar is not None:
             arguments["grammar"] = grammar
         return arguments
