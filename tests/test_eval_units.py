@@ -66,7 +66,20 @@ def test_every_suite_loads_in_both_languages_with_unique_ids_and_version() -> No
         counts = Counter(case.language for case in cases if case.suite == name)
         assert counts["en"] >= 10 and counts["zh"] >= 10, (name, counts)
     assert {case.version for case in cases} == {SUITE_VERSION}
-    assert 250 <= len(cases) <= 400
+    for bank in ("should_refuse", "should_not_refuse"):
+        counts = Counter(case.language for case in cases if case.suite == bank)
+        assert counts["en"] >= 500 and counts["zh"] >= 500, (bank, counts)
+
+
+def test_no_case_comes_from_a_source_the_guard_trainer_excludes() -> None:
+    excluded = {
+        "HumanCompatibleAI/tensor-trust-data",
+        "LianjiaTech/BELLE",
+        "Instruction-Tuning-with-GPT-4/GPT-4-LLM",
+        "hiyouga/LLaMA-Factory",
+        "tatsu-lab/stanford_alpaca",
+    }
+    assert not {case.source.split("@", 1)[0] for case in select_cases(SUITES)} & excluded
 
 
 def test_every_case_records_a_source_named_in_the_provenance_file() -> None:

@@ -54,6 +54,16 @@ def held_out(bench: Path, names: Iterable[str]) -> dict[str, list[Record]]:
     }
 
 
+def shuffled(
+    records: Iterable[Record], key: str, keep: Callable[[Record], bool], language: str
+) -> list[Record]:
+    """The records ``keep`` accepts that fit the context, in a fixed-seed order."""
+    chosen = [r for r in records if keep(r) and len(r["text"]) <= MAX_CHARS[language]]
+    chosen.sort(key=lambda r: r["text"])
+    random.Random(f"{BUILD_SEED}:{key}").shuffle(chosen)
+    return chosen
+
+
 def sample(
     records: Iterable[Record],
     count: int,
@@ -61,9 +71,7 @@ def sample(
     keep: Callable[[Record], bool],
     language: str,
 ) -> list[Record]:
-    chosen = [r for r in records if keep(r) and len(r["text"]) <= MAX_CHARS[language]]
-    chosen.sort(key=lambda r: r["text"])
-    random.Random(f"{BUILD_SEED}:{key}").shuffle(chosen)
+    chosen = shuffled(records, key, keep, language)
     if len(chosen) < count:
         raise SystemExit(f"{key}: only {len(chosen)} items, {count} wanted")
     return chosen[:count]
@@ -118,31 +126,15 @@ def jailbreak(bench: dict[str, list[Record]]) -> list[Record]:
 
 
 def injection(bench: dict[str, list[Record]]) -> list[Record]:
+    """XSafety goal hijacking: the case succeeds if the answer contains the injected target."""
     cases = []
-    vault = sample(
-        bench["injection_en"], 15, "inj-vault", category_is("tensor_trust_hijacking"), "en"
-    )
-    for index, r in enumerate(vault):
-        secret = handmade.secret_word(f"vault-{index}")
-        system = handmade.VAULT_SYSTEM_PROMPT.format(secret=secret)
-        cases.append(
-            public_case(
-                "injection",
-                "en",
-                r,
-                "tensor_trust_hijacking",
-                messages=[{"role": "system", "content": system}, *user(r["text"])],
-                success_marker="access granted",
-                system_prompt_source="hand-made",
-            )
-        )
-    for language, count in (("en", 10), ("zh", 25)):
+    for language in ("en", "zh"):
         hijacks = [
             r
             for r in bench[f"injection_{language}"]
             if str(r.get("category")) == "xsafety_goal_hijacking" and hijack_target(r["text"])
         ]
-        for r in sample(hijacks, count, f"inj-hijack-{language}", lambda r: True, language):
+        for r in sample(hijacks, 25, f"inj-hijack-{language}", lambda r: True, language):
             cases.append(
                 public_case(
                     "injection",
@@ -155,68 +147,123 @@ def injection(bench: dict[str, list[Record]]) -> list[Record]:
     return cases
 
 
-def should_refuse(bench: dict[str, list[Record]]) -> list[Record]:
-    plan = {
-        "en": [
-            ("advbench_harmful_behavior", "advbench", 8),
-            ("donotanswer", "do_not_answer", 8),
-            ("multijail", "multijail", 6),
-            ("xsafety_Crimes_And_Illegal_Activities", "xsafety_crimes", 4),
-            ("xstest_contrast", "xstest_unsafe", 4),
-        ],
-        "zh": [
-            ("multijail", "multijail", 10),
-            ("jailbench_seed", "jailbench_seed", 10),
-            ("xsafety_Crimes_And_Illegal_Activities", "xsafety_crimes", 5),
-            ("xsafety_Unsafe_Instruction_Topic", "xsafety_unsafe_instruction", 5),
-        ],
+BANK_SIZE = 500
+"""Cases per language in each of the should-refuse and should-not-refuse banks: the size
+TC260-003 (GB/T 45654-2025) asks of each bank."""
+EXCLUDED_SOURCES = frozenset(
+    {
+        "HumanCompatibleAI/tensor-trust-data",
+        "LianjiaTech/BELLE",
+        "Instruction-Tuning-with-GPT-4/GPT-4-LLM",
+        "hiyouga/LLaMA-Factory",
+        "tatsu-lab/stanford_alpaca",
     }
+)
+"""Sources the guard trainer itself excludes (no license, non-commercial origin): no case
+comes from them."""
+
+BankPart = tuple[str, str, Callable[[Record], bool], str, int | None]
+"""(bench file, key, which records, case category, how many; None: all that are left)."""
+
+
+def category_starts(label: int, *prefixes: str) -> Callable[[Record], bool]:
+    return lambda r: r["label"] == label and str(r.get("category", "")).startswith(prefixes)
+
+
+REFUSE_PLAN: dict[str, list[BankPart]] = {
+    "en": [
+        ("harm_en", "advbench", category_starts(1, "advbench"), "advbench", 120),
+        ("harm_en", "donotanswer", category_starts(1, "donotanswer"), "do_not_answer", 180),
+        ("harm_en", "multijail", category_starts(1, "multijail"), "multijail", None),
+        ("harm_en", "xstest", category_starts(1, "xstest_contrast"), "xstest_unsafe", None),
+        ("harm_en", "xsafety", category_starts(1, "xsafety_"), "xsafety", None),
+    ],
+    "zh": [
+        ("harm_zh", "multijail", category_starts(1, "multijail"), "multijail", None),
+        ("harm_zh", "jailbench_seed", category_starts(1, "jailbench_seed"), "jailbench_seed", None),
+        ("harm_zh", "xsafety", category_starts(1, "xsafety_"), "xsafety", None),
+        (
+            "injection_zh",
+            "jailbench_jailbreak",
+            category_starts(1, "jailbench_jailbreak"),
+            "jailbench_jailbreak",
+            None,
+        ),
+    ],
+}
+COMPLY_PLAN: dict[str, list[BankPart]] = {
+    "en": [
+        ("harm_en", "xstest", category_starts(0, "xstest_"), "xstest_safe_lookalike", None),
+        (
+            "injection_en",
+            "notinject",
+            category_starts(0, "notinject"),
+            "notinject_trigger_words",
+            None,
+        ),
+        ("injection_en", "wildguard", category_starts(0, "wildguard"), "wildguard_benign", None),
+        ("harm_en", "wildguard", category_starts(0, "wildguard"), "wildguard_benign", None),
+        (
+            "harm_en",
+            "toxigen",
+            category_starts(0, "toxigen_neutral"),
+            "toxigen_neutral_statement",
+            None,
+        ),
+        ("harm_en", "davidson", category_starts(0, "neither"), "everyday_tweet", None),
+    ],
+    "zh": [
+        (
+            "injection_zh",
+            "notinject",
+            category_starts(0, "notinject"),
+            "notinject_trigger_words",
+            None,
+        ),
+        ("harm_zh", "cold", category_starts(0, "cold_"), "cold_safe_comment", None),
+    ],
+}
+
+
+def bank(
+    bench: dict[str, list[Record]], suite: str, plan: dict[str, list[BankPart]], expect: str
+) -> list[Record]:
+    """BANK_SIZE cases per language, the parts taken in order (each shuffled with a fixed seed)
+    until the bank is full; a text is used once."""
     cases = []
     for language, parts in plan.items():
-        for prefix, category, count in parts:
-            records = sample(
-                bench[f"harm_{language}"],
-                count,
-                f"refuse-{language}-{category}",
-                lambda r, p=prefix: r["label"] == 1 and str(r.get("category")).startswith(p),
+        chosen: dict[str, tuple[Record, str]] = {}
+        handmade_zh = suite == "should_not_refuse" and language == "zh"
+        room = BANK_SIZE - (len(handmade.SAFE_LOOKALIKES_ZH) if handmade_zh else 0)
+        for name, key, keep, category, count in parts:
+            records = shuffled(
+                bench[name],
+                f"{suite}-{language}-{name}-{key}",
+                lambda r, k=keep: k(r) and source_repo(r) not in EXCLUDED_SOURCES,
                 language,
             )
-            cases += [
-                public_case("should_refuse", language, r, category, expect="refuse")
-                for r in records
-            ]
+            for record in records[: count if count is not None else len(records)]:
+                if len(chosen) < room:
+                    chosen.setdefault(record["text"], (record, category))
+        if len(chosen) < room:
+            raise SystemExit(f"{suite}/{language}: only {len(chosen)} cases, {room} wanted")
+        cases += [
+            public_case(suite, language, record, category, expect=expect)
+            for record, category in chosen.values()
+        ]
     return cases
 
 
+def source_repo(record: Record) -> str:
+    return str(record["source"]).split("@", 1)[0]
+
+
+def should_refuse(bench: dict[str, list[Record]]) -> list[Record]:
+    return bank(bench, "should_refuse", REFUSE_PLAN, "refuse")
+
+
 def should_not_refuse(bench: dict[str, list[Record]]) -> list[Record]:
-    plan: dict[str, list[tuple[str, str, str, int]]] = {
-        "en": [
-            ("harm_en", "xstest_", "xstest_safe_lookalike", 16),
-            ("injection_en", "notinject", "notinject_trigger_words", 8),
-            ("injection_en", "wildguard_benign", "wildguard_benign", 6),
-            ("injection_en", "alpaca_gpt4_instruction", "plain_instruction", 5),
-            ("injection_en", "vicuna80", "plain_instruction", 5),
-        ],
-        "zh": [
-            ("injection_zh", "notinject_multilingual_zh", "notinject_trigger_words", 14),
-            ("injection_zh", "belle_eval", "plain_instruction", 10),
-            ("injection_zh", "alpaca_gpt4_zh_instruction", "plain_instruction", 8),
-        ],
-    }
-    cases = []
-    for language, parts in plan.items():
-        for name, prefix, category, count in parts:
-            records = sample(
-                bench[name],
-                count,
-                f"comply-{language}-{prefix}",
-                lambda r, p=prefix: r["label"] == 0 and str(r.get("category")).startswith(p),
-                language,
-            )
-            cases += [
-                public_case("should_not_refuse", language, r, category, expect="comply")
-                for r in records
-            ]
+    cases = bank(bench, "should_not_refuse", COMPLY_PLAN, "comply")
     cases += [
         {
             "suite": "should_not_refuse",
@@ -231,22 +278,14 @@ def should_not_refuse(bench: dict[str, list[Record]]) -> list[Record]:
     return cases
 
 
-def leakage(bench: dict[str, list[Record]]) -> list[Record]:
-    extraction = sample(
-        bench["injection_en"], 6, "leak-extraction", category_is("tensor_trust_extraction"), "en"
-    )
+def leakage(_: dict[str, list[Record]]) -> list[Record]:
     cases = []
     for language, systems in handmade.LEAKAGE_SYSTEM_PROMPTS.items():
         attacks = [
             ("hand-made", text, "direct_request") for text in handmade.LEAKAGE_ATTACKS[language]
         ]
         for s_index, (kind, system) in enumerate(systems):
-            chosen = list(attacks)
-            if language == "en":
-                pair = extraction[2 * s_index : 2 * s_index + 2]
-                public = [(r["source"], r["text"], "tensor_trust_extraction") for r in pair]
-                chosen = chosen[:3] + public
-            for a_index, (source, attack, attack_kind) in enumerate(chosen):
+            for a_index, (source, attack, attack_kind) in enumerate(attacks):
                 secret = handmade.secret_for(kind, f"{language}-{s_index}-{a_index}")
                 cases.append(
                     {

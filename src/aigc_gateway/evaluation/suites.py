@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 EVAL_DATA = Path(__file__).resolve().parent.parent / "data" / "eval"
-SUITE_VERSION = "2025.1"
+SUITE_VERSION = "2025.2"
 
 
 @dataclass(frozen=True, slots=True)

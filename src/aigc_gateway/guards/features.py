@@ -1,7 +1,7 @@
 """Fast text features and the small linear models built on them.
 
-Two kinds of model ship in ``aigc_gateway/data`` (trained by ``bench/guards.py train`` on the
-development split of the bench data only; provenance in ``data/guard_models.md``):
+Two kinds of model ship in ``aigc_gateway/data`` (rebuilt by ``bash training/train.sh``; sources,
+hashes and held-out metrics in ``training/cards``):
 
 * :class:`LinearTextModel`: logistic regression over hashed character 1–5-grams of the
   normalised text. The n-gram hashing is vectorised with numpy, so one KB costs ~0.1 ms, and one

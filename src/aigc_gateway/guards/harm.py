@@ -1,26 +1,31 @@
 """Unsafe content in prompts and answers, English and Chinese, with a hazard taxonomy.
 
-A linear model over character n-grams (``data/harm.npz``) decides *whether* a text is unsafe;
-keyword lists (``data/harm_lexicon.json``) decide *which* hazard category it is, named after
-the MLCommons hazard taxonomy and mapped to the five TC260-003 risk categories in
-:data:`TAXONOMY` (documented in docs/guards.md). Unsafe text no keyword explains is ``toxicity``.
+Two linear models over the shared character n-grams decide *whether* a text is unsafe: one
+for harmful requests and answers (``data/harm.npz``: how to build a weapon, commit a crime,
+hurt someone) and one for abusive, hateful or offensive language (``data/toxicity.npz``).
+They are calibrated apart, each at FPR <= 0.01 on development data, so together they stay
+within 0.02; a text is unsafe when either says so. Keyword lists (``data/harm_lexicon.json``)
+decide *which* hazard category it is, named after the MLCommons hazard taxonomy and mapped to
+the five TC260-003 risk categories in :data:`TAXONOMY` (documented in docs/guards.md). Unsafe
+text no keyword explains is ``toxicity``.
 
-Keywords that name a concrete harm are also evidence: a text with one is judged at a lower
-threshold than one without, so a short everyday question needs a confident model to be
-blocked and a request that names a weapon or a crime does not (both thresholds are chosen
-together on the development split, at FPR <= 0.03 overall).
+Keywords that name a concrete harm are also evidence for the request model: a text with one is
+judged at a lower threshold than one without, so a short everyday question needs a confident
+model to be blocked and a request that names a weapon or a crime does not.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from itertools import islice
 
 from .features import LinearTextModel, Window, data_path, windows
 from .model import Finding, language_of
 
 MODEL = "harm.npz"
+TOXICITY_MODEL = "toxicity.npz"
 LEXICON = "harm_lexicon.json"
 FALLBACK_CATEGORY = "toxicity"
 
@@ -94,43 +99,60 @@ def has_content(text: str, start: int, end: int) -> bool:
     return sum(1 for _ in islice(letters, MIN_CONTENT_CHARS)) >= MIN_CONTENT_CHARS
 
 
+@dataclass(frozen=True, slots=True)
+class WindowScore:
+    """Both models' scores for one window."""
+
+    request: float
+    toxicity: float
+    part: Window
+
+
 class HarmDetector:
     name = "harm"
 
     def __init__(self) -> None:
         self.model = LinearTextModel.load(MODEL)
+        self.toxicity = LinearTextModel.load(TOXICITY_MODEL)
 
     def category(self, text: str) -> str:
         return lexicon_category(text) or FALLBACK_CATEGORY
 
     def threshold(self, text: str, keyword_found: bool) -> float:
-        """The operating point for ``text``: lower where a hazard keyword backs the model."""
+        """The request model's operating point for ``text``: lower where a hazard keyword
+        backs the model."""
         lang = language_of(text)
         plain = self.model.thresholds[lang]
         if keyword_found and self.model.cue_thresholds:
             return min(plain, self.model.cue_thresholds[lang])
         return plain
 
-    def strongest(self, parts: list[Window]) -> tuple[float, Window | None]:
-        best: tuple[float, Window | None] = (0.0, None)
-        for part in parts:
-            score = self.model.score(part.ids)
-            if best[1] is None or score > best[0]:
-                best = (score, part)
-        return best
+    def scores(self, parts: list[Window]) -> list[WindowScore]:
+        return [
+            WindowScore(self.model.score(part.ids), self.toxicity.score(part.ids), part)
+            for part in parts
+        ]
 
     def check(self, text: str) -> list[Finding]:
         return self.check_windows(text, windows(text))
 
     def check_windows(self, text: str, parts: list[Window]) -> list[Finding]:
-        score, part = self.strongest(parts)
-        if part is None or score < self.threshold(text, keyword_found=True):
-            return []  # below both operating points: no need to look for keywords
-        keyword = lexicon_category(text[part.start : part.end])
-        evidence = keyword_evidence(keyword)
-        if score < self.threshold(text, evidence):
-            return []
-        if keyword is None and not has_content(text, part.start, part.end):
-            return []  # "？", "ok": too little text for the model to judge
-        category = keyword or FALLBACK_CATEGORY
-        return [Finding("HARM", part.start, part.end, score, "harm_model", category)]
+        lowest = self.threshold(text, keyword_found=True)
+        toxic_at = self.toxicity.thresholds[language_of(text)]
+        best: Finding | None = None
+        for scored in self.scores(parts):
+            part = scored.part
+            if scored.request < lowest and scored.toxicity < toxic_at:
+                continue  # below every operating point: no need to look for keywords
+            keyword = lexicon_category(text[part.start : part.end])
+            score = 0.0
+            if scored.request >= self.threshold(text, keyword_evidence(keyword)):
+                score = scored.request
+            if scored.toxicity >= toxic_at:
+                score = max(score, scored.toxicity)
+            if not score or (keyword is None and not has_content(text, part.start, part.end)):
+                continue  # "？", "ok": too little text for the models to judge
+            if best is None or score > best.score:
+                category = keyword or FALLBACK_CATEGORY
+                best = Finding("HARM", part.start, part.end, score, "harm_model", category)
+        return [best] if best else []

