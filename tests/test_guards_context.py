@@ -66,11 +66,6 @@ TEMPLATES = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the shipped injection model flags these; the retrained model (issue 11, part B) "
-    "must pass them, and then this marker goes",
-)
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_ordinary_prompt_templates_pass_as_user_turns(engine: GuardEngine, template: str) -> None:
     assert not injection(engine, template, "user")
