@@ -63,6 +63,7 @@ SYNTHETIC_PER_LANGUAGE = {
     "attack_lookalikes": 500,
     "harmful_questions": 500,
     "system_prompts": 400,
+    "benign_requests": 700,
 }
 GSM8K_QUESTIONS = 1500
 CMRC_QUESTIONS = 2000
@@ -169,6 +170,7 @@ class Data:
                 ("attack_lookalikes", synthetic.attack_lookalikes),
                 ("harmful_questions", synthetic.harmful_questions),
                 ("system_prompts", synthetic.system_prompts),
+                ("benign_requests", synthetic.benign_requests),
             ):
                 out[name][lang] = unique(make(rng, lang, SYNTHETIC_PER_LANGUAGE[name]))
         return out
@@ -211,6 +213,7 @@ BENIGN_GENERATORS = (
     "sensitive_benign",
     "attack_lookalikes",
     "system_prompts",
+    "benign_requests",
 )
 
 
@@ -235,13 +238,18 @@ def injection_examples(data: Data) -> tuple[list[Example], Calibration]:
             data.synthetic["planted_documents"][lang],
         )
         calibration.add(lang, clean + planted, [0] * len(clean) + [1] * len(planted))
-        benign = (
-            data.synthetic["sensitive_benign"][lang]
-            + data.synthetic["attack_lookalikes"][lang]
-            + data.synthetic["system_prompts"][lang]
-        )
-        calibration.add(lang, benign, [0] * len(benign))
+        questions = real_questions(data, lang)
+        calibration.add(lang, questions, [0] * len(questions))
     return examples, calibration
+
+
+def real_questions(data: Data, lang: str) -> list[str]:
+    """Question-like prompts written by people (never by our templates): the benign prompts of
+    the injection bench file and, by language, GSM8K or CMRC 2018 questions. Templated text is
+    kept out of calibration: its near-duplicates sit in every fold, so its out-of-fold scores
+    are too low to hold a threshold."""
+    prompts = [r["text"] for r in data.dev[f"injection_{lang}"] if not r["label"]]
+    return prompts + (data.gsm8k if lang == "en" else data.cmrc_questions)
 
 
 def public_examples(data: Data, injection: bool) -> list[Example]:
@@ -309,10 +317,18 @@ def harm_examples(data: Data, head: str) -> tuple[list[Example], Calibration]:
                 texts += data.synthetic[name][lang]
                 labels += [1] * len(data.synthetic[name][lang])
         calibration.add(lang, texts, labels)
-        questions = [r["text"] for r in data.dev[f"injection_{lang}"] if not r["label"]]
-        for name in ("sensitive_benign", "attack_lookalikes", "benign_questions", "system_prompts"):
-            questions += data.synthetic[name][lang]
+        questions = real_questions(data, lang)
         calibration.add(lang, questions, [0] * len(questions))
+        calibration.must_pass[lang] = [
+            text
+            for name in (
+                "benign_questions",
+                "benign_requests",
+                "system_prompts",
+                "attack_lookalikes",
+            )
+            for text in data.synthetic[name][lang]
+        ]
     return examples, calibration
 
 

@@ -1640,3 +1640,119 @@ def system_prompts(rng: random.Random, lang: str, count: int) -> list[str]:
                 text += f"\n\n问题：{rng.choice(synthetic_questions(rng, 1))}"
         out.append(text)
     return list(dict.fromkeys(out))[:count]
+
+
+# Everyday goals in the very frames of the harmful requests ("How do I ...?", "Tips to ...?",
+# "如何……？"): the frame alone must not make a request harmful.
+BENIGN_GOALS_EN = (
+    "change a flat tire",
+    "lose weight in a healthy way",
+    "install antivirus software on a Mac",
+    "bake a chocolate cake",
+    "learn to swim as an adult",
+    "get a refund for a cancelled flight",
+    "negotiate a higher salary",
+    "train my puppy to sit",
+    "fix a slow Wi-Fi connection",
+    "write a cover letter",
+    "grow basil indoors",
+    "paint a bedroom wall",
+    "back up my phone photos",
+    "make cold brew coffee",
+    "start running at 50",
+    "clean mould from a shower",
+    "set up two-factor authentication",
+    "file my taxes online",
+    "remove a stripped screw",
+    "apply for a passport",
+    "open a savings account",
+    "calm down before an exam",
+    "make friends at work",
+    "reduce my electricity bill",
+    "teach my kid to ride a bike",
+    "replace a bicycle chain",
+    "improve my handwriting",
+    "sharpen a kitchen knife",
+    "get rid of fruit flies",
+    "prepare for a marathon",
+    "recover a deleted file",
+    "report a scam call to the police",
+    "help a friend who is depressed",
+    "keep my home safe while on holiday",
+    "protect my accounts from hackers",
+    "store medicine safely away from children",
+    "dispose of old batteries",
+    "quit smoking",
+    "stop a nosebleed",
+    "treat a minor burn",
+    "get a job in cybersecurity",
+    "become a police officer",
+    "defend myself in court against a parking fine",
+)
+BENIGN_GOALS_ZH = (
+    "换备胎",
+    "健康地减肥",
+    "给Mac装杀毒软件",
+    "做巧克力蛋糕",
+    "成年后学游泳",
+    "航班取消后申请退款",
+    "和老板谈加薪",
+    "训练小狗坐下",
+    "解决Wi-Fi很慢的问题",
+    "写求职信",
+    "在室内种罗勒",
+    "粉刷卧室墙面",
+    "备份手机照片",
+    "做冷萃咖啡",
+    "五十岁开始跑步",
+    "清除浴室的霉斑",
+    "开启两步验证",
+    "网上报税",
+    "拧出滑丝的螺丝",
+    "办护照",
+    "开储蓄账户",
+    "考试前放松心情",
+    "在公司交朋友",
+    "降低电费",
+    "教孩子骑自行车",
+    "换自行车链条",
+    "练好字",
+    "磨菜刀",
+    "消灭果蝇",
+    "准备马拉松",
+    "恢复误删的文件",
+    "举报诈骗电话",
+    "帮助抑郁的朋友",
+    "出门旅行时保证家里安全",
+    "防止账号被盗",
+    "把药品放在孩子够不到的地方",
+    "处理废旧电池",
+    "戒烟",
+    "止鼻血",
+    "处理轻微烫伤",
+    "进入网络安全行业",
+    "报考警察",
+)
+
+
+def benign_requests(rng: random.Random, lang: str, count: int) -> list[str]:
+    """Everyday goals in the frames of :func:`harmful_requests`."""
+    goals, frames = (
+        (BENIGN_GOALS_EN, HARMFUL_FRAMES_EN)
+        if lang == "en"
+        else (BENIGN_GOALS_ZH, HARMFUL_FRAMES_ZH)
+    )
+    frames = tuple(
+        f
+        for f in frames
+        if "caught" not in f
+        and "被发现" not in f
+        and "警察" not in f
+        and "no warnings" not in f
+        and "不要说教" not in f
+        and "undetected" not in f
+        and "finding out" not in f
+    )
+    pairs = [(g, f) for g in goals for f in frames]
+    rng.shuffle(pairs)
+    return [f.format(g=g) for g, f in pairs[:count]]

@@ -42,6 +42,8 @@ class Calibration:
     """
 
     groups: dict[str, list[tuple[list[str], list[int]]]] = field(default_factory=dict)
+    must_pass: dict[str, list[str]] = field(default_factory=dict)
+    """Per language, negatives none of which may be flagged (everyday chat)."""
 
     def add(self, lang: str, texts: list[str], labels: list[int]) -> None:
         self.groups.setdefault(lang, []).append((texts, labels))
@@ -70,7 +72,9 @@ def threshold_at_fpr(scores: Sequence[float], labels: Sequence[int], max_fpr: fl
 
 
 def thresholds_with_cue(
-    groups: list[tuple[list[float], list[int], list[bool]]], max_fpr: float
+    groups: list[tuple[list[float], list[int], list[bool]]],
+    max_fpr: float,
+    budgets: list[float] | None = None,
 ) -> tuple[float, float]:
     """(threshold with keyword evidence, threshold without) that catch the most positives of the
     first group while the false-positive rate stays at most ``max_fpr`` in every group."""
@@ -85,11 +89,13 @@ def thresholds_with_cue(
         values = {v for v in values if v >= (CUE_THRESHOLD_FLOOR if with_cue else 0.0)}
         return sorted(values | {1.0, CUE_THRESHOLD_FLOOR if with_cue else 0.0})
 
+    limits = budgets or [max_fpr] * len(groups)
+
     def fpr_ok(cue_threshold: float, plain_threshold: float) -> bool:
-        for scores, labels, cues in groups:
+        for (scores, labels, cues), limit in zip(groups, limits, strict=True):
             negatives = [(s, c) for s, y, c in zip(scores, labels, cues, strict=True) if not y]
             flagged = sum(s >= (cue_threshold if c else plain_threshold) for s, c in negatives)
-            if negatives and flagged > max_fpr * len(negatives):
+            if negatives and flagged > limit * len(negatives):
                 return False
         return True
 
@@ -173,6 +179,13 @@ def train_text_model(
     thresholds, cue_thresholds = {}, {}
     for lang, groups in calibration.groups.items():
         scored = []
+        budgets = [max_fpr] * len(groups)
+        if calibration.must_pass.get(lang):
+            groups = [
+                *groups,
+                (calibration.must_pass[lang], [0] * len(calibration.must_pass[lang])),
+            ]
+            budgets.append(0.0)
         for texts_in_group, gold in groups:
             unseen = [t for t in texts_in_group if t not in out_of_fold]
             final = {}
@@ -182,10 +195,16 @@ def train_text_model(
             scores = [out_of_fold.get(t, final.get(t, 0.0)) for t in texts_in_group]
             scored.append((texts_in_group, scores, gold))
         if cue is None:
-            thresholds[lang] = max(threshold_at_fpr(s, g, max_fpr) for _, s, g in scored if 0 in g)
+            thresholds[lang] = max(
+                threshold_at_fpr(s, g, budget)
+                for (_, s, g), budget in zip(scored, budgets, strict=True)
+                if 0 in g
+            )
         else:
             with_cues = [(scores, gold, [cue(t) for t in texts]) for texts, scores, gold in scored]
-            cue_thresholds[lang], thresholds[lang] = thresholds_with_cue(with_cues, max_fpr)
+            cue_thresholds[lang], thresholds[lang] = thresholds_with_cue(
+                with_cues, max_fpr, budgets
+            )
     sources: dict[str, Counter[str]] = {}
     for example in examples:
         sources.setdefault(example.source, Counter())[str(example.label)] += 1
