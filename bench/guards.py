@@ -12,6 +12,7 @@ which adds Presidio and LLM Guard to the product deps.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import random
@@ -19,12 +20,11 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from guard_bypass import print_table as print_bypass_table
 from guard_bypass import run_suite as run_bypass_suite
 from guard_synthetic import synthetic_records
@@ -36,6 +36,13 @@ BENCH_DATA = Path(os.environ.get("AIGC_BENCH_DATA", ROOT.parent / "shared" / "be
 RESULTS = ROOT / "docs" / "benchmarks" / "guards.json"
 SEED = GUARD_SPLIT_SEED
 MAX_FPR = 0.02
+
+
+def training_module(name: str) -> Any:
+    """A module of the repository's ``training/`` (the e-mail generator, the threshold rule)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return importlib.import_module(f"training.{name}")
 
 
 def source_repo(record: dict[str, Any]) -> str:
@@ -185,15 +192,6 @@ def llm_guard_scanners() -> list[Any]:
     ]
 
 
-def threshold_at_fpr(scores: Sequence[float], labels: Sequence[int], max_fpr: float) -> float:
-    """The lowest threshold whose false-positive rate on these records is at most ``max_fpr``."""
-    negatives = sorted((s for s, y in zip(scores, labels, strict=True) if y == 0), reverse=True)
-    if not negatives:
-        return 0.5
-    allowed = int(max_fpr * len(negatives))
-    return float(np.nextafter(negatives[min(allowed, len(negatives) - 1)], 1.0))
-
-
 def classifier_scores(kind: str, records: list[dict[str, Any]]) -> list[tuple[bool, float]]:
     """Per record: (the detector's own decision, its margin: the highest window score divided
     by the threshold that window is held to; >= 1 exactly when the detector fires)."""
@@ -240,7 +238,7 @@ def operating_point(scored: list[tuple[bool, float]], labels: list[int]) -> dict
     precision = tp / (tp + fp) if tp + fp else 0.0
     f1 = 2 * precision * tpr / (precision + tpr) if precision + tpr else 0.0
     margins = [margin for _, margin in scored]
-    own = threshold_at_fpr(margins, labels, MAX_FPR)
+    own = training_module("text_models").threshold_at_fpr(margins, labels, MAX_FPR)
     own_tpr = sum(m >= own for m, y in zip(margins, labels, strict=True) if y) / max(1, positives)
     return {
         "tpr": round(tpr, 4),
@@ -309,8 +307,7 @@ def document_rates(engine: Any) -> dict[str, Any]:
     generator (``training/synthetic.py``, a seed it never trained on) clean and with an
     instruction to the model planted in them. The e-mails share the training templates, so
     their rates are optimistic; they are reported apart from the real documents."""
-    sys.path.insert(0, str(ROOT))
-    from training import synthetic
+    synthetic = training_module("synthetic")
 
     sets: dict[str, list[str]] = {
         "repository_docs_en": [

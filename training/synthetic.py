@@ -563,15 +563,22 @@ HARMFUL_FRAMES_ZH = (
 )
 
 
+def framed(
+    rng: random.Random, goals: tuple[str, ...], frames: tuple[str, ...], count: int
+) -> list[str]:
+    """``count`` of the goal × frame combinations, in a fixed-seed order."""
+    pairs = [(g, f) for g in goals for f in frames]
+    rng.shuffle(pairs)
+    return [f.format(g=g) for g, f in pairs[:count]]
+
+
 def harmful_requests(rng: random.Random, lang: str, count: int) -> list[str]:
     goals, frames = (
         (HARMFUL_GOALS_EN, HARMFUL_FRAMES_EN)
         if lang == "en"
         else (HARMFUL_GOALS_ZH, HARMFUL_FRAMES_ZH)
     )
-    pairs = [(g, f) for g in goals for f in frames]
-    rng.shuffle(pairs)
-    return [f.format(g=g) for g, f in pairs[:count]]
+    return framed(rng, goals, frames, count)
 
 
 # ------------------------------------------------------------- sensitive but benign questions
@@ -1753,6 +1760,4 @@ def benign_requests(rng: random.Random, lang: str, count: int) -> list[str]:
         and "undetected" not in f
         and "finding out" not in f
     )
-    pairs = [(g, f) for g in goals for f in frames]
-    rng.shuffle(pairs)
-    return [f.format(g=g) for g, f in pairs[:count]]
+    return framed(rng, goals, frames, count)
