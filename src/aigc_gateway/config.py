@@ -350,6 +350,10 @@ class TenantSettings(Section):
     labels: TenantLabelSettings | None = None
 
 
+NO_OVERRIDES = TenantSettings()
+"""A tenant without its own section (frozen, so one instance serves every request)."""
+
+
 class Settings(Section):
     server: ServerSettings = ServerSettings()
     local_model: LocalModelSettings = LocalModelSettings()
@@ -416,7 +420,7 @@ class Settings(Section):
         return None
 
     def tenant(self, name: str) -> TenantSettings:
-        return self.tenants.get(name) or TenantSettings()
+        return self.tenants.get(name) or NO_OVERRIDES
 
     def rate_limit_for(self, tenant: str) -> RateLimit:
         return self.tenant(tenant).limits or self.limits

@@ -70,6 +70,8 @@ async def generate_choices(
         )
 
     async def run_all() -> list[Collected]:
+        if len(streams) == 1:  # the usual case: no task group (one task less per request)
+            return [await collect(streams[0])]
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(collect(stream)) for stream in streams]
         return [task.result() for task in tasks]

@@ -39,7 +39,7 @@ _SALT = np.uint64(0x5DEECE66D2B1A9F3)
 def normalise(text: str) -> str:
     """Letters and digits only, NFKC-folded and case-folded."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(char for char in folded if char.isalnum())
+    return "".join(filter(str.isalnum, folded))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,10 @@ class Grams:
             positions = np.arange(len(self.hashes))
         else:
             windows = np.lib.stride_tricks.sliding_window_view(self.hashes, WINDOW)
-            positions = np.unique(windows.argmin(axis=1) + np.arange(len(windows)))
+            # Each window's first minimum; never before the previous window's (ties go to the
+            # first), so dropping repeats of the neighbour leaves them sorted and unique.
+            minima = windows.argmin(axis=1) + np.arange(len(windows))
+            positions = minima[np.concatenate(([True], minima[1:] != minima[:-1]))]
         return self.hashes[positions].view(np.int64), self.width[positions].astype(np.int64)
 
     def signed(self) -> np.ndarray:
