@@ -20,7 +20,7 @@ import orjson
 from .config import LOCAL_BACKEND, Settings
 from .errors import BackendUnavailable, GatewayError, InvalidRequest, UpstreamError
 from .guards.stages import FIELD_ROLE
-from .pipeline import Recorder, RequestContext, Stages, UsageRecord
+from .pipeline import Ending, Recorder, RequestContext, Stages, UsageRecord, recorded_ending
 from .providers.base import GenerationRequest, Usage
 from .providers.embedding import InputType, LocalEmbedder
 from .providers.router import Backend, RouteDecision, Router
@@ -75,8 +75,14 @@ class EmbeddingService:
         """Guard, route and embed one request; its audit record is durable before it returns."""
         prompt = orjson.dumps(request.texts if request.texts is not None else request.tokens)
         await self._admission.admit(context)
-        model, status, error_code, tokens = request.model, "cancelled", None, 0
-        try:
+        model = request.model
+
+        def record_failure(ending: Ending) -> None:
+            self._record(
+                self._usage(request, context, prompt, model, ending.status, ending.error_code, 0)
+            )
+
+        with recorded_ending(record_failure) as ending:
             model, chain = self._resolve(request.model)
             if request.texts is not None:
                 await self._guard(request, context)
@@ -89,19 +95,11 @@ class EmbeddingService:
                     param="input",
                 )
             result = await self._run(request, model, chain, context)
-            tokens, status = result.prompt_tokens, "ok"
-            await self._record(self._usage(request, context, prompt, model, status, None, tokens))
+            ending.status = "ok"
+            tokens = result.prompt_tokens
+            await self._record(self._usage(request, context, prompt, model, "ok", None, tokens))
             await self._admission.settle(context, Usage(tokens, 0))
             return result
-        except GatewayError as exc:
-            status, error_code = "error", exc.code
-            raise
-        except Exception:
-            status, error_code = "error", "internal_error"
-            raise
-        finally:
-            if status != "ok":
-                self._record(self._usage(request, context, prompt, model, status, error_code, 0))
 
     async def _guard(self, request: EmbeddingRequest, context: RequestContext) -> None:
         assert request.texts is not None

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import aclosing
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -218,6 +218,33 @@ class _Progress:
     cpu_s: float | None = None
 
 
+@dataclass(slots=True)
+class Ending:
+    """How a request ended, for its usage record: "ok", "error" (with a code) or "cancelled"."""
+
+    status: str = "cancelled"
+    error_code: str | None = None
+
+
+@contextmanager
+def recorded_ending(record_failure: Callable[[Ending], object]) -> Iterator[Ending]:
+    """Track how the block ends. The block sets ``status = "ok"`` once its record is due; on an
+    error or a cancellation ``record_failure`` runs, without waiting (the task may be cancelled).
+    """
+    ending = Ending()
+    try:
+        yield ending
+    except GatewayError as exc:
+        ending.status, ending.error_code = "error", exc.code
+        raise
+    except Exception:
+        ending.status, ending.error_code = "error", "internal_error"
+        raise
+    finally:
+        if ending.status != "ok":
+            record_failure(ending)
+
+
 class Pipeline:
     def __init__(self, router: Router, stages: Stages, recorder: Recorder) -> None:
         self.router = router
@@ -238,8 +265,15 @@ class Pipeline:
         stages = self._stages
         await stages.admission.admit(context)
         progress = _Progress(prompt_text(request))
-        status, error_code = "cancelled", None
-        try:
+
+        def record_failure(ending: Ending) -> None:
+            self._submit(
+                self._usage_record(
+                    request, context, progress, ending.status, None, ending.error_code
+                )
+            )
+
+        with recorded_ending(record_failure) as ending:
             context.language = language_of(request.user_text())
             for guard in stages.input_guards:
                 await guard(request, context)
@@ -291,25 +325,13 @@ class Pipeline:
             if closing:
                 yield Chunk(closing)
             stages.labeler.label(request, context, "".join(progress.text))
-            status = "ok"
+            ending.status = "ok"
             await self._submit(
-                self._usage_record(request, context, progress, status, finish_reason, None)
+                self._usage_record(request, context, progress, "ok", finish_reason, None)
             )
             usage = Usage(progress.prompt_tokens, progress.completion_tokens)
             await stages.admission.settle(context, usage)
             yield Outcome(finish_reason, usage, context.labels, context.guard)
-        except GatewayError as exc:
-            status, error_code = "error", exc.code
-            raise
-        except Exception:
-            status, error_code = "error", "internal_error"
-            raise
-        finally:
-            if status != "ok":
-                # Failed or cancelled: record what it cost, without waiting (we may be cancelled).
-                self._submit(
-                    self._usage_record(request, context, progress, status, None, error_code)
-                )
 
     @staticmethod
     def _note(progress: _Progress, chunk: Chunk) -> Chunk:
