@@ -362,6 +362,7 @@ def test_keyboard_and_phone_width(server: RunningGateway, browser: Browser) -> N
     try:
         page.goto(server.url + "/console/sign-in")
         # The key field has the focus; sign in with the keyboard alone.
+        expect(page.locator("#api_key")).to_be_focused()
         page.keyboard.type(server.admin_key or "")
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", name="Overview")).to_be_visible()

@@ -74,6 +74,7 @@ def test_healthz_stays_fast_while_a_megabyte_is_scanned(
     gateway = start_gateway(
         {"server": {"max_body_bytes": 4_194_304}, "local_model": {"enabled": False}}
     )
+
     def healthz_seconds() -> float:
         started = time.perf_counter()
         assert httpx.get(gateway.url + "/healthz", timeout=10).status_code == 200

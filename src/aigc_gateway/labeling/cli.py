@@ -78,7 +78,10 @@ def summary(result: dict[str, Any]) -> list[str]:
     else:
         lines.append("xmp: no GB 45438 label")
     if mark.get("checked"):
-        bits = f"{mark['matching_bits']}/{mark.get('bits', 64)} bits"
+        bits = (
+            f"{mark['matching_bits']}/{mark.get('bits', 64)} bits, "
+            f"correlation {mark['correlation']:.2f}"
+        )
         if mark["detected"]:
             lines.append(
                 f"watermark: detected ({bits}) -> {mark['produce_id']} request {mark['request_id']}"
