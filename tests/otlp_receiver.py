@@ -1,9 +1,10 @@
 """A real OTLP/HTTP receiver on loopback: accepts ``POST /v1/traces`` and ``/v1/metrics``
 (protobuf, as the OpenTelemetry exporters send them) and keeps what it decoded.
 
-Spans are kept as :class:`ReceivedSpan` (name, kind, attributes as plain Python values);
-metrics as the set of metric names seen. ``python tests/otlp_receiver.py PORT`` runs it
-standalone (benchmarks), answering ``GET /stats`` with the number of spans received.
+Spans are kept as :class:`ReceivedSpan` (name, kind, ids, attributes as plain Python values);
+metrics as :class:`ReceivedPoint` (metric name, attributes, the trace ids of its exemplars).
+``python tests/otlp_receiver.py PORT`` runs it standalone (benchmarks), answering
+``GET /stats`` with the number of spans received.
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ class ReceivedSpan:
     attributes: dict[str, Any]
     start_ns: int
     end_ns: int
+    trace_id: str
+    span_id: str
+    parent_span_id: str
+
+
+@dataclass
+class ReceivedPoint:
+    metric: str
+    attributes: dict[str, Any]
+    exemplar_trace_ids: list[str]
 
 
 def _value(value: AnyValue) -> Any:
@@ -47,7 +58,7 @@ def _value(value: AnyValue) -> Any:
 class OtlpReceiver:
     def __init__(self, port: int = 0) -> None:
         self.spans: list[ReceivedSpan] = []
-        self.metric_names: set[str] = set()
+        self.points: list[ReceivedPoint] = []
         self._loop = asyncio.new_event_loop()
         app = web.Application()
         app.router.add_post("/v1/traces", self._traces)
@@ -75,6 +86,9 @@ class OtlpReceiver:
                             {a.key: _value(a.value) for a in span.attributes},
                             span.start_time_unix_nano,
                             span.end_time_unix_nano,
+                            span.trace_id.hex(),
+                            span.span_id.hex(),
+                            span.parent_span_id.hex(),
                         )
                     )
         body = ExportTraceServiceResponse().SerializeToString()
@@ -88,7 +102,16 @@ class OtlpReceiver:
         message.ParseFromString(await request.read())
         for resource_metrics in message.resource_metrics:
             for scope_metrics in resource_metrics.scope_metrics:
-                self.metric_names.update(metric.name for metric in scope_metrics.metrics)
+                for metric in scope_metrics.metrics:
+                    data = getattr(metric, metric.WhichOneof("data"))
+                    self.points += [
+                        ReceivedPoint(
+                            metric.name,
+                            {a.key: _value(a.value) for a in point.attributes},
+                            [exemplar.trace_id.hex() for exemplar in point.exemplars],
+                        )
+                        for point in data.data_points
+                    ]
         body = ExportMetricsServiceResponse().SerializeToString()
         return web.Response(body=body, content_type="application/x-protobuf")
 
@@ -101,6 +124,19 @@ class OtlpReceiver:
                     return span
             time.sleep(0.05)
         raise AssertionError(f"no span for {response_id}; got {[s.name for s in self.spans]}")
+
+    def points_of(self, metric: str, trace_id: str, timeout_s: float = 10.0) -> list[ReceivedPoint]:
+        """The data points of ``metric`` with an exemplar from trace ``trace_id``, waiting."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            found = [
+                p for p in self.points if p.metric == metric and trace_id in p.exemplar_trace_ids
+            ]
+            if found:
+                return found
+            time.sleep(0.05)
+        names = sorted({p.metric for p in self.points})
+        raise AssertionError(f"no {metric} point from trace {trace_id}; metrics seen: {names}")
 
     def close(self) -> None:
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(5)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
-import time
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -454,14 +454,52 @@ def test_spans_follow_the_genai_conventions(setup: Setup) -> None:
     record = audit_record(setup, request_id)
     assert attributes["gen_ai.usage.output_tokens"] == record["completion_tokens"]
     embedded = setup.client().embeddings.with_raw_response.create(model=EMBEDDER, input="hello")
-    span = setup.otlp.span_for(embedded.headers["x-request-id"])
-    assert span.attributes["gen_ai.operation.name"] == "embeddings"
-    wanted = {
+    assert (
+        setup.otlp.span_for(embedded.headers["x-request-id"]).attributes["gen_ai.operation.name"]
+        == "embeddings"
+    )
+    # The metrics carry the same names, and their exemplars point at the request's span.
+    for metric in (
         "gen_ai.client.token.usage",
         "gen_ai.server.request.duration",
         "gen_ai.server.time_to_first_token",
-    }
-    deadline = time.monotonic() + 10
-    while not wanted <= setup.otlp.metric_names and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert wanted <= setup.otlp.metric_names
+    ):
+        points = setup.otlp.points_of(metric, span.trace_id)
+        for point in points:
+            assert point.attributes["gen_ai.operation.name"] == "chat"
+            assert point.attributes["gen_ai.provider.name"] == "local"
+            assert point.attributes["gen_ai.request.model"] == LOCAL
+            assert point.attributes["gen_ai.response.model"] == LOCAL
+            assert (
+                point.attributes["gen_ai.response.finish_reasons"]
+                == (attributes["gen_ai.response.finish_reasons"])
+            )
+            assert point.attributes["aigc.guard.decision"] == "allow"
+        if metric == "gen_ai.client.token.usage":
+            assert {p.attributes["gen_ai.token.type"] for p in points} == {"input", "output"}
+
+
+def test_a_callers_traceparent_makes_the_span_its_child(setup: Setup) -> None:
+    trace_id, parent_id = secrets.token_hex(16), secrets.token_hex(8)
+    client = setup.client()
+    joined = client.chat.completions.with_raw_response.create(
+        model="echo",
+        messages=[{"role": "user", "content": "trace me"}],
+        extra_headers={"traceparent": f"00-{trace_id}-{parent_id}-01", "tracestate": "app=1"},
+    )
+    span = setup.otlp.span_for(joined.headers["x-request-id"])
+    assert (span.trace_id, span.parent_span_id) == (trace_id, parent_id)
+    assert span.span_id != parent_id
+    embedded = client.embeddings.with_raw_response.create(
+        model=EMBEDDER,
+        input="hello",
+        extra_headers={"traceparent": f"00-{trace_id}-{parent_id}-01"},
+    )
+    assert setup.otlp.span_for(embedded.headers["x-request-id"]).trace_id == trace_id
+    # No header, or a malformed one: the request is served and its span starts a new trace.
+    for headers in ({}, {"traceparent": "00-not-a-trace-01"}):
+        alone = client.chat.completions.with_raw_response.create(
+            model="echo", messages=[{"role": "user", "content": "alone"}], extra_headers=headers
+        )
+        span = setup.otlp.span_for(alone.headers["x-request-id"])
+        assert span.parent_span_id == "" and span.trace_id not in (trace_id, "0" * 32)

@@ -127,6 +127,10 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.include_router(console_router)
     app.add_middleware(UnexpectedErrors, on_storage_error=gateway.storage_failed)
     app.add_middleware(MetricsMiddleware, metrics=gateway.metrics)
+    if gateway.telemetry is not None:
+        from ..telemetry import TraceContext
+
+        app.add_middleware(TraceContext)
     if settings.server.cors_origins:
         app.add_middleware(
             CORSMiddleware,
