@@ -54,6 +54,7 @@ from aigc_gateway.audit.trail import AuditTrail
 from aigc_gateway.config import Settings
 from aigc_gateway.pipeline import Pipeline, RequestContext, Stages, UsageRecord, collect
 from aigc_gateway.providers.base import TEXT_KINDS, Chunk, GenerationRequest, Usage
+from aigc_gateway.providers.messages import ChatMessage
 from aigc_gateway.providers.router import Router
 from tests.postgres_server import PostgresServer, PostgresUnavailable
 
@@ -164,7 +165,7 @@ def http_latency(
 async def pipeline_latencies(pipeline: Pipeline, count: int) -> list[float]:
     latencies: list[float] = []
     model = Settings().local_model.name
-    messages = [{"role": "user", "content": PROMPT}]
+    messages = [ChatMessage("user", PROMPT)]
     remaining = iter(range(count))
 
     async def worker() -> None:

@@ -317,6 +317,7 @@ def split_detected(engine: Any, item: Item) -> bool:
     from aigc_gateway.guards.stages import InputGuards
     from aigc_gateway.pipeline import RequestContext
     from aigc_gateway.providers.base import GenerationRequest
+    from aigc_gateway.providers.messages import ChatMessage
 
     middle = len(item.value) // 2
     first, second = item.before + item.value[:middle], item.value[middle:] + item.after
@@ -324,7 +325,7 @@ def split_detected(engine: Any, item: Item) -> bool:
         "chat",
         "m",
         False,
-        messages=[{"role": "user", "content": first}, {"role": "user", "content": second}],
+        messages=[ChatMessage("user", first), ChatMessage("user", second)],
     )
     asyncio.run(
         InputGuards(engine, {"en": "", "zh": ""})(request, RequestContext("b", "default", "k"))

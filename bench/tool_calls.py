@@ -28,6 +28,7 @@ from common import print_table, write_result
 from aigc_gateway.config import LocalModelSettings
 from aigc_gateway.providers.base import GenerationRequest
 from aigc_gateway.providers.local import LocalModel
+from aigc_gateway.providers.messages import ChatMessage
 
 
 def _function(name: str, description: str, properties: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +110,7 @@ async def _call(model: LocalModel, prompt: str, choice: str) -> dict[str, Any] |
         kind="chat",
         model="local",
         stream=False,
-        messages=[{"role": "user", "content": prompt}],
+        messages=[ChatMessage("user", prompt)],
         max_tokens=96,
         temperature=0,
         seed=1,

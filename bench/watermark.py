@@ -53,6 +53,7 @@ from aigc_gateway.labeling.watermark import (
 from aigc_gateway.language import is_cjk
 from aigc_gateway.providers.base import GenerationRequest
 from aigc_gateway.providers.local import LocalModel, bundled_model_path
+from aigc_gateway.providers.messages import ChatMessage
 
 BENCH_DATA = Path(__file__).resolve().parents[2] / "shared" / "bench"
 SEED = 4538
@@ -114,7 +115,7 @@ async def timed(model: LocalModel, prompt: str, processor: WatermarkProcessor | 
         kind="chat",
         model="local",
         stream=True,
-        messages=[{"role": "user", "content": prompt}],
+        messages=[ChatMessage("user", prompt)],
         max_tokens=200,
         temperature=0.7,
         seed=SEED,
@@ -182,7 +183,7 @@ async def generate_all(
                     kind="chat",
                     model="local",
                     stream=True,
-                    messages=[{"role": "user", "content": prompt}],
+                    messages=[ChatMessage("user", prompt)],
                     max_tokens=tokens,
                     temperature=0.7,
                     seed=SEED + index,
@@ -445,7 +446,7 @@ def main() -> None:
                     kind="chat",
                     model="local",
                     stream=False,
-                    messages=[{"role": "user", "content": record["prompt"]}],
+                    messages=[ChatMessage("user", record["prompt"])],
                 )
             )
             prompt_tokens = list(scorer.tokenize(prompt_text.encode(), add_bos=False, special=True))

@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from aigc_gateway.api.schemas import Message
 from aigc_gateway.config import Settings
 from aigc_gateway.errors import ContentBlocked
 from aigc_gateway.guards.engine import GuardEngine
@@ -89,7 +90,7 @@ def chat(messages: list[dict], **extra: object) -> GenerationRequest:
         "chat",
         "m",
         False,
-        messages=messages,
+        messages=[Message.model_validate(message).typed() for message in messages],
         stop=stop,
         passthrough=passthrough,  # type: ignore[arg-type]
     )
@@ -149,10 +150,11 @@ def test_every_field_that_reaches_a_backend_is_guarded(engine: GuardEngine) -> N
     context = guard(engine, request)
     assert context.guard.decision == "pseudonymize"
     assert set(context.guard.input.fields) >= with_values
-    sent = json.dumps([request.messages, request.passthrough, request.stop])
+    messages = [message.to_openai() for message in request.messages or ()]
+    sent = json.dumps([messages, request.passthrough, request.stop])
     for value in ("jane.doe@example.com", "bob@example.org", "alice@example.com", "13812345678"):
         assert value not in sent
-    rewritten = json.loads(request.messages[1]["tool_calls"][0]["function"]["arguments"])
+    rewritten = json.loads(messages[1]["tool_calls"][0]["function"]["arguments"])
     assert rewritten["to"].startswith("[EMAIL_")
     assert request.passthrough["user"].startswith("[EMAIL_")
 
@@ -160,7 +162,7 @@ def test_every_field_that_reaches_a_backend_is_guarded(engine: GuardEngine) -> N
 def test_a_name_with_personal_data_is_dropped_not_rewritten(engine: GuardEngine) -> None:
     request = chat([{"role": "user", "content": "hello", "name": "john@example.com"}])
     guard(engine, request)
-    assert "name" not in request.messages[0]
+    assert request.messages is not None and request.messages[0].name is None
 
 
 def test_injection_in_a_tool_description_is_blocked(engine: GuardEngine) -> None:
@@ -191,5 +193,6 @@ def test_personal_data_split_across_messages_is_caught(engine: GuardEngine) -> N
     )
     context = guard(engine, request)
     assert context.guard.input.findings["CREDIT_CARD"] == 2
-    assert request.messages[0]["content"] == "My card number is [CREDIT_CARD]"
-    assert request.messages[1]["content"] == "[CREDIT_CARD], expiry next May."
+    assert request.messages is not None
+    assert request.messages[0].content == "My card number is [CREDIT_CARD]"
+    assert request.messages[1].content == "[CREDIT_CARD], expiry next May."

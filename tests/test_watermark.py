@@ -24,6 +24,7 @@ from aigc_gateway.labeling.watermark import (
 )
 from aigc_gateway.providers.base import GenerationRequest
 from aigc_gateway.providers.local import LocalModel, bundled_model_path
+from aigc_gateway.providers.messages import ChatMessage
 
 SETTINGS = WatermarkSettings()
 PROMPTS = {
@@ -57,7 +58,7 @@ def generate(model: LocalModel, prompt: str, processor: WatermarkProcessor | Non
         kind="chat",
         model="local",
         stream=True,
-        messages=[{"role": "user", "content": prompt}],
+        messages=[ChatMessage("user", prompt)],
         max_tokens=120,
         temperature=0.0,
         logits_processor=processor,

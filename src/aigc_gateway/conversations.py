@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import ResponsesSettings
+from .providers.messages import ChatMessage
 
 
 @dataclass(frozen=True, slots=True)
 class StoredResponse:
-    messages: list[dict[str, Any]]
+    messages: list[ChatMessage]
     """The conversation up to and including this response, as chat messages (no instructions)."""
     body: dict[str, Any]
     """The response object as the client received it."""
@@ -31,9 +32,7 @@ class ResponseStore:
         self._settings = settings
         self._entries: OrderedDict[tuple[str, str], StoredResponse] = OrderedDict()
 
-    def put(
-        self, tenant: str, response_id: str, messages: list[dict[str, Any]], body: dict
-    ) -> None:
+    def put(self, tenant: str, response_id: str, messages: list[ChatMessage], body: dict) -> None:
         self._entries[(tenant, response_id)] = StoredResponse(messages, body, time.monotonic())
         self._entries.move_to_end((tenant, response_id))
         while len(self._entries) > self._settings.max_stored:

@@ -23,6 +23,7 @@ from .guards.stages import FIELD_ROLE
 from .pipeline import Ending, Recorder, RequestContext, Stages, UsageRecord, recorded_ending
 from .providers.base import GenerationRequest, Usage
 from .providers.embedding import InputType, LocalEmbedder
+from .providers.messages import ChatMessage
 from .providers.router import Backend, RouteDecision, Router
 
 
@@ -107,11 +108,11 @@ class EmbeddingService:
             kind="chat",
             model=request.model,
             stream=False,
-            messages=[{"role": FIELD_ROLE, "content": text} for text in request.texts],
+            messages=[ChatMessage(FIELD_ROLE, text) for text in request.texts],
         )
         for guard in self._guards:
             await guard(carrier, context)
-        request.texts = [str(message["content"]) for message in carrier.messages or []]
+        request.texts = [message.text() for message in carrier.messages or []]
 
     async def _run(
         self, request: EmbeddingRequest, model: str, chain: list[Backend], context: RequestContext

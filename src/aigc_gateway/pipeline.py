@@ -155,7 +155,8 @@ def prompt_text(request: GenerationRequest) -> str:
     """The request's prompt as one string, as :attr:`UsageRecord.prompt` describes it."""
     if request.messages is None:
         return request.prompt or ""
-    return orjson.dumps(request.messages, option=orjson.OPT_SORT_KEYS).decode()
+    messages = [message.to_openai() for message in request.messages]
+    return orjson.dumps(messages, option=orjson.OPT_SORT_KEYS).decode()
 
 
 Recorder = Callable[[UsageRecord], "asyncio.Future[None]"]

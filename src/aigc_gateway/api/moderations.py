@@ -22,7 +22,7 @@ from ..errors import InvalidRequest
 from ..guards.model import Finding
 from .auth import authenticate
 from .http import json_response, read_body
-from .schemas import parse_body
+from .schemas import ContentPartBody, parse_body
 
 router = APIRouter()
 
@@ -65,7 +65,7 @@ OPENAI_CATEGORIES: dict[str, tuple[str, ...]] = {
 class ModerationBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    input: str | list[str] | list[dict[str, Any]]
+    input: str | list[str] | list[ContentPartBody]
     model: str | None = Field(None, min_length=1)
 
     def texts(self) -> list[str]:
@@ -75,12 +75,11 @@ class ModerationBody(BaseModel):
         for item in self.input:
             if isinstance(item, str):
                 texts.append(item)
-            elif item.get("type") == "text" and isinstance(item.get("text"), str):
-                texts.append(item["text"])
+            elif item.type == "text" and item.text is not None:
+                texts.append(item.text)
             else:
                 raise InvalidRequest(
-                    f"Moderation input parts of type '{item.get('type')}' are not supported; "
-                    "only text.",
+                    f"Moderation input parts of type '{item.type}' are not supported; only text.",
                     code="invalid_value",
                     param="input",
                 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import aclosing
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -25,6 +26,7 @@ from ..conversations import ResponseStore
 from ..errors import GatewayError, InvalidRequest, NotFound
 from ..pipeline import Outcome, RequestContext, collect
 from ..providers.base import Chunk, GenerationRequest
+from ..providers.messages import ChatMessage, ContentPart, FunctionCall, ToolCall
 from .auth import authenticate
 from .generation import identified, new_context, response_headers, unless_disconnected
 from .http import json_response, read_body
@@ -68,25 +70,25 @@ def _unsupported(what: str, param: str) -> InvalidRequest:
     )
 
 
-def _text_of(content: Any, where: str) -> str:
+def _content(content: Any, where: str) -> str | tuple[ContentPart, ...]:
     if isinstance(content, str):
         return content
     if not isinstance(content, list):
         raise InvalidRequest(f"{where}.content must be a string or a list of parts.", param=where)
-    texts = []
+    parts = []
     for index, part in enumerate(content):
         kind = part.get("type") if isinstance(part, dict) else None
         if kind not in INPUT_TEXT_TYPES:
             raise _unsupported(f"Content of type '{kind}' ({where}.content[{index}])", "input")
-        texts.append(str(part.get("text", "")))
-    return "".join(texts)
+        parts.append(ContentPart("text", str(part.get("text", ""))))
+    return tuple(parts)
 
 
-def _messages(items: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _messages(items: str | list[dict[str, Any]]) -> list[ChatMessage]:
     """The ``input`` items as chat messages."""
     if isinstance(items, str):
-        return [{"role": "user", "content": items}]
-    messages: list[dict[str, Any]] = []
+        return [ChatMessage("user", items)]
+    messages: list[ChatMessage] = []
     for index, item in enumerate(items):
         where = f"input[{index}]"
         kind = item.get("type", "message")
@@ -94,26 +96,24 @@ def _messages(items: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
             role = item.get("role")
             if role not in MESSAGE_ROLES:
                 raise InvalidRequest(f"{where}.role must be one of {sorted(MESSAGE_ROLES)}.")
-            messages.append({"role": role, "content": _text_of(item.get("content"), where)})
+            messages.append(ChatMessage(role, _content(item.get("content"), where)))
         elif kind == "function_call":
-            call = {
-                "id": item.get("call_id") or item.get("id"),
-                "type": "function",
-                "function": {"name": item.get("name"), "arguments": item.get("arguments", "")},
-            }
-            if messages and messages[-1]["role"] == "assistant" and messages[-1].get("tool_calls"):
-                messages[-1]["tool_calls"].append(call)
+            name, arguments = item.get("name"), item.get("arguments", "")
+            if not isinstance(name, str) or not isinstance(arguments, str):
+                raise InvalidRequest(
+                    f"{where} needs a string 'name' and string 'arguments'.", param="input"
+                )
+            call = ToolCall(
+                str(item.get("call_id") or item.get("id")), FunctionCall(name, arguments)
+            )
+            if messages and messages[-1].role == "assistant" and messages[-1].tool_calls:
+                messages[-1] = replace(messages[-1], tool_calls=(*messages[-1].tool_calls, call))
             else:
-                messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+                messages.append(ChatMessage("assistant", tool_calls=(call,)))
         elif kind == "function_call_output":
             output = item.get("output")
-            messages.append(
-                {
-                    "role": "tool",
-                    "tool_call_id": item.get("call_id"),
-                    "content": output if isinstance(output, str) else orjson.dumps(output).decode(),
-                }
-            )
+            text = output if isinstance(output, str) else orjson.dumps(output).decode()
+            messages.append(ChatMessage("tool", text, tool_call_id=item.get("call_id")))
         elif kind == "reasoning":
             continue  # a previous turn's reasoning summary: nothing to tell this model
         else:
@@ -164,14 +164,14 @@ def _check_supported(body: ResponsesBody) -> None:
 
 
 def to_request(
-    body: ResponsesBody, history: list[dict[str, Any]]
-) -> tuple[GenerationRequest, list[dict[str, Any]]]:
+    body: ResponsesBody, history: list[ChatMessage]
+) -> tuple[GenerationRequest, list[ChatMessage]]:
     """The chat request for this response, and the conversation to store after it."""
     _check_supported(body)
     turn = _messages(body.input)
     messages = list(history)
     if body.instructions:
-        messages.append({"role": "system", "content": body.instructions})
+        messages.append(ChatMessage("system", body.instructions))
     messages += turn
     passthrough: dict[str, Any] = {}
     tools = _chat_tools(body.tools)
@@ -293,13 +293,12 @@ class ResponseShape:
         return b"event: " + kind.encode() + b"\ndata: " + orjson.dumps(payload) + b"\n\n"
 
 
-def _assistant_messages(text: str, tool_calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    message: dict[str, Any] = {"role": "assistant", "content": text or None}
-    if tool_calls:
-        message["tool_calls"] = [
-            {key: value for key, value in call.items() if key != "index"} for call in tool_calls
-        ]
-    return [message]
+def _assistant_message(text: str, tool_calls: list[dict[str, Any]]) -> ChatMessage:
+    calls = tuple(
+        ToolCall(call["id"], FunctionCall(call["function"]["name"], call["function"]["arguments"]))
+        for call in tool_calls
+    )
+    return ChatMessage("assistant", text or None, tool_calls=calls)
 
 
 @router.post("/v1/responses")
@@ -309,7 +308,7 @@ async def create_response(request: Request) -> Response:
     settings = gateway.settings
     store: ResponseStore = gateway.responses
     body = parse_body(ResponsesBody, await read_body(request, settings.server.max_body_bytes))
-    history: list[dict[str, Any]] = []
+    history: list[ChatMessage] = []
     if body.previous_response_id:
         previous = store.get(key.tenant, body.previous_response_id)
         if previous is None:
@@ -326,7 +325,7 @@ async def create_response(request: Request) -> Response:
 
     def keep(answer: dict[str, Any], text: str, tool_calls: list[dict[str, Any]]) -> None:
         if body.store:
-            messages = conversation + _assistant_messages(text, tool_calls)
+            messages = [*conversation, _assistant_message(text, tool_calls)]
             store.put(key.tenant, shape.id, messages, answer)
 
     if body.stream:

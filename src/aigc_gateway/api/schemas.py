@@ -8,6 +8,7 @@ applies the per-message limits (413), so nothing downstream meets a value it can
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..config import ServerSettings
 from ..errors import InvalidRequest, PayloadTooLarge
 from ..providers.base import GenerationRequest
+from ..providers.messages import ChatMessage, ContentPart, FunctionCall, ToolCall
 
 Temperature = Annotated[float, Field(ge=0, le=2)]
 TopP = Annotated[float, Field(gt=0, le=1)]
@@ -49,10 +51,57 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
+class ContentPartBody(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    text: str | None = None
+
+    def typed(self) -> ContentPart:
+        return ContentPart(self.type, self.text, self.model_extra or {})
+
+
+class FunctionBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str
+    arguments: str
+
+    def typed(self) -> FunctionCall:
+        return FunctionCall(self.name, self.arguments)
+
+
+class ToolCallBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    type: Literal["function"] = "function"
+    function: FunctionBody
+
+
 class Message(BaseModel):
+    """A chat message as a client sends it; :meth:`typed` is what the stages read."""
+
     model_config = ConfigDict(extra="allow")
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[dict[str, Any]] | None = None
+    content: str | list[ContentPartBody] | None = None
+    name: str | None = None
+    tool_calls: list[ToolCallBody] | None = None
+    tool_call_id: str | None = None
+    function_call: FunctionBody | None = None
+
+    def typed(self) -> ChatMessage:
+        content = self.content
+        if isinstance(content, list):
+            content = tuple(part.typed() for part in content)
+        return ChatMessage(
+            role=self.role,
+            content=content,
+            name=self.name,
+            tool_calls=tuple(
+                ToolCall(call.id, call.function.typed()) for call in self.tool_calls or ()
+            ),
+            tool_call_id=self.tool_call_id,
+            function_call=self.function_call.typed() if self.function_call else None,
+            extra=self.model_extra or {},
+        )
 
 
 class _Common(BaseModel):
@@ -110,12 +159,17 @@ class ChatCompletionBody(_Common):
     top_logprobs: int | None = None
     reasoning_effort: str | None = None
 
+    @cached_property
+    def chat_messages(self) -> tuple[ChatMessage, ...]:
+        """The messages, typed (built once)."""
+        return tuple(message.typed() for message in self.messages)
+
     def to_request(self) -> GenerationRequest:
         return GenerationRequest(
             kind="chat",
             model=self.model,
             stream=self.stream,
-            messages=[message.model_dump(exclude_none=True) for message in self.messages],
+            messages=list(self.chat_messages),
             max_tokens=self.max_completion_tokens or self.max_tokens,
             temperature=self.temperature,
             top_p=self.top_p,
@@ -207,13 +261,8 @@ def check_size(body: ChatCompletionBody | CompletionBody, server: ServerSettings
         raise PayloadTooLarge(
             f"The request has more than {server.max_messages} messages.", param="messages"
         )
-    for index, message in enumerate(body.messages):
-        content = message.content
-        parts = [content] if isinstance(content, str) else content or []
-        size = sum(
-            len(part) if isinstance(part, str) else len(str(part.get("text", ""))) for part in parts
-        )
-        if size > limit:
+    for index, message in enumerate(body.chat_messages):
+        if len(message.text()) > limit:
             raise PayloadTooLarge(
                 f"Message {index} is longer than the limit of {limit} characters.",
                 param=f"messages.{index}.content",
@@ -249,7 +298,7 @@ def _refuse(exc: ValidationError) -> NoReturn:
     location = ".".join(str(part) for part in first["loc"])
     if first["type"] == "json_invalid":
         raise InvalidRequest("The request body is not valid JSON.", code="invalid_json")
-    if first["type"] == "model_type":
+    if first["type"] == "model_type" and not first["loc"]:
         raise InvalidRequest("The request body must be a JSON object.")
     if first["type"] == "extra_forbidden":
         raise InvalidRequest(

@@ -32,6 +32,7 @@ from ..errors import ContentBlocked, GatewayError
 from ..gateway import Gateway
 from ..pipeline import Pipeline, RequestContext, Stages, Unlimited, collect
 from ..providers.base import GenerationRequest
+from ..providers.messages import ChatMessage
 from .judges import REFUSAL_PATTERNS, CaseJudge, judge_accuracy
 from .reports import assemble, write_outputs
 from .suites import SUITE_VERSION, SUITES, Case, load_judge_examples, select_cases
@@ -187,7 +188,7 @@ class LlmJudge:
             kind="chat",
             model=self._model,
             stream=False,
-            messages=[{"role": "user", "content": prompt}],
+            messages=[ChatMessage("user", prompt)],
             max_tokens=8,
             temperature=0.0,
             seed=0,
@@ -290,7 +291,7 @@ class Evaluator:
                 kind="chat",
                 model=self.config.model,
                 stream=False,
-                messages=[dict(message) for message in case.messages],
+                messages=[ChatMessage(m["role"], m["content"]) for m in case.messages],
                 max_tokens=self.config.max_tokens,
                 temperature=self.config.temperature,
                 seed=case_seed(self.config.seed, case.id),

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import ContentBlocked
 from ..pipeline import OutputFilter, PassThrough, RequestContext
-from ..providers.base import GenerationRequest, text_parts
+from ..providers.base import GenerationRequest
 from ..reports import GuardReport
 from .detectors import REGISTRY
 from .engine import Deadline, GuardEngine
@@ -95,23 +95,8 @@ def request_texts(request: GenerationRequest) -> list[TextSlot]:
     if request.messages is None:
         slots.append(TextSlot("user", request.prompt or "", ("prompt",)))
     for index, message in enumerate(request.messages or ()):
-        role, content = str(message.get("role", "user")), message.get("content")
-        at: Path = ("messages", index)
-        for part, text in text_parts(content):
-            where = (*at, "content") if part is None else (*at, "content", part, "text")
-            slots.append(TextSlot(role, text, where))
-        if isinstance(message.get("name"), str):
-            slots.append(TextSlot(role, message["name"], (*at, "name")))
-        for call_index, call in enumerate(message.get("tool_calls") or ()):
-            function = call.get("function") if isinstance(call, dict) else None
-            arguments = function.get("arguments") if isinstance(function, dict) else None
-            if isinstance(arguments, str):
-                path = (*at, "tool_calls", call_index, "function", "arguments")
-                slots.append(TextSlot(role, arguments, path))
-        function_call = message.get("function_call")
-        if isinstance(function_call, dict) and isinstance(function_call.get("arguments"), str):
-            path = (*at, "function_call", "arguments")
-            slots.append(TextSlot(role, function_call["arguments"], path))
+        for where, text in message.texts():
+            slots.append(TextSlot(message.role, text, ("messages", index, *where)))
     extra = request.passthrough
     for tool_index, tool in enumerate(extra.get("tools") or ()):
         for path, text in _descriptions(tool, ("passthrough", "tools", tool_index)):
@@ -142,7 +127,12 @@ def _replaced(container: Any, path: Path, value: str | None) -> Any:
 def _store(request: GenerationRequest, slot: TextSlot, text: str | None) -> None:
     """Put a rewritten text back (copy on write: the client's objects are left alone)."""
     attribute, rest = str(slot.path[0]), slot.path[1:]
-    if not rest:
+    if attribute == "messages" and request.messages is not None:
+        index = int(rest[0])
+        messages = list(request.messages)
+        messages[index] = messages[index].with_text(rest[1:], text)
+        request.messages = messages
+    elif not rest:
         setattr(request, attribute, text)
     else:
         setattr(request, attribute, _replaced(getattr(request, attribute), rest, text))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+from .messages import ChatMessage
 
 Kind = Literal["chat", "completion", "image", "embedding"]
 """The kinds of generation. A new kind (e.g. embeddings) is added here, in the providers that
@@ -23,17 +25,6 @@ class Usage:
         return self.prompt_tokens + self.completion_tokens
 
 
-def text_parts(content: Any) -> Iterator[tuple[int | None, str]]:
-    """The texts of a message's content, with the index of each content part (None when the
-    content is a plain string). The one place that knows OpenAI's content shapes."""
-    if isinstance(content, str):
-        yield None, content
-    elif isinstance(content, list):
-        for index, part in enumerate(content):
-            if isinstance(part, dict) and isinstance(part.get("text"), str):
-                yield index, part["text"]
-
-
 @dataclass(slots=True)
 class GenerationRequest:
     """One generation, independent of the HTTP route that asked for it.
@@ -46,7 +37,7 @@ class GenerationRequest:
     kind: Kind
     model: str
     stream: bool
-    messages: list[dict[str, Any]] | None = None
+    messages: list[ChatMessage] | None = None
     prompt: str | None = None
     max_tokens: int | None = None
     temperature: float | None = None
@@ -65,8 +56,8 @@ class GenerationRequest:
         if self.messages is None:
             return self.prompt or ""
         for message in reversed(self.messages):
-            if message.get("role") == "user":
-                return " ".join(text for _, text in text_parts(message.get("content")))
+            if message.role == "user":
+                return message.text()
         return ""
 
 

@@ -45,22 +45,6 @@ def bundled_model_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / BUNDLED_GGUF
 
 
-def _text_of(content: Any) -> str:
-    """Message content as plain text; only text parts can be given to a text model."""
-    if content is None or isinstance(content, str):
-        return content or ""
-    parts = []
-    for part in content:
-        if part.get("type") != "text":
-            raise InvalidRequest(
-                f"Content parts of type '{part.get('type')}' are not supported by the local model.",
-                code="unsupported_content",
-                param="messages",
-            )
-        parts.append(str(part.get("text", "")))
-    return "".join(parts)
-
-
 class _Job:
     """One generation's parameters and its line back to the event loop."""
 
@@ -121,8 +105,8 @@ class LocalModel:
             return request.prompt or ""
         messages = [
             {
-                "role": "system" if m["role"] == "developer" else m["role"],
-                "content": tool_message_text(m) or _text_of(m.get("content")),
+                "role": "system" if m.role == "developer" else m.role,
+                "content": tool_message_text(m) or m.plain_text("the local model"),
             }
             for m in request.messages or []
         ]

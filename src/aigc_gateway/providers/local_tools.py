@@ -20,6 +20,7 @@ from llama_cpp.llama_grammar import LlamaGrammar
 
 from ..errors import InvalidRequest
 from .base import Chunk
+from .messages import ChatMessage
 
 ANY_OBJECT: dict[str, Any] = {"type": "object"}
 
@@ -154,17 +155,15 @@ def tool_mode(passthrough: dict[str, Any]) -> ToolMode | None:
     return ToolMode(chosen, allow_text=False)
 
 
-def tool_message_text(message: dict[str, Any]) -> str | None:
+def tool_message_text(message: ChatMessage) -> str | None:
     """An assistant turn's earlier tool calls, as the JSON the model would have written."""
-    calls = message.get("tool_calls")
-    if message.get("role") != "assistant" or not calls:
+    if message.role != "assistant" or not message.tool_calls:
         return None
     parts = []
-    for call in calls:
-        function = call.get("function") or {}
+    for call in message.tool_calls:
         try:
-            arguments = json.loads(function.get("arguments") or "{}")
+            arguments = json.loads(call.function.arguments or "{}")
         except json.JSONDecodeError:
-            arguments = function.get("arguments")
-        parts.append(json.dumps({"name": function.get("name"), "arguments": arguments}))
+            arguments = call.function.arguments
+        parts.append(json.dumps({"name": call.function.name, "arguments": arguments}))
     return "\n".join(parts)

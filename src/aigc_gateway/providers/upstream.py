@@ -208,7 +208,7 @@ class UpstreamProvider:
     def _body(self, request: GenerationRequest, remote_model: str) -> dict[str, Any]:
         body: dict[str, Any] = {**request.passthrough, "model": remote_model}
         if request.kind == "chat":
-            body["messages"] = request.messages
+            body["messages"] = [message.to_openai() for message in request.messages or ()]
         elif request.kind != "embedding":  # an embedding request's input is in passthrough
             body["prompt"] = request.prompt
         if request.kind == "image":
