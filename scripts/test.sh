@@ -25,5 +25,9 @@ if ! .venv/bin/python -c 'import llama_cpp' 2>/dev/null; then
 fi
 .venv/bin/python -m pip install -q -r requirements.txt
 .venv/bin/python -m pip install -q -e '.[test]'
+# The openai SDK 3.x in a venv of its own beside .venv (LlamaIndex in the test extras pins
+# openai<3, so .venv has 2.x); tests/test_openai_api.py runs tests/openai3_client.py with it.
+[ -x .venv-openai3/bin/python ] || python3 -m venv .venv-openai3
+.venv-openai3/bin/python -m pip install -q 'openai>=3,<4'
 .venv/bin/ruff check src tests bench
 .venv/bin/python -m pytest "$@"

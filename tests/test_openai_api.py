@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -335,6 +339,64 @@ def test_local_tool_calls_come_from_the_grammar(setup: Setup) -> None:
     assert chunks[-1].choices[0].finish_reason == "tool_calls", [c.model_dump() for c in chunks]
     streamed = [tc for c in chunks for ch in c.choices for tc in ch.delta.tool_calls or []]
     assert streamed[0].function.name == "get_weather"
+
+
+# --- the openai SDK 3.x -----------------------------------------------------------------------
+
+OPENAI3_PYTHON = Path(sys.prefix).parent / ".venv-openai3" / "bin" / "python"
+
+
+def test_the_openai_sdk_3_works(setup: Setup) -> None:
+    """The same routes through openai 3.x, from the venv ``scripts/test.sh`` makes beside the
+    test venv (this venv's openai is 2.x: LlamaIndex pins ``openai<3``)."""
+    if not OPENAI3_PYTHON.exists():
+        pytest.fail(
+            f"{OPENAI3_PYTHON} is missing: scripts/test.sh creates it "
+            "(python3 -m venv .venv-openai3 && .venv-openai3/bin/pip install 'openai>=3,<4')"
+        )
+    names = {
+        "local": LOCAL,
+        "upstream": "echo",
+        "embedder": EMBEDDER,
+        "harmful": HARMFUL,
+        "tool": WEATHER_TOOL,
+    }
+    ran = subprocess.run(
+        [
+            str(OPENAI3_PYTHON),
+            str(Path(__file__).with_name("openai3_client.py")),
+            setup.server.base_url,
+            setup.keys["default"],
+            json.dumps(names),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={"PATH": os.environ.get("PATH", "")},
+    )
+    assert ran.returncode == 0, ran.stderr
+    got = json.loads(ran.stdout)
+    assert got["version"].startswith("3."), got["version"]
+    assert got["chat"]["content"] == "echo: hello there" and got["chat"]["completion_tokens"] > 0
+    assert got["chat_stream"]["content"] == "echo: hello there"
+    assert got["chat_stream"]["usage"]["completion_tokens"] > 0
+    assert got["completions"] == [0, 1]
+    floats, default = np.array(got["embeddings"]["float"]), np.array(got["embeddings"]["default"])
+    assert floats.shape == (2, 384) and np.allclose(floats, default, atol=1e-6)
+    harmful, benign = got["moderations"]
+    assert harmful["flagged"] and not benign["flagged"]
+    assert harmful["violence"] or harmful["illicit/violent"]
+    assert got["responses"]["text"] and got["responses"]["retrieved"]
+    assert got["responses"]["follow_input_tokens"] > got["responses"]["first_input_tokens"]
+    kinds = got["responses_stream"]["types"]
+    assert kinds[:2] == ["response.created", "response.in_progress"]
+    assert kinds[-1] == "response.completed" and "response.output_text.delta" in kinds
+    assert got["responses_stream"]["deltas"] == got["responses_stream"]["final"] != ""
+    tools = got["tools"]
+    assert tools["finish_reason"] == "tool_calls" and tools["name"] == "get_weather", tools
+    assert isinstance(tools["arguments"]["city"], str) and tools["none_content"]
+    assert got["unknown_model"]["class"] == "NotFoundError", got["unknown_model"]
+    assert got["unknown_model"]["body"]["code"] == "model_not_found"
 
 
 # --- completeness and errors ------------------------------------------------------------------
