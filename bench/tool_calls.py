@@ -1,6 +1,6 @@
 """Tool calls on the local model: how often SmolLM2-135M makes a valid, correct call.
 
-    .venv/bin/python bench/tool_calls.py
+    .venv/bin/python bench/tool_calls.py [--cases N]
 
 Runs the embedded model in-process (the gateway's own LocalModel, grammar-constrained tool
 calling) on a small hand-written set: 24 requests over three tools, each with the tool and
@@ -13,11 +13,13 @@ fixed), so a rerun gives the same numbers. Counted per mode:
   case-insensitively, numbers exactly);
 - for ``auto``: how often it called a tool when one was needed, and answered in words when none was.
 
-Writes docs/benchmarks/tool_calls.json.
+Each answer is printed as it comes; ``--cases N`` runs only the first N of each set (a quick
+look; the JSON is written only for the full set). Writes docs/benchmarks/tool_calls.json.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import time
@@ -122,16 +124,21 @@ async def _call(model: LocalModel, prompt: str, choice: str) -> dict[str, Any] |
     return calls[0]["function"] if calls else None
 
 
-async def run() -> dict[str, Any]:
+def _show(mode: str, prompt: str, call: dict[str, Any] | None, mark: str) -> None:
+    answer = f"{call['name']}({call['arguments']})" if call else "(answered in words)"
+    print(f"{mode:>9}  {mark:<5}  {prompt[:48]:<48}  {answer}", flush=True)
+
+
+async def run(cases: list[tuple[str, str, dict[str, Any]]], no_tool: list[str]) -> dict[str, Any]:
     model = LocalModel(LocalModelSettings())
     names = {tool["function"]["name"] for tool in TOOLS}
     results: dict[str, Any] = {}
-    cases: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
     started = time.perf_counter()
     try:
         for choice in ("required", "auto"):
             counts = {"valid": 0, "right_tool": 0, "right_args": 0}
-            for prompt, tool, expected in CASES:
+            for prompt, tool, expected in cases:
                 call = await _call(model, prompt, choice)
                 arguments = json.loads(call["arguments"]) if call else None
                 valid = call is not None and call["name"] in names and isinstance(arguments, dict)
@@ -142,36 +149,42 @@ async def run() -> dict[str, Any]:
                 counts["valid"] += valid
                 counts["right_tool"] += right_tool
                 counts["right_args"] += right_args
-                cases.append(
+                _show(choice, prompt, call, "ok" if right_args else "wrong")
+                answers.append(
                     {"mode": choice, "prompt": prompt, "call": call, "right_args": right_args}
                 )
-            results[choice] = {key: round(value / len(CASES), 3) for key, value in counts.items()}
+            results[choice] = {key: round(value / len(cases), 3) for key, value in counts.items()}
         answered = 0
-        for prompt in NO_TOOL:
+        for prompt in no_tool:
             call = await _call(model, prompt, "auto")
             answered += call is None
-            cases.append({"mode": "auto-no-tool", "prompt": prompt, "call": call})
-        results["auto"]["answered_without_tool"] = round(answered / len(NO_TOOL), 3)
+            _show("no tool", prompt, call, "ok" if call is None else "wrong")
+            answers.append({"mode": "auto-no-tool", "prompt": prompt, "call": call})
+        results["auto"]["answered_without_tool"] = round(answered / len(no_tool), 3)
     finally:
         await model.close()
     results["seconds"] = round(time.perf_counter() - started, 1)
-    results["cases"] = cases
+    results["cases"] = answers
     return results
 
 
 def main() -> None:
-    results = asyncio.run(run())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, help="run only the first N requests of each set")
+    args = parser.parse_args()
+    cases, no_tool = CASES[: args.cases], NO_TOOL[: args.cases]
+    results = asyncio.run(run(cases, no_tool))
     rows = [
         [mode, results[mode]["valid"], results[mode]["right_tool"], results[mode]["right_args"]]
         for mode in ("required", "auto")
     ]
     print_table(
-        f"Local tool calls, SmolLM2-135M, {len(CASES)} requests over {len(TOOLS)} tools",
+        f"Local tool calls, SmolLM2-135M, {len(cases)} requests over {len(TOOLS)} tools",
         ["tool_choice", "valid call", "right tool", "right tool + args"],
         rows,
     )
     print(
-        f"auto, {len(NO_TOOL)} requests that need no tool: answered in words "
+        f"auto, {len(no_tool)} requests that need no tool: answered in words "
         f"{results['auto']['answered_without_tool']:.0%}"
     )
     summary = {
@@ -182,7 +195,8 @@ def main() -> None:
         "auto_right_args": results["auto"]["right_args"],
         "auto_answered_without_tool": results["auto"]["answered_without_tool"],
     }
-    write_result("tool_calls", summary, results)
+    if args.cases is None:
+        write_result("tool_calls", summary, results)
 
 
 if __name__ == "__main__":
