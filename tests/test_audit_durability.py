@@ -20,8 +20,15 @@ KILL_AFTER_ACKS = 150
 MAX_ACKS_PER_CLIENT = 200
 
 
-def load(running: RunningGateway, acked: list[str], stop: threading.Event, index: int) -> None:
-    """One client: alternate plain and streaming requests until the server dies."""
+def load(
+    running: RunningGateway,
+    acked: list[str],
+    stop: threading.Event,
+    index: int,
+    keep_going: bool = False,
+) -> None:
+    """One client: alternate plain and streaming requests until the server dies (or, with
+    ``keep_going``, until ``stop``: a worker that dies is replaced while others serve)."""
     payload: dict[str, Any] = {"model": "echo", "messages": [{"role": "user", "content": "x"}]}
     with running.http() as http:
         for number in range(MAX_ACKS_PER_CLIENT):
@@ -41,7 +48,8 @@ def load(running: RunningGateway, acked: list[str], stop: threading.Event, index
                     if response.status_code == 200 and lines[-1] == "data: [DONE]":
                         acked.append(response.headers["x-request-id"])
             except (httpx.HTTPError, ValueError, IndexError):
-                return  # the server is gone: this request was never acknowledged
+                if not keep_going:  # the server is gone: this request was never acknowledged
+                    return
 
 
 def test_acknowledged_requests_survive_sigkill(

@@ -43,10 +43,13 @@ class Section(BaseModel):
 
 
 class ServerSettings(Section):
-    """The HTTP server; ``serve --host/--port`` override host and port."""
+    """The HTTP server; ``serve --host/--port/--workers`` override host, port and workers."""
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    workers: PositiveInt = 1
+    """Gateway processes serving one port; more than 1 needs ``rate_limiter.backend: redis``
+    while any per-key limit is set (in-memory limits are per process)."""
     max_body_bytes: PositiveInt = 1_048_576
     """Larger request bodies are refused with 413 ``request_too_large``."""
     max_message_chars: PositiveInt = 262_144

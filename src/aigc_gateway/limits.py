@@ -217,6 +217,18 @@ class RedisKeyLimits:
         await self._redis.aclose()
 
 
+def limits_per_process(settings: Settings) -> bool:
+    """Whether some per-key limit is set but kept in memory, i.e. per process: several worker
+    processes would then each grant every key its whole budget."""
+    if settings.rate_limiter.backend != "memory":
+        return False
+    limits = [settings.limits, *(t.limits for t in settings.tenants.values() if t.limits)]
+    return any(
+        limit.requests_per_minute is not None or limit.tokens_per_day is not None
+        for limit in limits
+    )
+
+
 def key_limits(settings: RateLimiterSettings, tokens_since: TokensSince) -> KeyLimits:
     if settings.backend == "redis":
         return RedisKeyLimits(settings, tokens_since)

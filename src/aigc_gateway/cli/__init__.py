@@ -59,12 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("AIGC_GATEWAY_DEBUG"):
             raise
         data_dir = getattr(args, "data_dir", None) or Path("the data dir")
-        print(f"aigc-gateway: error: {_operator_message(exc, data_dir)}", file=sys.stderr)
+        print(f"aigc-gateway: error: {operator_message(exc, data_dir)}", file=sys.stderr)
         return EXIT_USAGE
     return 0
 
 
-def _operator_message(exc: Exception, data_dir: Path) -> str:
+def operator_message(exc: Exception, data_dir: Path) -> str:
     """What went wrong, for an operator, in one line: the file or service and what to do."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if isinstance(exc, DataFileError):

@@ -1,4 +1,5 @@
-"""``aigc-gateway serve``: build the gateway and serve its HTTP API."""
+"""``aigc-gateway serve``: build the gateway and serve its HTTP API, in this process or in
+``--workers N`` processes on one port (:mod:`.workers`)."""
 
 from __future__ import annotations
 
@@ -6,61 +7,61 @@ import argparse
 import logging
 
 from .common import EXIT_USAGE, CliError, add_common, load_settings
+from .startup import UVICORN_OPTIONS, announce, announce_admin_key, build_gateway
 
 
 def serve(parser: argparse.ArgumentParser) -> None:
     add_common(parser)
     parser.add_argument("--host", default=None)
     parser.add_argument("--port", type=int, default=None)
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        help="gateway processes serving the port (default: server.workers, 1); more than 1 "
+        "needs rate_limiter.backend: redis while per-key limits are set",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request")
     parser.set_defaults(run=run_serve)
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
 def run_serve(args: argparse.Namespace) -> None:
-    from ..providers.selfcheck import LocalModelUnusable, SelfCheck
+    from ..limits import limits_per_process
 
     settings = load_settings(args)
-    # The local model's self-check runs in a child process while the gateway is built.
-    check = SelfCheck.start(settings.local_model) if settings.local_model.enabled else None
+    host = args.host or settings.server.host
+    port = args.port or settings.server.port
+    workers = args.workers or settings.server.workers
+    if workers > 1 and limits_per_process(settings):
+        raise CliError(
+            f"{workers} workers need rate_limiter.backend: redis: in-memory per-key limits are "
+            "per process, so each worker would grant every key its whole budget (or set "
+            "limits.requests_per_minute and limits.tokens_per_day to null for no limits)",
+            EXIT_USAGE,
+        )
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if workers > 1:
+        from .workers import Supervisor
+
+        Supervisor(settings, args.data_dir, host, port, workers, args.access_log).run()
+        return
     import uvicorn
 
     from ..api.app import create_app
-    from ..gateway import Gateway
 
-    host = args.host or settings.server.host
-    port = args.port or settings.server.port
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        gateway = Gateway(settings, args.data_dir)
-        if check is not None:
-            logging.getLogger(__name__).info("local model self-check: %s", check.wait())
-    except (OSError, ValueError) as exc:
-        raise CliError(f"cannot start: {exc}", EXIT_USAGE) from exc
-    except LocalModelUnusable as exc:
-        raise CliError(str(exc), EXIT_USAGE) from exc
-    finally:
-        if check is not None:
-            check.stop()
-    secret = gateway.bootstrap_key()
-    if secret:
-        print(
-            "Created tenant 'default' and its admin API key (shown once; keep it now):\n"
-            f"  {secret}\n"
-            "More keys: aigc-gateway keys create --tenant NAME [--admin]",
-            flush=True,
-        )
-    if settings.server.open_dev_mode:
-        logging.getLogger(__name__).warning(
-            "open dev mode: requests without an API key are served as tenant 'default'"
-        )
-    print(f"AIGC Gateway on http://{host}:{port}  (data: {args.data_dir})", flush=True)
+    gateway = build_gateway(settings, args.data_dir)
+    announce_admin_key(gateway.bootstrap_key())
+    announce(settings, args.data_dir, host, port, workers)
     uvicorn.run(
-        create_app(gateway),
-        host=host,
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        access_log=args.access_log,
-        log_level="info",
-        timeout_graceful_shutdown=5,
+        create_app(gateway), host=host, port=port, access_log=args.access_log, **UVICORN_OPTIONS
     )

@@ -1,0 +1,129 @@
+"""``serve --workers 2``: two real gateway processes on one port share keys and one audit chain;
+SIGKILL of a worker and then of everything loses no acknowledged request; SIGTERM stops all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .conftest import RunningGateway, run_cli
+from .mock_upstream import MockUpstream
+from .test_audit_durability import CLIENTS, load
+
+NO_LIMITS = {"requests_per_minute": None, "tokens_per_day": None}
+
+
+def worker_pids(supervisor: int) -> list[int]:
+    """The supervisor's child processes (the workers), from /proc."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            state, parent = stat.rsplit(")", 1)[1].split()[:2]
+            if int(parent) == supervisor and state != "Z":  # a zombie is dead already
+                pids.append(int(entry.name))
+    return sorted(pids)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def config(mock: MockUpstream) -> dict[str, Any]:
+    return {
+        "server": {"workers": 2},
+        "local_model": {"enabled": False},
+        "limits": NO_LIMITS,
+        "upstreams": {"mock": {"base_url": mock.url}},
+        "models": {"echo": {"backends": ["mock/echo"]}},
+        "audit": {"checkpoint_every": 50},
+    }
+
+
+def test_two_workers_keep_one_chain_through_sigkill(
+    start_gateway: Callable[..., RunningGateway], mock_upstream: MockUpstream
+) -> None:
+    first = start_gateway(config(mock_upstream))
+    assert first.log().count("sk-aigc-") == 1, "the admin key is printed once"
+    wait_for(lambda: len(worker_pids(first.process.pid)) == 2)
+    workers = worker_pids(first.process.pid)
+    cpu_before = {pid: cpu_seconds(pid) for pid in workers}
+    acked: list[str] = []
+    stop = threading.Event()
+    clients = [
+        threading.Thread(target=load, args=(first, acked, stop, i, True)) for i in range(CLIENTS)
+    ]
+    for client in clients:
+        client.start()
+    wait_for(lambda: len(acked) >= 100)
+    served = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in workers}
+    assert all(seconds > 0.05 for seconds in served.values()), f"CPU per worker: {served}"
+
+    os.kill(workers[0], signal.SIGKILL)  # one worker dies mid-load: it is started again
+
+    def replaced() -> list[int]:
+        return [pid for pid in worker_pids(first.process.pid) if pid not in workers]
+
+    wait_for(lambda: len(replaced()) == 1 and workers[1] in worker_pids(first.process.pid))
+    assert first.process.poll() is None
+    count = len(acked)
+    wait_for(lambda: len(acked) >= count + 100 or not any(c.is_alive() for c in clients))
+    for pid in worker_pids(first.process.pid):  # then everything dies at once
+        os.kill(pid, signal.SIGKILL)
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait()
+    stop.set()
+    for client in clients:
+        client.join(timeout=60)
+    assert len(acked) >= count + 50
+    assert "starting it again" in first.log()
+
+    second = start_gateway(config(mock_upstream), data_dir=first.data_dir)
+    assert "sk-aigc-" not in second.log()
+    wait_for(lambda: len(worker_pids(second.process.pid)) == 2)
+    second_workers = worker_pids(second.process.pid)
+    with second.http(first.admin_key) as http:
+        after = http.post(
+            "/v1/chat/completions",
+            json={"model": "echo", "messages": [{"role": "user", "content": "after restart"}]},
+        )
+    assert after.status_code == 200
+    second.process.send_signal(signal.SIGTERM)  # clean shutdown of every worker
+    assert second.process.wait(timeout=60) == 0
+    assert not [pid for pid in second_workers if Path(f"/proc/{pid}").exists()]
+    assert "Application shutdown complete" in second.log()
+
+    with sqlite3.connect(first.data_dir / "gateway.db") as db:
+        recorded = {row[0] for row in db.execute("SELECT request_id FROM audit_records")}
+    missing = set(acked) - recorded
+    assert not missing, f"{len(missing)} acknowledged requests have no audit record"
+    assert after.json()["id"] in recorded
+    verified = run_cli("audit", "verify", data_dir=first.data_dir)
+    assert verified.returncode == 0, verified.stderr
+    assert f"{len(recorded)} records" in verified.stdout
+
+
+def test_workers_refuse_in_memory_limits(tmp_path: Path) -> None:
+    served = run_cli("serve", "--workers", "2", "--port", "1", data_dir=tmp_path)
+    assert served.returncode == 2
+    assert "rate_limiter.backend: redis" in served.stderr
+    assert len(served.stderr.strip().splitlines()) == 1
+    bad = run_cli("serve", "--workers", "0", data_dir=tmp_path)
+    assert bad.returncode == 2 and "at least 1" in bad.stderr
