@@ -52,6 +52,17 @@ def load(
                     return
 
 
+def assert_all_recorded(data_dir: Path, acked: list[str]) -> None:
+    """Every acknowledged request has its record, and the chain verifies."""
+    with sqlite3.connect(data_dir / "gateway.db") as db:
+        recorded = {row[0] for row in db.execute("SELECT request_id FROM audit_records")}
+    missing = set(acked) - recorded
+    assert not missing, f"{len(missing)} acknowledged requests have no audit record"
+    verified = run_cli("audit", "verify", data_dir=data_dir)
+    assert verified.returncode == 0, verified.stderr
+    assert f"{len(recorded)} records" in verified.stdout
+
+
 def test_acknowledged_requests_survive_sigkill(
     start_gateway: Callable[..., RunningGateway], mock_upstream: MockUpstream, tmp_path: Path
 ) -> None:
@@ -86,11 +97,4 @@ def test_acknowledged_requests_survive_sigkill(
     assert after.status_code == 200
     second.stop()
 
-    with sqlite3.connect(first.data_dir / "gateway.db") as db:
-        recorded = {row[0] for row in db.execute("SELECT request_id FROM audit_records")}
-    missing = set(acked) - recorded
-    assert not missing, f"{len(missing)} acknowledged requests have no audit record"
-    assert after.json()["id"] in recorded
-    verified = run_cli("audit", "verify", data_dir=first.data_dir)
-    assert verified.returncode == 0, verified.stderr
-    assert f"{len(recorded)} records" in verified.stdout
+    assert_all_recorded(first.data_dir, [*acked, after.json()["id"]])

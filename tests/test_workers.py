@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -14,7 +13,7 @@ from typing import Any
 
 from .conftest import RunningGateway, run_cli
 from .mock_upstream import MockUpstream
-from .test_audit_durability import CLIENTS, load
+from .test_audit_durability import CLIENTS, assert_all_recorded, load
 
 NO_LIMITS = {"requests_per_minute": None, "tokens_per_day": None}
 
@@ -110,14 +109,7 @@ def test_two_workers_keep_one_chain_through_sigkill(
     assert not [pid for pid in second_workers if Path(f"/proc/{pid}").exists()]
     assert "Application shutdown complete" in second.log()
 
-    with sqlite3.connect(first.data_dir / "gateway.db") as db:
-        recorded = {row[0] for row in db.execute("SELECT request_id FROM audit_records")}
-    missing = set(acked) - recorded
-    assert not missing, f"{len(missing)} acknowledged requests have no audit record"
-    assert after.json()["id"] in recorded
-    verified = run_cli("audit", "verify", data_dir=first.data_dir)
-    assert verified.returncode == 0, verified.stderr
-    assert f"{len(recorded)} records" in verified.stdout
+    assert_all_recorded(first.data_dir, [*acked, after.json()["id"]])
 
 
 def test_workers_refuse_in_memory_limits(tmp_path: Path) -> None:
