@@ -1,21 +1,28 @@
 """One spine for every generation, through the real server: an image request walks the same
 pipeline as a chat request (its prompt guarded like a chat prompt, the router falling back
 between upstreams, every image labelled, one audit record with its labels, the key's limits),
-and each request's language is decided once."""
+an uploaded image labelled by ``/v1/images/label`` is admitted and recorded the same way, the
+record keeps each finding's span and whether the visible label was written, and each
+request's language is decided once."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import io
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pytest
+from PIL import Image
 
-from .conftest import RunningGateway, free_port, launch_gateway, run_cli
+from .conftest import RunningGateway, create_key, free_port, launch_gateway, run_cli
 from .mock_upstream import MockUpstream
 
 LIMITED_TENANT = "illustrators"
+LABELLING_TENANT = "archivists"
+LABELLED_TENANT = "publishers"
 LIMITED_RPM = 2
 
 
@@ -40,7 +47,14 @@ def painting(
             "echo": {"backends": ["mock/echo"]},
             "sturdy-painter": {"backends": ["dead/painter-0", "mock/painter-2"]},
         },
-        "tenants": {LIMITED_TENANT: {"limits": {"requests_per_minute": LIMITED_RPM}}},
+        "tenants": {
+            LIMITED_TENANT: {"limits": {"requests_per_minute": LIMITED_RPM}},
+            LABELLING_TENANT: {"limits": {"requests_per_minute": LIMITED_RPM}},
+            LABELLED_TENANT: {
+                "labels": {"explicit": {"placement": "both"}},
+                "guards": {"output": {"EMAIL": "mask"}},
+            },
+        },
     }
     running = launch_gateway(root, config, data_dir=data_dir)
     yield running
@@ -170,3 +184,115 @@ def test_one_language_decision_for_refusal_and_label(painting: RunningGateway) -
     assert refused.json()["error"]["message"].startswith(
         "This request was blocked by the content policy"
     )
+
+
+def photo() -> bytes:
+    rng = np.random.default_rng(5)
+    buffer = io.BytesIO()
+    pixels = np.clip(rng.normal(128, 40, (240, 320, 3)), 0, 255).astype(np.uint8)
+    Image.fromarray(pixels).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_an_uploaded_image_is_labelled_on_the_same_path(painting: RunningGateway) -> None:
+    """/v1/images/label: counted against the key's limits, one verifiable record with its
+    labels (ProduceID, watermark, C2PA signer, XMP, SHA-256 of the returned file)."""
+    created = run_cli("keys", "create", "--tenant", LABELLING_TENANT, data_dir=painting.data_dir)
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip().splitlines()[-1]
+    with painting.http(key, timeout=120) as http:
+        labelled = http.post("/v1/images/label", files={"file": ("photo.png", photo())})
+        broken = http.post("/v1/images/label", files={"file": ("a.png", b"not an image")})
+        over = http.post("/v1/images/label", files={"file": ("photo.png", photo())})
+    assert labelled.status_code == 200, labelled.text
+    assert labelled.headers["content-type"] == "image/png"
+    record = audit_record(painting, labelled.headers["x-request-id"])
+    assert record["kind"] == "label" and record["status"] == "ok"
+    assert record["tenant"] == LABELLING_TENANT and record["backend"] is None
+    produce_id = labelled.headers["x-aigc-produce-id"]
+    assert record["produce_id"] == produce_id
+    [label] = record["labels"]
+    assert label["produce_id"] == produce_id
+    assert label["sha256"] == hashlib.sha256(labelled.content).hexdigest()
+    assert set(label["marks"]) == {"c2pa", "watermark", "xmp"}
+    assert "Test Org" in label["marks"]["c2pa"]
+    assert label["marks"]["xmp"] is True and isinstance(label["marks"]["watermark"], str)
+
+    assert broken.status_code == 400, broken.text
+    assert set(broken.json()["error"]) == {"message", "type", "param", "code"}
+    failed = audit_record(painting, broken.headers["x-request-id"])
+    assert failed["kind"] == "label" and failed["status"] == "error" and failed["labels"] == []
+
+    assert over.status_code == 429, over.text
+    assert over.json()["error"]["code"] == "requests_per_minute_exceeded"
+    verified = run_cli("audit", "verify", data_dir=painting.data_dir)
+    assert verified.returncode == 0 and verified.stdout.startswith("OK"), verified.stderr
+
+
+def test_the_record_keeps_finding_spans_and_whether_the_label_was_written(
+    painting: RunningGateway,
+) -> None:
+    key = create_key(painting.data_dir, LABELLED_TENANT)
+    email = "maria.lopez@example.org"
+    question = f"Please write to {email} about the invoice."
+    with painting.http(key, timeout=120) as http:
+        free = http.post(
+            "/v1/chat/completions",
+            json={"model": "echo", "messages": [{"role": "user", "content": question}]},
+        )
+        json_mode = http.post(
+            "/v1/chat/completions",
+            json={
+                "model": "echo",
+                "messages": [{"role": "user", "content": "Give a JSON object."}],
+                "response_format": {"type": "json_object"},
+            },
+        )
+    assert free.status_code == 200 and json_mode.status_code == 200, free.text
+    record = audit_record(painting, free.headers["x-request-id"])
+    spans = record["spans"]
+    assert {
+        "type": "EMAIL",
+        "field": "messages[0].content",
+        "start": question.index(email),
+        "end": question.index(email) + len(email),
+        "action": "pseudonymize",
+    } in spans
+    assert email not in str(record), "the record holds the matched text"
+    answer = free.json()["choices"][0]["message"]["content"]
+    assert answer.startswith("AI-generated\n\n") and answer.endswith("\n\nAI-generated")
+    # The echo's answer has the address back (placeholder restored), then masked: its span is
+    # in the answer as scanned (without the visible label).
+    scanned = "echo: " + question
+    assert "[EMAIL]" in answer and email not in answer
+    assert {
+        "type": "EMAIL",
+        "field": "answer",
+        "start": scanned.index(email),
+        "end": scanned.index(email) + len(email),
+        "action": "mask",
+    } in spans
+    [label] = record["labels"]
+    assert label["explicit"] == {"placement": "both", "applied": True, "written": ["start", "end"]}
+    # Streamed, the answer is released piece by piece: offsets still count from its start.
+    long_question = "Here is a long note about several things. " * 6 + question
+    with painting.client(key).chat.completions.create(
+        model="echo", messages=[{"role": "user", "content": long_question}], stream=True
+    ) as stream:
+        streamed = [chunk for chunk in stream]
+    streamed_record = audit_record(painting, streamed[0].id)
+    scanned = "echo: " + long_question
+    assert {
+        "type": "EMAIL",
+        "field": "answer",
+        "start": scanned.index(email),
+        "end": scanned.index(email) + len(email),
+        "action": "mask",
+    } in streamed_record["spans"]
+    unlabelled = audit_record(painting, json_mode.headers["x-request-id"])
+    assert unlabelled["labels"][0]["explicit"] == {
+        "placement": "none",
+        "applied": False,
+        "written": [],
+    }
+    assert unlabelled["spans"] == []

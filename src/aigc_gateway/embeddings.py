@@ -20,6 +20,7 @@ import orjson
 from .config import LOCAL_BACKEND, Settings
 from .errors import BackendUnavailable, GatewayError, InvalidRequest, UpstreamError
 from .guards.stages import FIELD_ROLE
+from .language import language_of
 from .pipeline import Ending, Recorder, RequestContext, Stages, UsageRecord, recorded_ending
 from .providers.base import GenerationRequest, Usage
 from .providers.embedding import InputType, LocalEmbedder
@@ -110,6 +111,7 @@ class EmbeddingService:
             stream=False,
             messages=[ChatMessage(FIELD_ROLE, text) for text in request.texts],
         )
+        context.language = language_of(" ".join(request.texts))
         for guard in self._guards:
             await guard(carrier, context)
         request.texts = [message.text() for message in carrier.messages or []]

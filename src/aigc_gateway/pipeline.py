@@ -159,6 +159,9 @@ def prompt_text(request: GenerationRequest) -> str:
     return orjson.dumps(messages, option=orjson.OPT_SORT_KEYS).decode()
 
 
+UPLOADED_IMAGE = "uploaded-image"
+"""The model name an uploaded image's record carries (no model made it here)."""
+
 Recorder = Callable[[UsageRecord], "asyncio.Future[None]"]
 """Queues a record and returns a future that resolves once it is durable."""
 
@@ -266,15 +269,7 @@ class Pipeline:
         stages = self._stages
         await stages.admission.admit(context)
         progress = _Progress(prompt_text(request))
-
-        def record_failure(ending: Ending) -> None:
-            self._submit(
-                self._usage_record(
-                    request, context, progress, ending.status, None, ending.error_code
-                )
-            )
-
-        with recorded_ending(record_failure) as ending:
+        with recorded_ending(self._failure_recorder(request, context, progress)) as ending:
             context.language = language_of(request.user_text())
             for guard in stages.input_guards:
                 await guard(request, context)
@@ -306,6 +301,7 @@ class Pipeline:
                         # The backend has produced output: the visible label goes first, ahead
                         # of whatever the output guards hold back.
                         prefix_pending = False
+                        context.labels[0].note_written("start")
                         yield Chunk(visible.prefix)
                     if chunk.tool_calls:
                         tools.add(chunk.tool_calls)
@@ -324,6 +320,9 @@ class Pipeline:
                 finish_reason = "content_filter"
             closing = (visible.prefix if prefix_pending else "") + visible.suffix
             if closing:
+                for where, part in (("start", prefix_pending), ("end", visible.suffix)):
+                    if part:
+                        context.labels[0].note_written(where)
                 yield Chunk(closing)
             stages.labeler.label(request, context, "".join(progress.text))
             ending.status = "ok"
@@ -333,6 +332,32 @@ class Pipeline:
             usage = Usage(progress.prompt_tokens, progress.completion_tokens)
             await stages.admission.settle(context, usage)
             yield Outcome(finish_reason, usage, context.labels, context.guard)
+
+    async def label_upload(self, image: GeneratedImage, context: RequestContext) -> GeneratedImage:
+        """Label an image made elsewhere (``/v1/images/label``) on the same path as a
+        generation, without guards or a backend: admitted against the key's limits, labelled
+        by the label stage, one usage record (kind ``label``) with its labels."""
+        request = GenerationRequest(kind="label", model=UPLOADED_IMAGE, stream=False)
+        await self._stages.admission.admit(context)
+        progress = _Progress("")
+        with recorded_ending(self._failure_recorder(request, context, progress)) as ending:
+            labelled = await self._stages.labeler.label_image(context, image)
+            ending.status = "ok"
+            await self._submit(self._usage_record(request, context, progress, "ok", "stop", None))
+        await self._stages.admission.settle(context, Usage())
+        return labelled
+
+    def _failure_recorder(
+        self, request: GenerationRequest, context: RequestContext, progress: _Progress
+    ) -> Callable[[Ending], None]:
+        def record_failure(ending: Ending) -> None:
+            self._submit(
+                self._usage_record(
+                    request, context, progress, ending.status, None, ending.error_code
+                )
+            )
+
+        return record_failure
 
     @staticmethod
     def _note(progress: _Progress, chunk: Chunk) -> Chunk:

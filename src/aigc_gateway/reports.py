@@ -3,14 +3,38 @@
 The guard stages fill a :class:`GuardReport`, the label stage one :class:`LabelReport` per piece
 of generated content (one text, or each image); the API returns them as the ``guard`` and
 ``aigc`` objects and the audit stage records them. Neither ever holds matched text or personal
-data: counts, actions, identifiers.
+data: counts, actions, identifiers, and where findings were (:class:`FindingSpan`: a field and
+character offsets).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class FindingSpan:
+    """Where one finding was: the field (``messages[0].content``; ``answer`` for the output)
+    and the character offsets ``[start, end)`` in that field's text as the guard scanned it
+    (the client's text for input; the answer before output masking, placeholders restored,
+    without the visible label), with the action it got. Never the matched text."""
+
+    type: str
+    field: str
+    start: int
+    end: int
+    action: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "field": self.field,
+            "start": self.start,
+            "end": self.end,
+            "action": self.action,
+        }
 
 
 @dataclass(slots=True)
@@ -25,6 +49,8 @@ class DirectionReport:
     """Counts per finer category where a family has a taxonomy (e.g. hazard categories)."""
     fields: list[str] = field(default_factory=list)
     """Where in the request the findings were (``messages[0].content``, ``user`` …)."""
+    spans: list[FindingSpan] = field(default_factory=list)
+    """Each finding's field and offsets, for the audit record (not in the API's object)."""
 
     def as_dict(self) -> dict[str, Any]:
         found: dict[str, Any] = {"decision": self.decision, "findings": dict(self.findings)}
@@ -57,6 +83,10 @@ class GuardReport:
                 counts.update(part.findings)
         return {name: count for name, count in sorted(counts.items()) if count > 0}
 
+    def spans(self) -> list[FindingSpan]:
+        """Every finding's span, input first."""
+        return [span for part in (self.input, self.output) if part for span in part.spans]
+
     def as_dict(self) -> dict[str, Any]:
         if self.decision is None:
             return {}
@@ -84,11 +114,14 @@ class Mark:
 
 @dataclass(frozen=True, slots=True)
 class ExplicitLabel:
-    """The visible label: its wording, the language it was chosen for, and where it goes."""
+    """The visible label: its wording, the language it was chosen for, where it goes, and
+    where it was actually written into the text (``written``: ``start``/``end``; empty when
+    the answer carries no visible label)."""
 
     text: str
     language: str
     placement: str
+    written: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, str]:
         return {"text": self.text, "language": self.language, "placement": self.placement}
@@ -111,6 +144,11 @@ class LabelReport:
     def produce_id(self) -> str:
         return self.fields["ProduceID"]
 
+    def note_written(self, where: str) -> None:
+        """The pipeline wrote the visible label into the text at ``where`` (start or end)."""
+        if self.explicit is not None:
+            self.explicit = replace(self.explicit, written=(*self.explicit.written, where))
+
     def as_dict(self) -> dict[str, Any]:
         """The response's ``aigc`` object."""
         body: dict[str, Any] = dict(self.fields)
@@ -130,6 +168,12 @@ class LabelReport:
                 for name, mark in sorted(self.marks.items())
             },
         }
+        if self.explicit is not None:
+            summary["explicit"] = {
+                "placement": self.explicit.placement,
+                "applied": bool(self.explicit.written),
+                "written": list(self.explicit.written),
+            }
         if self.content_sha256 is not None:
             summary["sha256"] = self.content_sha256
         return summary

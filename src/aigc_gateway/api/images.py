@@ -1,6 +1,7 @@
 """Image routes: ``POST /v1/images/generations`` (an image generation through the pipeline:
 limits, input guards on the prompt, routing with fallback, every image labelled, one audit
-record) and ``POST /v1/images/label`` (label an image from anywhere).
+record) and ``POST /v1/images/label`` (label an image from anywhere: admitted against the
+key's limits and recorded like a generation, through :meth:`Pipeline.label_upload`).
 
 Labelling is CPU work (watermark, C2PA signature) and runs off the event loop. Images are
 always fetched from the upstream as ``b64_json``, because only bytes can be labelled.
@@ -8,9 +9,7 @@ always fetched from the upstream as ``b64_json``, because only bytes can be labe
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import secrets
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -18,10 +17,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InvalidRequest
-from ..labeling.implicit import label_headers, new_produce_id
-from ..labeling.service import LabelService
 from ..pipeline import collect
-from ..providers.base import GenerationRequest
+from ..providers.base import GeneratedImage, GenerationRequest
 from .auth import authenticate
 from .generation import identified, new_context, response_headers, unless_disconnected
 from .http import json_response, read_body
@@ -84,17 +81,11 @@ async def generate_images(request: Request) -> Response:
 async def label_image(request: Request) -> Response:
     """Label an uploaded image (multipart field ``file``); answers with the labelled image."""
     key = await authenticate(request)
-    labels: LabelService = request.app.state.gateway.labels
+    gateway = request.app.state.gateway
     upload = await read_upload(request)
     if upload.data is None:
         raise InvalidRequest("Send the image as the multipart field 'file'.", param="file")
-    request_id = "img-" + secrets.token_hex(12)
-    labeled = await asyncio.to_thread(
-        labels.images.label,
-        upload.data,
-        produce_id=new_produce_id(),
-        request_id=request_id,
-        tenant=key.tenant,
-    )
-    headers = {**label_headers([labeled.report]), "x-request-id": request_id}
-    return Response(labeled.data, media_type=labeled.mime_type, headers=headers)
+    context = new_context(key, "img-")
+    with identified(context):
+        labelled = await gateway.pipeline.label_upload(GeneratedImage(upload.data), context)
+    return Response(labelled.data, media_type=labelled.mime_type, headers=response_headers(context))

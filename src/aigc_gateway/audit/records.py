@@ -6,9 +6,9 @@ what the chain hashes. Prompt and answer enter the body only as SHA-256 digests.
 committed to by ``content_sha256``, so retention can delete it without breaking the chain.
 
 Guard findings and labels come from the typed :class:`GuardReport` and :class:`LabelReport`:
-only finding *types and counts*, the guard decision, each content's ``ProduceID`` and the
-references of its marks (text watermark key id, image watermark, C2PA signer) are recorded,
-never matched text.
+only finding *types, counts and spans* (field and character offsets), the guard decision, each
+content's ``ProduceID``, whether its visible label was written, and the references of its marks
+(text watermark key id, image watermark, C2PA signer) are recorded, never matched text.
 """
 
 from __future__ import annotations
@@ -24,8 +24,12 @@ from ..pipeline import UsageRecord
 from ..providers.base import TEXT_KINDS
 from .energy import EnergyModel
 
-BODY_VERSION = 2
-"""2: ``labels`` (every content's ProduceID and mark references) added."""
+BODY_VERSION = 3
+"""2: ``labels`` (every content's ProduceID and mark references) added. 3: ``spans`` (each
+finding's type, field, offsets and action) and, per text label, ``explicit`` (its placement
+and whether it was written into the answer). Older records stay valid as they were written."""
+MAX_SPANS = 256
+"""Most finding spans one record keeps (the first ones; ``findings`` still counts them all)."""
 
 
 def canonical(value: Any) -> bytes:
@@ -81,6 +85,7 @@ def build_record(
         "policy_version": policy_version,
         "guard_action": usage.guard.decision,
         "findings": usage.guard.finding_counts(),
+        "spans": [span.as_dict() for span in usage.guard.spans()[:MAX_SPANS]],
         "produce_id": first.produce_id if first else None,
         "watermark_key_id": watermark.ref if watermark and watermark.applied else None,
         "labels": [report.audit_summary() for report in usage.labels],

@@ -22,7 +22,7 @@ from typing import Any
 from ..errors import ContentBlocked
 from ..pipeline import OutputFilter, PassThrough, RequestContext
 from ..providers.base import GenerationRequest
-from ..reports import GuardReport
+from ..reports import FindingSpan, GuardReport
 from .detectors import REGISTRY
 from .engine import Deadline, GuardEngine
 from .model import Finding
@@ -191,10 +191,19 @@ class InputGuards:
         decision = Decision("input")
         for findings in found:
             decision.add(policy, findings)
+
+        def input_action(kind: str) -> str:
+            return policy.action("input", kind)
+
         report = decision.report()
         report.fields = sorted(
             {slot.field for slot, hits in zip(slots, found, strict=True) if hits}
         )
+        report.spans = [
+            FindingSpan(f.type, slot.field, f.start, f.end, input_action(f.type))
+            for slot, hits in zip(slots, found, strict=True)
+            for f in hits
+        ]
         context.guard = GuardReport(decision.action, input=report)
         if decision.action == "block":
             types = ", ".join(decision.blocked_types())
@@ -203,10 +212,6 @@ class InputGuards:
             context.local_only = True
             return
         pseudonyms = PseudonymMap()
-
-        def input_action(kind: str) -> str:
-            return policy.action("input", kind)
-
         for slot, findings in zip(slots, found, strict=True):
             if not any(input_action(f.type) in REWRITING for f in findings):
                 continue
@@ -237,6 +242,9 @@ class GuardedAnswer:
         self._pending = ""
         self._released_tail = ""
         self._decision = Decision("output")
+        self._spans: list[FindingSpan] = []
+        self._scanned = 0
+        """Characters of the answer already released (the offset of ``_pending``)."""
         self.stopped = False
 
     def feed(self, text: str) -> str:
@@ -265,8 +273,10 @@ class GuardedAnswer:
             spans.append(finding)
         released = [finding for finding in spans if finding.end <= cut]
         self._decision.add(self._policy, released)
+        self._note(released)
         masked = rewrite(text[:cut], released, self._policy.answer_action, None)
         self._pending = text[cut:]
+        self._scanned += cut
         self._released_tail = (self._released_tail + masked)[-CONTEXT_CHARS:]
         self._report()
         return masked
@@ -283,8 +293,16 @@ class GuardedAnswer:
             if finding.end > offset
         ]
 
+    def _note(self, findings: list[Finding]) -> None:
+        action, offset = self._policy.answer_action, self._scanned
+        self._spans += [
+            FindingSpan(f.type, "answer", offset + f.start, offset + f.end, action(f.type))
+            for f in findings
+        ]
+
     def _stop(self, finding: Finding) -> str:
         self._decision.add(self._policy, [finding])
+        self._note([finding])
         self.stopped = True
         self._pending = ""
         self._report()
@@ -293,6 +311,7 @@ class GuardedAnswer:
     def _report(self) -> None:
         guard = self._context.guard
         guard.output = self._decision.report()
+        guard.output.spans = list(self._spans)
         guard.decision = max(guard.decision or "allow", self._decision.action, key=STRENGTH.get)
 
 

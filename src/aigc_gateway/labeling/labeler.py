@@ -92,7 +92,7 @@ class ContentLabeler:
             tenant=context.tenant,
         )
         context.labels.append(labeled.report)
-        return GeneratedImage(labeled.data, image.extra)
+        return GeneratedImage(labeled.data, image.extra, labeled.mime_type)
 
     def _keep_content(self, tenant: str) -> bool:
         labels = self._settings.tenant(tenant).labels

@@ -9,9 +9,10 @@ from typing import Any, Literal, Protocol
 
 from .messages import ChatMessage
 
-Kind = Literal["chat", "completion", "image", "embedding"]
+Kind = Literal["chat", "completion", "image", "embedding", "label"]
 """The kinds of generation. A new kind (e.g. embeddings) is added here, in the providers that
-serve it (:attr:`Provider.kinds`) and as what its backend yields in :class:`Chunk`."""
+serve it (:attr:`Provider.kinds`) and as what its backend yields in :class:`Chunk`. ``label``
+is an image made elsewhere and labelled here (``/v1/images/label``): no backend serves it."""
 TEXT_KINDS: frozenset[str] = frozenset({"chat", "completion"})
 
 
@@ -68,6 +69,8 @@ class GeneratedImage:
 
     data: bytes
     extra: dict[str, Any] = field(default_factory=dict)
+    mime_type: str | None = None
+    """Set by the label stage: the labelled file's type (PNG stays PNG, others become JPEG)."""
 
 
 @dataclass(slots=True)
