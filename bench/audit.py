@@ -12,7 +12,8 @@ vs off, on SQLite and PostgreSQL, and records lost after SIGKILL — in one run.
    small machine the server, the mock and the client share the cores, so it is saturated.
 3. Records/s: the audit trail alone, in-process: records submitted as fast as the event loop
    can (concurrency unbounded), until every future has resolved.
-4. Lost records: the real server under 32 concurrent clients is SIGKILLed; every request it
+4. Lost records: the real server under 32 concurrent clients is SIGKILLed — one process, and
+   ``serve --workers 2`` (both workers and the supervisor at once); every request it
    acknowledged (200 / stream with [DONE]) must be in the trail, and the chain must verify.
 
 No peer runs here: Langfuse, the trace store users compare with, needs its own server stack
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sqlite3
 import subprocess
@@ -57,8 +59,10 @@ from aigc_gateway.providers.base import TEXT_KINDS, Chunk, GenerationRequest, Us
 from aigc_gateway.providers.messages import ChatMessage
 from aigc_gateway.providers.router import Router
 from tests.postgres_server import PostgresServer, PostgresUnavailable
+from tests.processes import child_pids
 
 CONCURRENCY = 32
+NO_LIMITS = {"requests_per_minute": None, "tokens_per_day": None}
 BACKEND_DELAY_S = 0.005
 PROMPT = ("The quick brown fox jumps over the lazy dog. " * 23)[:1024]
 ANSWER = "Revenue grew 12 %. Costs fell 3 %. Headcount is flat."
@@ -241,8 +245,12 @@ def record_rates(trails: dict[str, AuditTrail], count: int) -> dict[str, float]:
     return rates
 
 
-def kill_test(work: Path, config: dict[str, Any], dsn: str | None, acks: int) -> dict[str, Any]:
-    """SIGKILL the loaded server; count acknowledged requests missing from the trail."""
+def kill_test(
+    work: Path, config: dict[str, Any], dsn: str | None, acks: int, workers: int = 1
+) -> dict[str, Any]:
+    """SIGKILL the loaded server (its workers, then the supervisor, at once); count acknowledged
+    requests missing from the trail."""
+    config = {**config, "server": {"workers": workers}}
     service, base_url, key = start_gateway(work, config)
     acked: list[str] = []
     stop = threading.Event()
@@ -271,6 +279,8 @@ def kill_test(work: Path, config: dict[str, Any], dsn: str | None, acks: int) ->
         thread.start()
     while len(acked) < acks:
         time.sleep(0.02)
+    for pid in child_pids(service.process.pid):
+        os.kill(pid, signal.SIGKILL)
     service.process.send_signal(signal.SIGKILL)
     service.process.wait()
     stop.set()
@@ -303,6 +313,7 @@ def kill_test(work: Path, config: dict[str, Any], dsn: str | None, acks: int) ->
         timeout=300,
     )
     return {
+        "workers": workers,
         "acknowledged": len(acked),
         "recorded": len(recorded),
         "lost": len(set(acked) - recorded),
@@ -405,16 +416,21 @@ def main() -> None:
             ["store", "records/s"],
             [[name, round(rate)] for name, rate in rates.items()],
         )
-        kills = {"sqlite": kill_test(work / "kill-sqlite", config, None, args.kill_after)}
+        kills = {
+            "sqlite": kill_test(work / "kill-sqlite", config, None, args.kill_after),
+            "sqlite_2_workers": kill_test(
+                work / "kill-sqlite-2w", {**config, "limits": NO_LIMITS}, None, args.kill_after, 2
+            ),
+        }
         if postgres is not None:
             kill_dsn = postgres.create_database()
             pg_config = {**config, "audit": {"store": "postgres", "postgres_dsn": kill_dsn}}
             kills["postgres"] = kill_test(work / "kill-pg", pg_config, kill_dsn, args.kill_after)
         print_table(
             f"SIGKILL under load ({CONCURRENCY} clients)",
-            ["store", "acknowledged", "recorded", "lost", "audit verify"],
+            ["store", "workers", "acknowledged", "recorded", "lost", "audit verify"],
             [
-                [name, k["acknowledged"], k["recorded"], k["lost"], k["verify"][:60]]
+                [name, k["workers"], k["acknowledged"], k["recorded"], k["lost"], k["verify"][:60]]
                 for name, k in kills.items()
             ],
         )

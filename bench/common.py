@@ -20,6 +20,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "benchmarks"
+sys.path.insert(0, str(ROOT))
+
+from tests.processes import child_pids  # noqa: E402
 
 
 def free_port() -> int:
@@ -100,6 +103,22 @@ def wait_http(url: str, process: subprocess.Popen[bytes], timeout_s: float = 120
         except httpx.TransportError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not come up")
+
+
+def process_memory_mb(pid: int) -> dict[str, float]:
+    """RSS and PSS (shared pages divided among their users) of ``pid`` and its children."""
+    pids = [pid, *child_pids(pid)]
+    totals = {"Rss": 0, "Pss": 0}
+    for each in pids:
+        for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name in totals:
+                totals[name] += int(value.split()[0])
+    return {
+        "processes": len(pids),
+        "rss_mb": round(totals["Rss"] / 1024, 1),
+        "pss_mb": round(totals["Pss"] / 1024, 1),
+    }
 
 
 class Service:

@@ -13,24 +13,10 @@ from typing import Any
 
 from .conftest import RunningGateway, run_cli
 from .mock_upstream import MockUpstream
+from .processes import child_pids
 from .test_audit_durability import CLIENTS, assert_all_recorded, load
 
 NO_LIMITS = {"requests_per_minute": None, "tokens_per_day": None}
-
-
-def worker_pids(supervisor: int) -> list[int]:
-    """The supervisor's child processes (the workers), from /proc."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            state, parent = stat.rsplit(")", 1)[1].split()[:2]
-            if int(parent) == supervisor and state != "Z":  # a zombie is dead already
-                pids.append(int(entry.name))
-    return sorted(pids)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -61,8 +47,8 @@ def test_two_workers_keep_one_chain_through_sigkill(
 ) -> None:
     first = start_gateway(config(mock_upstream))
     assert first.log().count("sk-aigc-") == 1, "the admin key is printed once"
-    wait_for(lambda: len(worker_pids(first.process.pid)) == 2)
-    workers = worker_pids(first.process.pid)
+    wait_for(lambda: len(child_pids(first.process.pid)) == 2)
+    workers = child_pids(first.process.pid)
     cpu_before = {pid: cpu_seconds(pid) for pid in workers}
     acked: list[str] = []
     stop = threading.Event()
@@ -78,13 +64,13 @@ def test_two_workers_keep_one_chain_through_sigkill(
     os.kill(workers[0], signal.SIGKILL)  # one worker dies mid-load: it is started again
 
     def replaced() -> list[int]:
-        return [pid for pid in worker_pids(first.process.pid) if pid not in workers]
+        return [pid for pid in child_pids(first.process.pid) if pid not in workers]
 
-    wait_for(lambda: len(replaced()) == 1 and workers[1] in worker_pids(first.process.pid))
+    wait_for(lambda: len(replaced()) == 1 and workers[1] in child_pids(first.process.pid))
     assert first.process.poll() is None
     count = len(acked)
     wait_for(lambda: len(acked) >= count + 100 or not any(c.is_alive() for c in clients))
-    for pid in worker_pids(first.process.pid):  # then everything dies at once
+    for pid in child_pids(first.process.pid):  # then everything dies at once
         os.kill(pid, signal.SIGKILL)
     first.process.send_signal(signal.SIGKILL)
     first.process.wait()
@@ -96,8 +82,8 @@ def test_two_workers_keep_one_chain_through_sigkill(
 
     second = start_gateway(config(mock_upstream), data_dir=first.data_dir)
     assert "sk-aigc-" not in second.log()
-    wait_for(lambda: len(worker_pids(second.process.pid)) == 2)
-    second_workers = worker_pids(second.process.pid)
+    wait_for(lambda: len(child_pids(second.process.pid)) == 2)
+    second_workers = child_pids(second.process.pid)
     with second.http(first.admin_key) as http:
         after = http.post(
             "/v1/chat/completions",

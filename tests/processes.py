@@ -1,0 +1,20 @@
+"""Finding a server's worker processes (tests and benchmarks of ``serve --workers``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def child_pids(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (a gateway's workers), from /proc; zombies (already
+    dead, not yet reaped) are left out."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                state, parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            except (OSError, ValueError):
+                continue
+            if int(parent) == pid and state != "Z":
+                children.append(int(entry.name))
+    return sorted(children)
