@@ -5,6 +5,7 @@
     python bench/scan.py memory --corpus /work/scan-data/corpus_1x.jsonl --mb 10
     .bench-venv-presidio/bin/python bench/scan.py presidio --corpus /work/scan-data/corpus_1x.jsonl
     .bench-venv-datajuicer/bin/python bench/scan.py datajuicer --corpus ...
+    python bench/scan.py all --slice-mb 40 --mb 10 --venvs .   # every part, one command
 
 Each part updates its section of ``docs/benchmarks/scan.json`` and the summary. The corpus is
 made by ``bench/scan_corpus.py`` (Faker en_US/zh_CN and MIT-licensed public text, 1 GB). Scans
@@ -33,6 +34,8 @@ BENCH_DATA = next(
     p / "shared" / "bench" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()
 )
 RESULT = RESULTS / "scan.json"
+ROOT = RESULTS.parent.parent
+CORPUS = Path("/work/scan-data/corpus_1x.jsonl")
 SEED = 1313
 SUMMARY_KEYS = {
     "scan_records_per_s_1w": ("throughput", "local_1w", "records_per_s"),
@@ -293,6 +296,7 @@ def head(corpus: Path, megabytes: float, target: Path) -> Path:
 def run_throughput(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="scan-bench-", dir=args.work))
     piece = head(args.corpus, args.slice_mb, work / "slice.jsonl")
+    load_before = os.getloadavg()[0]
     runs = {}
     for name, workers, ray in (("local_1w", 1, False), ("local_2w", 2, False), ("ray_2w", 2, True)):
         print(f"  {name} ...", flush=True)
@@ -313,12 +317,23 @@ def run_throughput(args: argparse.Namespace) -> None:
             for k, v in runs.items()
         ],
     )
+    corpus_mb = args.corpus.stat().st_size / 1e6
+    for run in runs.values():
+        # The whole corpus at this run's wall-clock rate, and on as many idle cores as workers
+        # at its CPU rate (Ray's CPU seconds are undercounted, so its projection is optimistic).
+        run["projected_hours_corpus_wall"] = round(corpus_mb / run["mb_per_s"] / 3600, 2)
+        if run["mb_per_cpu_s"]:
+            cores = run["workers"]
+            run["projected_hours_corpus_idle_cores"] = round(
+                corpus_mb / (run["mb_per_cpu_s"] * cores) / 3600, 2
+            )
     update(
         "throughput",
         {
             "corpus": str(args.corpus),
-            "corpus_mb": round(args.corpus.stat().st_size / 1e6, 1),
+            "corpus_mb": round(corpus_mb, 1),
             "slice_mb": args.slice_mb,
+            "load_average_before": round(load_before, 2),
             **runs,
         },
     )
@@ -532,6 +547,27 @@ def run_datajuicer(args: argparse.Namespace) -> None:
     update("datajuicer", result)
 
 
+PEER_PARTS = {"presidio": ".bench-venv-presidio", "datajuicer": ".bench-venv-datajuicer"}
+
+
+def run_all(args: argparse.Namespace) -> None:
+    """Every part in one run, each in its own process: the peers with their venv's Python."""
+    here = Path(__file__).resolve()
+    common = ["--corpus", str(args.corpus), "--work", str(args.work)]
+    commands = {
+        "throughput": [sys.executable, str(here), "throughput", *common],
+        "memory": [sys.executable, str(here), "memory", *common, "--mb", str(args.mb)],
+        "aigc": [sys.executable, str(here), "aigc", "--per-source", str(args.per_source)],
+    }
+    commands["throughput"] += ["--slice-mb", str(args.slice_mb)]
+    for part, venv in PEER_PARTS.items():
+        python = args.venvs / venv / "bin" / "python"
+        commands[part] = [str(python), str(here), part, *common, "--records", str(args.records)]
+    for part in args.parts.split(","):
+        print(f"== {part}: {' '.join(commands[part])}", flush=True)
+        subprocess.run(commands[part], check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parts = parser.add_subparsers(dest="part", required=True)
@@ -547,13 +583,24 @@ def main() -> None:
         ("datajuicer", run_datajuicer),
     ):
         part = parts.add_parser(name)
-        part.add_argument("--corpus", type=Path, default=Path("/work/scan-data/corpus_1x.jsonl"))
+        part.add_argument("--corpus", type=Path, default=CORPUS)
         part.add_argument("--work", type=Path, default=Path("/work/scan-data"))
         part.set_defaults(run=run)
-    parts.choices["throughput"].add_argument("--slice-mb", type=float, default=40)
-    parts.choices["memory"].add_argument("--mb", type=float, default=10)
-    parts.choices["presidio"].add_argument("--records", type=int, default=1000)
-    parts.choices["datajuicer"].add_argument("--records", type=int, default=1000)
+    everything = parts.add_parser("all", help="every part, each in its own process")
+    everything.set_defaults(run=run_all)
+    everything.add_argument("--parts", default="throughput,memory,presidio,datajuicer,aigc")
+    everything.add_argument(
+        "--venvs", type=Path, default=ROOT, help="folder holding the peers' .bench-venv-*"
+    )
+    everything.add_argument("--per-source", type=int, default=40)
+    for part in ("throughput", "all"):
+        parts.choices[part].add_argument("--slice-mb", type=float, default=40)
+    for part in ("memory", "all"):
+        parts.choices[part].add_argument("--mb", type=float, default=10)
+    for part in ("presidio", "datajuicer", "all"):
+        parts.choices[part].add_argument("--records", type=int, default=1000)
+    everything.add_argument("--corpus", type=Path, default=CORPUS)
+    everything.add_argument("--work", type=Path, default=Path("/work/scan-data"))
     args = parser.parse_args()
     args.run(args)
 

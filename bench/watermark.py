@@ -1,6 +1,10 @@
 """Watermark, fingerprint-registry and image-mark benchmark.
 
     python bench/watermark.py --prompts 200      # generate (resumable), measure, write JSON
+    python bench/watermark.py --parts registry,images --prompts 60 --excerpts 3
+
+``--parts`` runs some parts and keeps the others' results from the previous run (each part
+records when it ran under ``runs``); the registry part needs the generated answers too.
 
 1. Text watermark: ``--prompts`` prompts (half English, half Chinese; benign instructions from
    ``../shared/bench``) answered by the local model through the product's own LocalModel and
@@ -11,8 +15,9 @@
    (10 %/25 % substitution, 20 % deletion, 200 tokens embedded in 600 tokens of human text).
    Cost: tokens/s with ÷ without (interleaved per prompt), perplexity under the unwatermarked
    model. Generations are cached in ``--cache`` so an interrupted run resumes.
-2. Registry: excerpts of 50/100/200 characters of the generated answers, 10 % edited and pasted
-   into human text, traced back; false matches over ``--human`` unrelated human texts.
+2. Registry: ``--excerpts`` excerpts of 50/100/200 characters per generated answer, 10 % edited
+   and pasted into human text, traced back; false matches over ``--human`` unrelated human
+   texts; lookup time per suspect.
 3. Images: bit accuracy of the invisible watermark and survival of C2PA/XMP after JPEG quality 75
    and a 50 % resize, on procedurally drawn 512x512 images.
 
@@ -355,38 +360,76 @@ def image_benchmark(count: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--prompts", type=int, default=200)
-    parser.add_argument("--tokens", type=int, default=200)
-    parser.add_argument("--human", type=int, default=10_000, help="texts for registry FPs")
-    parser.add_argument("--images", type=int, default=20)
-    parser.add_argument("--perplexity", type=int, default=60, help="answers scored per arm")
-    parser.add_argument("--speed-prompts", type=int, default=12, help="pairs timed for speed")
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/aigc-watermark-bench.jsonl"))
-    parser.add_argument("--generate-only", action="store_true")
-    parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads")
-    args = parser.parse_args()
-    rng = random.Random(SEED)
-    settings = WatermarkSettings()
-    key = WatermarkKey("bench", b"aigc-gateway watermark benchmark", 0.0)
-    green = GreenList(key, settings.gamma)
-    model = LocalModel(LocalModelSettings(threads=args.threads, context_tokens=1024))
-    items = prompts(args.prompts, rng)
-    print(f"generating {len(items)} prompts x 2 arms x {args.tokens} tokens", flush=True)
-    records = asyncio.run(
-        generate_all(model, items, green, settings.delta, args.tokens, args.cache)
-    )
-    if args.generate_only:
-        return
-    tokenizer = VocabTokenizer(bundled_model_path())
-    vocab_size = tokenizer.vocab_size
-    human = human_texts(rng)
-    vocab = {
-        "en": [w for text in human["en"][:3000] for w in text.split() if w.isalpha()],
-        "zh": [ch for text in human["zh"][:3000] for ch in text if is_cjk(ch)],
+def registry_benchmark(
+    records: list[dict[str, Any]],
+    human: dict[str, list[str]],
+    vocab: dict[str, list[str]],
+    unrelated_count: int,
+    excerpts: int,
+) -> dict[str, Any]:
+    """Register every answer, trace 10 %-edited excerpts pasted into human text, and count
+    false matches over unrelated human texts; lookup time per suspect."""
+    rng = random.Random(SEED + 2)
+    registry = LabelRegistry(Path(tempfile.mkdtemp(prefix="wm-registry-")))
+    for record in records:
+        registry.add_text(
+            TextEntry(
+                f"p{record['index']}-{record['watermarked']}", "r", "bench", record["text"], False
+            )
+        )
+    registry.flush(timeout=120)
+    trace: dict[str, Any] = {}
+    lookups: list[float] = []
+    for length in (50, 100, 200):
+        found: dict[str, list[bool]] = {"en": [], "zh": []}
+        for record in records:
+            for _ in range(excerpts):
+                excerpt = edit_excerpt(record["text"], length, rng, vocab)
+                if excerpt is None:
+                    continue
+                pool = human[record["language"]]
+                suspect = embed(excerpt, pool[rng.randrange(len(pool))], rng)
+                started = time.perf_counter()
+                matches = registry.trace_text(suspect)
+                lookups.append(time.perf_counter() - started)
+                wanted = f"p{record['index']}-{record['watermarked']}"
+                found[record["language"]].append(any(m["produce_id"] == wanted for m in matches))
+        every = found["en"] + found["zh"]
+        trace[f"{length}c"] = round(sum(every) / max(len(every), 1), 4)
+        trace[f"{length}c_n"] = len(every)
+        for language, hits in found.items():
+            trace[f"{length}c_{language}"] = round(sum(hits) / max(len(hits), 1), 4)
+    unrelated = human["en"] + human["zh"]
+    rng.shuffle(unrelated)
+    unrelated = unrelated[:unrelated_count]
+    false_matches = sum(bool(registry.trace_text(text)) for text in unrelated)
+    registry.close()
+    return {
+        **trace,
+        "false_matches": false_matches,
+        "unrelated_texts": len(unrelated),
+        "false_match_rate": round(false_matches / max(len(unrelated), 1), 5),
+        "registered_texts": len(records),
+        "excerpts_per_text": excerpts,
+        "lookup_ms_median": round(float(np.median(lookups)) * 1000, 2),
+        "lookup_ms_p95": round(float(np.percentile(lookups, 95)) * 1000, 2),
     }
 
+
+def text_benchmark(
+    args: argparse.Namespace,
+    model: LocalModel,
+    items: list[tuple[str, str]],
+    records: list[dict[str, Any]],
+    green: GreenList,
+    settings: WatermarkSettings,
+    human: dict[str, list[str]],
+    vocab: dict[str, list[str]],
+) -> dict[str, Any]:
+    """Watermark detection clean and under attack, its speed cost and perplexity."""
+    rng = random.Random(SEED + 1)
+    tokenizer = VocabTokenizer(bundled_model_path())
+    vocab_size = tokenizer.vocab_size
     marked = [r for r in records if r["watermarked"]]
     plain = [r for r in records if not r["watermarked"]]
     z_marked = [z_of(r["text"], tokenizer, green, vocab_size) for r in marked]
@@ -452,50 +495,25 @@ def main() -> None:
             prompt_tokens = list(scorer.tokenize(prompt_text.encode(), add_bos=False, special=True))
             values.append(perplexity(scorer, prompt_tokens, answer[: 1024 - len(prompt_tokens)]))
         ppl[name] = round(float(np.median(values)), 3)
-
-    registry_dir = Path(tempfile.mkdtemp(prefix="wm-registry-"))
-    registry = LabelRegistry(registry_dir)
-    for record in records:
-        registry.add_text(
-            TextEntry(
-                f"p{record['index']}-{record['watermarked']}", "r", "bench", record["text"], False
-            )
-        )
-    registry.flush()
-    trace: dict[str, float] = {}
-    for length in (50, 100, 200):
-        hits = total = 0
-        for record in records:
-            excerpt = edit_excerpt(record["text"], length, rng, vocab)
-            if excerpt is None:
-                continue
-            context = human[record["language"]][rng.randrange(len(human[record["language"]]))]
-            suspect = embed(excerpt, context, rng)
-            matches = registry.trace_text(suspect)
-            total += 1
-            hits += any(
-                m["produce_id"] == f"p{record['index']}-{record['watermarked']}" for m in matches
-            )
-        trace[f"{length}c"] = round(hits / max(total, 1), 4)
-        trace[f"{length}c_n"] = total
-    unrelated = human["en"] + human["zh"]
-    rng.shuffle(unrelated)
-    unrelated = unrelated[: args.human]
-    false_matches = sum(bool(registry.trace_text(text)) for text in unrelated)
-    registry.close()
-
-    images = image_benchmark(args.images)
-
-    summary = {
-        "wm_tpr_at_1pct_fpr": detection["clean"]["tpr_at_1pct_fpr"],
-        "wm_tpr_after_25pct_sub": detection["substitute_25pct"]["tpr_at_1pct_fpr"],
-        "wm_speed_ratio": speed["ratio_median"],
-        "registry_trace_rate_50c": trace["50c"],
-        "registry_false_match_rate": round(false_matches / max(len(unrelated), 1), 5),
-        "image_wm_bit_acc_jpeg75": images["jpeg75"]["bit_accuracy"],
-    }
-    details = {
-        "machine": machine(),
+    print_table(
+        "Text watermark (TPR at the threshold with <= 1 % FPR)",
+        ["attack", "TPR@1%FPR", "TPR@z4", "median z"],
+        [[k, v["tpr_at_1pct_fpr"], v["tpr_at_z4"], v["median_z"]] for k, v in detection.items()]
+        + [["KGW paper (OPT-1.3B, delta=2)", KGW_REFERENCE["tpr"], KGW_REFERENCE["tpr"], "-"]],
+    )
+    print_table(
+        "Cost",
+        ["measure", "value"],
+        [
+            ["tokens/s with (median)", speed["with_median"]],
+            ["tokens/s without (median)", speed["without_median"]],
+            ["with / without (median of pairs)", speed["ratio_median"]],
+            ["watermark processor, us/token", speed["processor_us_per_token"]],
+            ["perplexity with (median)", ppl["watermarked"]],
+            ["perplexity without (median)", ppl["unwatermarked"]],
+        ],
+    )
+    return {
         "setup": {
             "prompts": len(items),
             "max_tokens": args.tokens,
@@ -511,44 +529,118 @@ def main() -> None:
         "fpr_at_z4": {"unwatermarked": rate(z_plain, 4.0), "human": rate(z_human, 4.0)},
         "speed": speed,
         "perplexity_median": ppl,
-        "registry": {**trace, "false_matches": false_matches, "unrelated_texts": len(unrelated)},
-        "images": images,
         "peer": {
             "transformers_kgw_or_markllm": "not run: needs PyTorch weights; only GGUF is offline",
             "kgw_reference": KGW_REFERENCE,
         },
     }
-    print_table(
-        "Text watermark (TPR at the threshold with <= 1 % FPR)",
-        ["attack", "TPR@1%FPR", "TPR@z4", "median z"],
-        [[k, v["tpr_at_1pct_fpr"], v["tpr_at_z4"], v["median_z"]] for k, v in detection.items()]
-        + [["KGW paper (OPT-1.3B, delta=2)", KGW_REFERENCE["tpr"], KGW_REFERENCE["tpr"], "-"]],
+
+
+PARTS = ("text", "registry", "images")
+SUMMARY_KEYS = {
+    "wm_tpr_at_1pct_fpr": ("detection", "clean", "tpr_at_1pct_fpr"),
+    "wm_tpr_after_25pct_sub": ("detection", "substitute_25pct", "tpr_at_1pct_fpr"),
+    "wm_speed_ratio": ("speed", "ratio_median"),
+    "registry_trace_rate_50c": ("registry", "50c"),
+    "registry_false_match_rate": ("registry", "false_match_rate"),
+    "image_wm_bit_acc_jpeg75": ("images", "jpeg75", "bit_accuracy"),
+}
+SECTIONS = {
+    "text": ("setup", "detection", "tpr_by_language", "fpr_at_z4", "speed", "perplexity_median"),
+    "registry": ("registry",),
+    "images": ("images",),
+}
+
+
+def merged(previous: dict[str, Any], fresh: dict[str, Any], parts: list[str]) -> dict[str, Any]:
+    """The result file with the sections of ``parts`` replaced (each part records when it ran),
+    the other parts' sections kept from the previous run, and the summary recomputed."""
+    details = {k: v for k, v in previous.items() if k not in ("summary", "machine")}
+    runs = details.get("runs", {})
+    for part in parts:
+        runs[part] = machine()
+    details.update(fresh)
+    details["runs"] = runs
+    summary = {}
+    for key, path in SUMMARY_KEYS.items():
+        node: Any = details
+        for step in path:
+            node = node.get(step) if isinstance(node, dict) else None
+        summary[key] = node
+    return {"summary": summary, **details}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prompts", type=int, default=200)
+    parser.add_argument("--tokens", type=int, default=200)
+    parser.add_argument("--human", type=int, default=10_000, help="texts for registry FPs")
+    parser.add_argument("--excerpts", type=int, default=1, help="registry excerpts per answer")
+    parser.add_argument("--images", type=int, default=20)
+    parser.add_argument("--perplexity", type=int, default=60, help="answers scored per arm")
+    parser.add_argument("--speed-prompts", type=int, default=12, help="pairs timed for speed")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/aigc-watermark-bench.jsonl"))
+    parser.add_argument("--generate-only", action="store_true")
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help="comma-separated parts to run (text, registry, images); the others' results are "
+        "kept from the previous run in docs/benchmarks/watermark.json",
     )
-    print_table(
-        "Cost and registry",
-        ["measure", "value"],
-        [
-            ["tokens/s with (median)", speed["with_median"]],
-            ["tokens/s without (median)", speed["without_median"]],
-            ["with / without (median of pairs)", speed["ratio_median"]],
-            ["watermark processor, us/token", speed["processor_us_per_token"]],
-            ["perplexity with (median)", ppl["watermarked"]],
-            ["perplexity without (median)", ppl["unwatermarked"]],
-            *[[f"trace rate {k}", v] for k, v in trace.items() if not k.endswith("_n")],
-            ["false matches", f"{false_matches}/{len(unrelated)}"],
-        ],
-    )
-    print_table(
-        "Images",
-        ["variant", "bit acc", "detected", "C2PA", "XMP"],
-        [
-            [k, v["bit_accuracy"], v["detected"], v["c2pa_survives"], v["xmp_survives"]]
-            for k, v in images.items()
-        ],
-    )
-    path = write_result("watermark", summary, details)
-    print(f"\nsummary: {json.dumps(summary)}\nwritten: {path.relative_to(RESULTS.parent.parent)}")
-    asyncio.run(model.close())
+    parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads")
+    args = parser.parse_args()
+    parts = [part for part in args.parts.split(",") if part]
+    if unknown := set(parts) - set(PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    rng = random.Random(SEED)
+    settings = WatermarkSettings()
+    key = WatermarkKey("bench", b"aigc-gateway watermark benchmark", 0.0)
+    green = GreenList(key, settings.gamma)
+    items = prompts(args.prompts, rng)
+    model: LocalModel | None = None
+    records: list[dict[str, Any]] = []
+    if args.generate_only or "text" in parts or "registry" in parts:
+        model = LocalModel(LocalModelSettings(threads=args.threads, context_tokens=1024))
+        print(f"generating {len(items)} prompts x 2 arms x {args.tokens} tokens", flush=True)
+        records = asyncio.run(
+            generate_all(model, items, green, settings.delta, args.tokens, args.cache)
+        )
+    if args.generate_only:
+        return
+    human = human_texts(rng)
+    vocab = {
+        "en": [w for text in human["en"][:3000] for w in text.split() if w.isalpha()],
+        "zh": [ch for text in human["zh"][:3000] for ch in text if is_cjk(ch)],
+    }
+    fresh: dict[str, Any] = {}
+    if "text" in parts:
+        assert model is not None
+        fresh.update(text_benchmark(args, model, items, records, green, settings, human, vocab))
+    if "registry" in parts:
+        fresh["registry"] = registry_benchmark(records, human, vocab, args.human, args.excerpts)
+        registry = fresh["registry"]
+        print_table(
+            "Fingerprint registry (10 % edited excerpts pasted into human text)",
+            ["measure", "value"],
+            [[k, v] for k, v in registry.items()],
+        )
+    if "images" in parts:
+        fresh["images"] = image_benchmark(args.images)
+        print_table(
+            "Images",
+            ["variant", "bit acc", "detected", "C2PA", "XMP"],
+            [
+                [k, v["bit_accuracy"], v["detected"], v["c2pa_survives"], v["xmp_survives"]]
+                for k, v in fresh["images"].items()
+            ],
+        )
+    path = RESULTS / "watermark.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    result = merged(previous, fresh, parts)
+    write_result("watermark", result.pop("summary"), result)
+    print(f"\nsummary: {json.dumps(json.loads(path.read_text())['summary'])}")
+    if model is not None:
+        asyncio.run(model.close())
     sys.exit(0)
 
 

@@ -41,7 +41,7 @@ def test_a_shared_common_phrase_alone_is_not_a_match(tmp_path: Path) -> None:
     registry = registry_with(tmp_path, ANSWER, OTHER)
     assert registry.trace_text("The light reactions happen in a lab, said the teacher.") == []
     # Two short phrases of the answer far apart and out of order do not add up to a copy.
-    scattered = "releasing oxygen was the topic; we never mentioned green plants capture at all"
+    scattered = "releasing oxygen was the topic; we never mentioned green plants at all"
     assert registry.trace_text(scattered) == []
     registry.close()
 
@@ -55,7 +55,7 @@ def test_rows_stored_before_offsets_are_still_traced(tmp_path: Path) -> None:
         "chars INTEGER NOT NULL, fingerprints INTEGER NOT NULL, content TEXT);"
         "CREATE TABLE text_fingerprints (hash INTEGER NOT NULL, text_id INTEGER NOT NULL);"
     )
-    hashes, _ = Grams.of(ANSWER).winnowed()
+    hashes = Grams.of(ANSWER).fingerprint()[0][::2]  # old rows: a winnowed subset
     old.execute("INSERT INTO texts VALUES (1, 'pid-old', 'req', 't', 0, 10, 10, NULL)")
     old.executemany("INSERT INTO text_fingerprints VALUES (?, 1)", [(int(h),) for h in hashes])
     old.commit()
@@ -64,4 +64,21 @@ def test_rows_stored_before_offsets_are_still_traced(tmp_path: Path) -> None:
     registry.add_text(TextEntry("pid-new", "req-2", "t", OTHER, False))
     assert [m["produce_id"] for m in registry.trace_text(ANSWER[20:110])] == ["pid-old"]
     assert [m["produce_id"] for m in registry.trace_text(OTHER[10:100])] == ["pid-new"]
+    registry.close()
+
+
+def test_texts_added_after_a_lookup_are_found(tmp_path: Path) -> None:
+    """The in-memory filter of stored hashes follows rows written after it was loaded, by this
+    registry or by another process on the same file."""
+    registry = registry_with(tmp_path, ANSWER)
+    assert registry.trace_text(OTHER) == []  # loads the filter without OTHER's hashes
+    registry.add_text(TextEntry("pid-1", "req-1", "t", OTHER, False))
+    registry.flush()
+    assert [m["produce_id"] for m in registry.trace_text(OTHER[5:90])] == ["pid-1"]
+    other_process = LabelRegistry(tmp_path)
+    third = "Tidal forces from the moon slowly lengthen the day on Earth by a few milliseconds."
+    other_process.add_text(TextEntry("pid-2", "req-2", "t", third, False))
+    other_process.flush()
+    assert [m["produce_id"] for m in registry.trace_text(third)] == ["pid-2"]
+    other_process.close()
     registry.close()

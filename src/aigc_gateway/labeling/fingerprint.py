@@ -1,16 +1,16 @@
-"""Content fingerprints: winnowed hashes of normalised character n-grams (Schleimer et al. 2003).
+"""Content fingerprints: hashes of normalised character n-grams, with where they start.
 
 Normalisation (NFKC, case folding, only letters and digits kept) makes the fingerprint blind to
 spacing, punctuation and case, and character n-grams need no word boundaries, so Chinese works as
 well as English. An n-gram spans ``NGRAM`` width units, where a CJK character (which carries
-more information than a Latin letter) counts two. A stored text keeps the winnowed subset of its
-n-gram hashes (the minimum of every window of ``WINDOW`` consecutive hashes), which guarantees
-that any shared run of ``WINDOW`` consecutive n-grams shares at least one stored hash, with the
-width offset where it starts. A suspect text is compared with all its n-gram hashes: matches of
-one stored text that keep the same alignment (suspect offset minus stored offset, give or take
-``DRIFT`` units for edits) and lie at most ``BRIDGE`` units apart form one run, so a copy with
-edits counts as one piece of evidence while common phrases found at unrelated places do not add
-up.
+more information than a Latin letter) counts two. A stored text keeps the hash of every n-gram
+with the width offset where it starts (registries from before kept a winnowed subset, Schleimer
+et al. 2003, which still matches: the same hashes, fewer of them). A suspect text is compared
+with all its n-gram hashes; the evidence for one stored text is the best *chain* of shared
+n-grams: in order in both texts, each near the previous one (``BRIDGE``) and on nearly its
+alignment (suspect offset minus stored offset, give or take ``DRIFT`` units for edits), scored
+by the width units of the suspect it covers — so a copy with edits counts as one piece of
+evidence while common phrases found at unrelated places do not add up.
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ from .watermark import mix64
 
 NGRAM = 8
 """Width of an n-gram in units: a Chinese, Japanese or Korean character counts 2, others 1."""
-WINDOW = 3
 BRIDGE = 32
-"""Matching n-grams at most this many width units apart can belong to one run (edits between)."""
+"""Shared n-grams at most this many width units apart can follow each other on a chain."""
 DRIFT = 8
-"""How far the alignment of one run may shift (an edit replaced text of another length)."""
+"""How far the alignment may shift along a chain (an edit replaced text of another length)."""
+MAX_REPEATS = 8
+"""An n-gram repeated more often in one stored text is no evidence of a copy (and would make
+the chain search quadratic)."""
 _WIDE = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
 _BASE = 1_000_003
 _BASE_U64 = np.uint64(_BASE)
@@ -77,18 +79,10 @@ class Grams:
             spans = np.where(inside, spans * _BASE_U64 + padded[starts + offset], spans)
         return cls(normalised, mix64(spans ^ _SALT), ends, width)
 
-    def winnowed(self) -> tuple[np.ndarray, np.ndarray]:
-        """The stored fingerprint: each window's minimum hash (SQLite-friendly int64) and the
-        width offset where its n-gram starts."""
-        if len(self.hashes) <= WINDOW:
-            positions = np.arange(len(self.hashes))
-        else:
-            windows = np.lib.stride_tricks.sliding_window_view(self.hashes, WINDOW)
-            # Each window's first minimum; never before the previous window's (ties go to the
-            # first), so dropping repeats of the neighbour leaves them sorted and unique.
-            minima = windows.argmin(axis=1) + np.arange(len(windows))
-            positions = minima[np.concatenate(([True], minima[1:] != minima[:-1]))]
-        return self.hashes[positions].view(np.int64), self.width[positions].astype(np.int64)
+    def fingerprint(self) -> tuple[np.ndarray, np.ndarray]:
+        """What the registry stores: every n-gram's hash (SQLite-friendly int64) and the width
+        offset where it starts."""
+        return self.signed(), self.width[: len(self.hashes)].astype(np.int64)
 
     def signed(self) -> np.ndarray:
         return self.hashes.view(np.int64)
@@ -127,46 +121,61 @@ class Grams:
             return None
         return offsets[start_char], offsets[end_char - 1] + 1
 
-    def aligned_runs(self, stored: Mapping[int, Sequence[int]]) -> list[Run]:
-        """Runs of n-grams shared with one stored text, ``stored`` mapping its (signed) hashes
-        to the width offsets where they start in it; in order of their start."""
+    def best_chain(self, stored: Mapping[int, Sequence[int]]) -> Chain | None:
+        """The best chain of n-grams shared with one stored text, ``stored`` mapping its
+        (signed) hashes to the width offsets where they start in it.
+
+        A chain takes shared n-grams in order in both texts, each at most ``BRIDGE`` units past
+        the previous one and on nearly its alignment (suspect offset minus stored offset, give
+        or take ``DRIFT``: an edit may replace text of another length). Its score is the width
+        units of the suspect it covers; found by dynamic programming over the shared n-grams.
+        """
         signed = self.signed()
-        width = self.width
-        runs: list[Run] = []
-        for index in np.flatnonzero(np.isin(signed, np.fromiter(stored, np.int64))).tolist():
+        shared = np.flatnonzero(np.isin(signed, np.fromiter(stored, np.int64))).tolist()
+        starts, ends, offsets, values = [], [], [], []
+        for index in shared:
             value = int(signed[index])
-            start, end = int(width[index]), int(width[self.ends[index]])
+            if len(stored[value]) > MAX_REPEATS:
+                continue
             for offset in stored[value]:
-                alignment = start - offset
-                for run in runs:
-                    if start <= run.end + BRIDGE and abs(alignment - run.alignment) <= DRIFT:
-                        run.extend(start, end, alignment, value)
-                        break
-                else:
-                    runs.append(Run(start, end, alignment, value))
-        return runs
+                starts.append(int(self.width[index]))
+                ends.append(int(self.width[self.ends[index]]))
+                offsets.append(offset)
+                values.append(value)
+        if not starts:
+            return None
+        # Per node: covered units and the previous node of the best chain ending there.
+        covered = [end - start for start, end in zip(starts, ends, strict=True)]
+        previous = [-1] * len(starts)
+        first = 0  # the earliest node that can still precede the current one
+        for j in range(len(starts)):
+            while ends[first] + BRIDGE < starts[j]:
+                first += 1
+            alignment = starts[j] - offsets[j]
+            for i in range(first, j):
+                if offsets[i] >= offsets[j] or starts[i] >= starts[j]:
+                    continue
+                if abs(starts[i] - offsets[i] - alignment) > DRIFT:
+                    continue
+                gained = covered[i] + ends[j] - max(starts[j], ends[i])
+                if gained > covered[j]:
+                    covered[j], previous[j] = gained, i
+        last = max(range(len(starts)), key=covered.__getitem__)
+        hashes, node = set(), last
+        while node >= 0:
+            hashes.add(values[node])
+            begin, node = starts[node], previous[node]
+        return Chain(covered[last], len(hashes), begin, ends[last])
 
 
-class Run:
-    """Matching n-grams of one stored text on (nearly) one alignment, edits bridged."""
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """Shared n-grams of one stored text in order on (nearly) one alignment, edits bridged."""
 
-    __slots__ = ("alignment", "covered", "end", "first", "hashes", "pieces", "start")
-
-    def __init__(self, start: int, end: int, alignment: int, value: int) -> None:
-        self.start, self.end, self.alignment = start, end, alignment
-        self.first = start
-        """Where the run's first piece starts (width units); it ends at ``end``."""
-        self.covered, self.pieces, self.hashes = 0, 1, {value}
-
-    def extend(self, start: int, end: int, alignment: int, value: int) -> None:
-        if start > self.end:  # past an edit: close the covered piece and open the next
-            self.covered += self.end - self.start
-            self.start, self.pieces = start, self.pieces + 1
-        self.end = max(self.end, end)
-        self.alignment = alignment
-        self.hashes.add(value)
-
-    @property
-    def units(self) -> int:
-        """Width units the matching n-grams cover (the edited gaps between pieces excluded)."""
-        return self.covered + self.end - self.start
+    units: int
+    """Width units of the suspect the chain's n-grams cover (the edited gaps excluded)."""
+    hashes: int
+    """Distinct shared n-gram hashes on the chain."""
+    first: int
+    end: int
+    """Where the chain lies in the suspect, in width units."""

@@ -1,6 +1,6 @@
 """The label registry: what was generated here, by which request, found again by content.
 
-One SQLite file, ``labels/registry.db`` in the data dir (WAL). Texts are stored as winnowed
+One SQLite file, ``labels/registry.db`` in the data dir (WAL). Texts are stored as n-gram
 fingerprints linked to their request id and ProduceID (the text itself only when the tenant's
 policy keeps content); images as the payload of their invisible watermark. Writes go through
 one background thread so the event loop never waits for disk; lookups first wait until every
@@ -35,19 +35,21 @@ from .keys import labels_dir
 log = logging.getLogger(__name__)
 
 REGISTRY_FILE = "registry.db"
-MIN_MATCHED_HASHES = 4
-"""A stored text is reported when one run of overlap holds this many matching hashes…"""
-MIN_UNITS_UNEDITED = 24
-"""…and its matching n-grams cover this many width units of the suspect (a CJK character counts
-2) in one piece, or…"""
-MIN_UNITS_EDITED = 20
-"""…this many in two or more pieces on one alignment: a copy with edits, which a common phrase
-(one piece) rarely looks like."""
+MIN_MATCHED_HASHES = 2
+"""A stored text is reported when the best chain of shared n-grams holds this many distinct
+hashes…"""
+MIN_UNITS = 18
+"""…and covers this many width units of the suspect (a CJK character counts 2)."""
 MIN_OVERLAP_UNITS = 18
-"""Fingerprints stored without offsets (before they were kept): one contiguous overlap this long."""
+"""Fingerprints stored without offsets (before they were kept): one contiguous overlap this long
+holding ``MIN_OVERLAP_HASHES`` distinct hashes."""
+MIN_OVERLAP_HASHES = 4
 MAX_SHARED_BY = 4
 """An n-gram stored for more texts than this is a stock phrase and proves nothing."""
 _QUERY_BATCH = 500
+FILTER_MAX_ROWS = 10_000_000
+"""Up to this many stored fingerprints (8 bytes each) are also held in memory, sorted, so a
+lookup whose hashes are not stored at all (most texts) needs no SQL query."""
 FLUSH_TIMEOUT_S = 2.0
 RETRY_MIN_S = 0.25
 RETRY_MAX_S = 5.0
@@ -112,6 +114,10 @@ class LabelRegistry:
         self._writes: queue.SimpleQueue[Callable[[sqlite3.Connection], None] | None] = (
             queue.SimpleQueue()
         )
+        self._known = np.empty(0, np.int64)
+        self._recent = np.empty(0, np.int64)
+        """The in-memory filter: sorted unique stored hashes, a large part and a recent part."""
+        self._known_rowid = 0
         self._writer = threading.Thread(target=self._write_loop, name="label-registry", daemon=True)
         self._writer.start()
 
@@ -126,7 +132,7 @@ class LabelRegistry:
 
     def add_text(self, entry: TextEntry) -> int:
         """Queue a generated text; returns how many fingerprints it will be stored under."""
-        fingerprints, offsets = Grams.of(entry.text).winnowed()
+        fingerprints, offsets = Grams.of(entry.text).fingerprint()
 
         def write(db: sqlite3.Connection) -> None:
             cursor = db.execute(
@@ -257,6 +263,11 @@ class LabelRegistry:
         by_hash: dict[int, set[int]] = defaultdict(set)
         rows: list[tuple[int, int, int | None]] = []
         with self._lock:
+            present = self._stored_among(query)
+            if present is not None:
+                if len(present) < MIN_MATCHED_HASHES:
+                    return []
+                query = present
             for start in range(0, len(query), _QUERY_BATCH):
                 batch = [int(value) for value in query[start : start + _QUERY_BATCH]]
                 marks = ",".join("?" * len(batch))
@@ -303,6 +314,29 @@ class LabelRegistry:
             )
         return matches
 
+    def _stored_among(self, query: np.ndarray) -> np.ndarray | None:
+        """The hashes of ``query`` (sorted, unique) that are stored, from the in-memory filter
+        (brought up to date with rows added since); None when the registry is too big for it."""
+        (top,) = self._db.execute("SELECT max(rowid) FROM text_fingerprints").fetchone()
+        if top is not None and top > self._known_rowid:
+            if top > FILTER_MAX_ROWS:
+                return None
+            rows = self._db.execute(
+                "SELECT hash FROM text_fingerprints WHERE rowid > ?", (self._known_rowid,)
+            ).fetchall()
+            added = np.fromiter((row[0] for row in rows), np.int64, len(rows))
+            self._recent = np.union1d(self._recent, added)
+            if len(self._recent) > max(1 << 16, len(self._known) // 8):
+                self._known = np.union1d(self._known, self._recent)
+                self._recent = np.empty(0, np.int64)
+            self._known_rowid = top
+        found = np.zeros(len(query), dtype=bool)
+        for part in (self._known, self._recent):
+            if len(part):
+                index = np.minimum(np.searchsorted(part, query), len(part) - 1)
+                found |= part[index] == query
+        return query[found]
+
     def text_entry(self, produce_id: str) -> dict[str, Any] | None:
         """What the registry holds about one generated text (never its content)."""
         self.flush()
@@ -333,17 +367,14 @@ class LabelRegistry:
 def _best_overlap(
     grams: Grams, stored: dict[int, list[int | None]]
 ) -> tuple[int, int, tuple[int, int] | None] | None:
-    """(covered units, matching hashes, where the run lies in the suspect's width units) of the
-    best qualifying run of overlap, or None. Texts stored without offsets give no place."""
+    """(covered units, matching hashes, where the chain lies in the suspect's width units) of
+    the best chain of overlap if it qualifies, else None. Texts stored without offsets (older
+    registries) are matched by one contiguous overlap and give no place."""
     if any(None in offsets for offsets in stored.values()):
         covered, matched = grams.overlap(np.fromiter(stored, np.int64))
-        qualifies = covered >= MIN_OVERLAP_UNITS and matched >= MIN_MATCHED_HASHES
+        qualifies = covered >= MIN_OVERLAP_UNITS and matched >= MIN_OVERLAP_HASHES
         return (covered, matched, None) if qualifies else None
-    best: tuple[int, int, tuple[int, int] | None] | None = None
-    for run in grams.aligned_runs(stored):  # type: ignore[arg-type]
-        needed = MIN_UNITS_UNEDITED if run.pieces == 1 else MIN_UNITS_EDITED
-        if len(run.hashes) >= MIN_MATCHED_HASHES and run.units >= needed:
-            found = (run.units, len(run.hashes), (run.first, run.end))
-            if best is None or found[:2] > best[:2]:
-                best = found
-    return best
+    chain = grams.best_chain(stored)  # type: ignore[arg-type]
+    if chain is None or chain.hashes < MIN_MATCHED_HASHES or chain.units < MIN_UNITS:
+        return None
+    return chain.units, chain.hashes, (chain.first, chain.end)

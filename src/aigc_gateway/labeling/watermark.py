@@ -157,8 +157,10 @@ def score_tokens(tokens: Sequence[int], green: GreenList, vocab_size: int) -> Ke
     ids = np.asarray(tokens, dtype=np.int64)
     if len(ids) < 2:
         return KeyScore(green.key.key_id, 0, 0, 0.0, 1.0)
-    pairs = np.unique(np.stack([ids[:-1], ids[1:]], axis=1), axis=0)
-    flags = green.is_green(pairs[:, 0], pairs[:, 1], vocab_size)
+    # Each pair as one integer (previous * vocab + token): a 1-D unique is ~5x faster than rows.
+    pairs = np.unique(ids[:-1] * vocab_size + ids[1:])
+    previous, following = np.divmod(pairs, vocab_size)
+    flags = green.is_green(previous, following, vocab_size)
     total, hits = len(pairs), int(flags.sum())
     gamma = green.gamma
     z = (hits - gamma * total) / math.sqrt(total * gamma * (1 - gamma))
