@@ -101,14 +101,17 @@ def serve_with_record_stage_off(config_path: str, data_dir: str, port: int) -> N
     import uvicorn
 
     from aigc_gateway.api.app import create_app
+    from aigc_gateway.cli.startup import settle_heap
     from aigc_gateway.config import load_settings
     from aigc_gateway.gateway import Gateway
 
     gateway = Gateway(load_settings(Path(config_path)), Path(data_dir))
     gateway.pipeline._submit = already_recorded  # the record stage, and only it, is off
     print(gateway.bootstrap_key(), flush=True)
+    app = create_app(gateway)
+    settle_heap()
     uvicorn.run(
-        create_app(gateway),
+        app,
         host="127.0.0.1",
         port=port,
         loop="uvloop",

@@ -7,7 +7,13 @@ import argparse
 import logging
 
 from .common import EXIT_USAGE, CliError, add_common, load_settings
-from .startup import UVICORN_OPTIONS, announce, announce_admin_key, build_gateway
+from .startup import (
+    UVICORN_OPTIONS,
+    announce,
+    announce_admin_key,
+    build_gateway,
+    settle_heap,
+)
 
 
 def serve(parser: argparse.ArgumentParser) -> None:
@@ -62,6 +68,6 @@ def run_serve(args: argparse.Namespace) -> None:
     gateway = build_gateway(settings, args.data_dir)
     announce_admin_key(gateway.bootstrap_key())
     announce(settings, args.data_dir, host, port, workers)
-    uvicorn.run(
-        create_app(gateway), host=host, port=port, access_log=args.access_log, **UVICORN_OPTIONS
-    )
+    app = create_app(gateway)
+    settle_heap()
+    uvicorn.run(app, host=host, port=port, access_log=args.access_log, **UVICORN_OPTIONS)

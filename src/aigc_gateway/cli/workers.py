@@ -35,7 +35,13 @@ from pathlib import Path
 
 from ..config import Settings
 from .common import EXIT_FAILURE, EXIT_USAGE, CliError
-from .startup import UVICORN_OPTIONS, announce, announce_admin_key, build_gateway
+from .startup import (
+    UVICORN_OPTIONS,
+    announce,
+    announce_admin_key,
+    build_gateway,
+    settle_heap,
+)
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +327,7 @@ def _worker_main(
     from ..api.app import create_app
 
     config = uvicorn.Config(create_app(gateway), access_log=access_log, **UVICORN_OPTIONS)
+    settle_heap()
     uvicorn.Server(config).run(sockets=[listener])
 
 
