@@ -37,7 +37,10 @@ VIEWPORTS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "
 SHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
 CONFIG = {
     "server": {"key_cache_s": 0.2},
-    "tenants": {"alpha": {"audit": {"keep_content": True}}},
+    "tenants": {
+        "alpha": {"audit": {"keep_content": True}},
+        "beta": {"labels": {"explicit": {"placement": "both"}}},
+    },
 }
 PROMPT = (
     "My name is Alice Zhang and my email is alice.zhang@example.com. "
@@ -160,6 +163,7 @@ def test_tenant_sees_only_its_own_tenant(
         ("/console/policy?tenant=beta", 403),
         ("/console/keys", 403),
         ("/console/evaluations", 403),
+        ("/console/evaluations/eval_0", 403),
         ("/console/integrity", 403),
         (f"/console/api/requests/{keys['beta_request']}", 404),
     ):
@@ -191,6 +195,8 @@ def test_playground_streams_guards_labels_and_verify_finds_it(
     labels = page.locator("#p-labels")
     expect(labels).to_contain_text("ProduceID")
     expect(labels).to_contain_text("Watermark")
+    # From the audit record: alpha's placement is none, so the label was not written.
+    expect(labels).to_contain_text("in the metadata only, not written into the answer")
     produce_id = labels.get_attribute("data-produce-id")
     assert produce_id and produce_id.startswith("aigc-")
     expect(page.locator("#p-route")).to_contain_text("local")
@@ -218,6 +224,14 @@ def test_playground_streams_guards_labels_and_verify_finds_it(
     assert produce_id in detail and "EMAIL" in detail
     # alpha keeps content: redacted, so the address itself is not in the trail.
     assert "[EMAIL]" in detail and "alice.zhang@example.com" not in detail
+    # Where the guards found it: the field and offsets of the address in the prompt.
+    start = PROMPT.index("alice.zhang@example.com")
+    row = page.locator("table.spans tr", has_text="EMAIL")
+    expect(row).to_contain_text("messages[0].content")
+    expect(row).to_contain_text(f"{start}–{start + len('alice.zhang@example.com')}")
+    expect(row).to_contain_text("pseudonymize")
+    # alpha's answers carry no visible label (placement none), and the record says so.
+    expect(page.locator("#explicit-label")).to_contain_text("not applied")
     shoot(page, "request-detail")
 
     # Guard-only mode: the same scan as POST /v1/guard, nothing generated.
@@ -248,6 +262,10 @@ def test_verify_hides_other_tenants_requests(
     expect(page.get_by_role("heading", name="Verdict: generated here")).to_be_visible()
     main = page.locator("main").inner_text()
     assert "not visible to this key" in main and text.id not in main
+    # beta's own answer had the visible label written at both ends, and its record says so.
+    page.goto(server.url + f"/console/traffic/{keys['beta_request']}")
+    expect(page.locator("#explicit-label")).to_contain_text("applied")
+    expect(page.locator("#explicit-label")).to_contain_text("at the start and end")
 
 
 def test_keys_created_and_revoked_in_the_console_work_on_the_api(
@@ -383,6 +401,16 @@ def test_keyboard_and_phone_width(server: RunningGateway, browser: Browser) -> N
         made.close()
 
 
+def verify_image_as(page: Page, server: RunningGateway, key: str, image: Path) -> str:
+    """Sign in with ``key`` and verify ``image`` on the Verify page; the page's main text."""
+    sign_in(page, server, key)
+    page.goto(server.url + "/console/verify")
+    page.get_by_label("…or an image file").set_input_files(str(image))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name="Verdict: generated here")).to_be_visible()
+    return page.locator("main").inner_text()
+
+
 def test_verify_an_image_labelled_here(
     server: RunningGateway, context: BrowserContext, keys: dict[str, str], tmp_path: Path
 ) -> None:
@@ -398,13 +426,20 @@ def test_verify_an_image_labelled_here(
     image = tmp_path / "labelled.png"
     image.write_bytes(labelled.content)
     page = context.new_page()
-    sign_in(page, server, keys["alpha"])
-    page.goto(server.url + "/console/verify")
-    page.get_by_label("…or an image file").set_input_files(str(image))
-    page.get_by_role("button", name="Verify").click()
-    expect(page.get_by_role("heading", name="Verdict: generated here")).to_be_visible()
-    main = page.locator("main").inner_text()
+    main = verify_image_as(page, server, keys["alpha"], image)
     assert "XMP metadata" in main and produce_id in main
     expect(page.get_by_role("heading", name="Image watermark")).to_be_visible()
     assert "Matching bits" in main
     shoot(page, "verify-image")
+    # The upload was recorded like a generation: the verdict links to its request.
+    page.get_by_role("link", name=labelled.headers["x-request-id"]).click()
+    expect(page.get_by_role("heading", name="Place in the hash chain")).to_be_visible()
+    detail = page.locator("main").inner_text()
+    assert "label" in detail and "uploaded image" in detail and produce_id in detail
+    assert "xmp: applied" in detail and "watermark:" in detail
+    # beta learns the image was labelled here but gets no link to alpha's request (its id is
+    # in the image's own XMP label, PropagateID, which travels with the file).
+    page.context.clear_cookies()
+    main = verify_image_as(page, server, keys["beta"], image)
+    assert "not visible to this key" in main
+    expect(page.get_by_role("link", name=labelled.headers["x-request-id"])).to_have_count(0)

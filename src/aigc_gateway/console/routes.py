@@ -488,7 +488,8 @@ async def traffic_detail(request: Request, request_id: str) -> Response:
             "implicit": gateway.labels.implicit.issue(produce_id, body["request_id"]),
             "watermark_key_id": body.get("watermark_key_id"),
             "fingerprint": fingerprint,
-            "explicit": _explicit_setting(gateway, body["tenant"]),
+            "explicit": _recorded_explicit(body),
+            "explicit_setting": _explicit_setting(gateway, body["tenant"]),
         }
     content = orjson.loads(record.content) if record.content else None
     return _page(
@@ -501,6 +502,12 @@ async def traffic_detail(request: Request, request_id: str) -> Response:
         content=content,
         keeps_content=gateway.settings.keeps_audit_content(body["tenant"]),
     )
+
+
+def _recorded_explicit(body: dict[str, Any]) -> dict[str, Any] | None:
+    """Whether and where the first content's visible label was written (records from v3)."""
+    labels = body.get("labels") or [{}]
+    return labels[0].get("explicit")
 
 
 def _explicit_setting(gateway: Gateway, tenant: str) -> Any:
@@ -521,7 +528,7 @@ async def request_summary(request: Request, request_id: str) -> Response:
         "latency_ms", "prompt_tokens", "completion_tokens", "energy_wh", "carbon_g",
         "produce_id", "watermark_key_id", "seq",
     )  # fmt: skip
-    return _json({key: body.get(key) for key in keys})
+    return _json({**{key: body.get(key) for key in keys}, "explicit": _recorded_explicit(body)})
 
 
 def _json(body: Any, status: int = 200) -> Response:

@@ -168,6 +168,7 @@ function setUpPlayground(box) {
           ["Tokens", `${r.prompt_tokens} + ${r.completion_tokens}`],
           ["Energy", `${r.energy_wh.toExponential(2)} Wh`]]),
           el("a", { href: `/console/traffic/${encodeURIComponent(r.request_id)}` }, "Open the audit record"));
+        if (last && r.explicit) showLabels(labels, last, r.explicit);
       }
     } catch (e) {
       fail(`Something went wrong: ${e.message}`);
@@ -177,11 +178,15 @@ function setUpPlayground(box) {
   });
 }
 
-function showLabels(box, last) {
+function showLabels(box, last, recorded) {
+  // recorded: the audit record's explicit label entry (whether it was written, and where).
   const aigc = last.aigc;
   const pairs = ["Label", "ContentProducer", "ProduceID", "ReservedCode1", "ContentPropagator",
     "PropagateID", "ReservedCode2"].map((k) => [k, aigc[k]]);
-  if (aigc.explicit_label) pairs.push(["Explicit label", aigc.explicit_label.text]);
+  const label = aigc.explicit_label;
+  if (label) pairs.push(["Explicit label", !recorded ? label.text : recorded.applied ?
+    `“${label.text}” written at the ${recorded.written.join(" and ")} of the answer` :
+    `“${label.text}” in the metadata only, not written into the answer`]);
   if (aigc.watermark) pairs.push(["Watermark", aigc.watermark.applied ?
     `applied, key ${aigc.watermark.key_id}` : `not applied (${aigc.watermark.reason})`]);
   if (aigc.fingerprint) pairs.push(["Fingerprint", aigc.fingerprint.registered ?
