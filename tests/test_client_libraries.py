@@ -1,6 +1,7 @@
 """Client libraries pointed at the real server, as their users configure them: LangChain
 (``ChatOpenAI`` with ``bind_tools`` and ``use_responses_api=True``, ``OpenAIEmbeddings``) and
-LlamaIndex ``OpenAILike``. Everything runs on the embedded models of the shared gateway.
+LlamaIndex ``OpenAILike`` (with ``as_structured_llm``). Everything runs on the embedded models
+of the shared gateway.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI, OpenAIEmbeddings
 from llama_index.core.llms import ChatMessage
 from llama_index.llms.openai_like import OpenAILike
+from pydantic import BaseModel
 
 from .conftest import RunningGateway
 
@@ -93,3 +95,30 @@ def test_llamaindex_openai_like(gateway: RunningGateway, is_chat_model: bool) ->
     assert reply.message.content
     streamed = "".join(part.delta or "" for part in llm.stream_complete("Once upon a time"))
     assert streamed
+
+
+class City(BaseModel):
+    """A city and the country it is in."""
+
+    name: str
+    country: str
+
+
+def test_llamaindex_as_structured_llm(gateway: RunningGateway) -> None:
+    """Structured output through function calling: the local model's tool grammar makes the
+    answer an instance of the class (its values are the small model's guess)."""
+    llm = OpenAILike(
+        model=LOCAL,
+        api_base=gateway.base_url,
+        api_key=gateway.admin_key,
+        is_chat_model=True,
+        is_function_calling_model=True,
+        context_window=2048,
+        max_tokens=48,
+        temperature=0,
+        max_retries=0,
+    )
+    reply = llm.as_structured_llm(City).chat(
+        [ChatMessage(role="user", content="Paris is the capital of France. Extract the city.")]
+    )
+    assert isinstance(reply.raw, City) and reply.raw.name and reply.raw.country

@@ -124,6 +124,12 @@ def test_local_embeddings_float_and_base64_batched(setup: Setup) -> None:
     assert record["prompt_tokens"] == body["usage"]["prompt_tokens"]
 
 
+def test_the_embedding_models_are_listed(setup: Setup) -> None:
+    client = setup.client()
+    assert {EMBEDDER, "remote-embedder", LOCAL} <= {model.id for model in client.models.list()}
+    assert client.models.retrieve(EMBEDDER).id == EMBEDDER
+
+
 def test_upstream_embeddings_are_guarded_and_recorded(setup: Setup) -> None:
     client = setup.client()
     raw = client.embeddings.with_raw_response.create(

@@ -67,6 +67,11 @@ class EmbeddingService:
         self._record = recorder
         self.local = local
 
+    @property
+    def local_models(self) -> list[str]:
+        """The embedded model's name when it is enabled (the router knows the upstream ones)."""
+        return [self._settings.embedding_model.name] if self.local is not None else []
+
     def _resolve(self, model: str) -> tuple[str, list[Backend]]:
         name = self._settings.aliases.get(model, model)
         if self.local is not None and name == self._settings.embedding_model.name:

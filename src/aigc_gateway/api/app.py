@@ -100,14 +100,14 @@ def create_app(gateway: Gateway) -> FastAPI:
     @app.get("/v1/models")
     async def list_models(request: Request) -> Response:
         await authenticate(request)
-        return json_response(
-            {"object": "list", "data": [_model_card(name) for name in gateway.router.model_names()]}
-        )
+        names = [*gateway.router.model_names(), *gateway.embeddings.local_models]
+        return json_response({"object": "list", "data": [_model_card(name) for name in names]})
 
     @app.get("/v1/models/{model:path}")
     async def get_model(request: Request, model: str) -> Response:
         await authenticate(request)
-        gateway.router.resolve(model)
+        if model not in gateway.embeddings.local_models:
+            gateway.router.resolve(model)
         return json_response(_model_card(model))
 
     @app.get("/metrics")
