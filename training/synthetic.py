@@ -15,7 +15,9 @@ Nothing here is copied from a dataset. The templates cover what the public sourc
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 from faker import Faker
@@ -359,6 +361,58 @@ def synthetic_zh_name_records(rng: random.Random, count: int) -> list[dict[str, 
         for value in (first, second) if "{m}" in template else (first,):
             start = text.index(value)
             spans.append({"start": start, "end": start + len(value), "type": "PERSON"})
+        records.append({"text": text, "spans": spans, "annotated_types": ["PERSON"]})
+    return records
+
+
+NAME_TEMPLATES_EN = (
+    # names where an English tagger misses them most: first in the sentence, alone (a first or
+    # a last name), in lists, after prepositions; written for training only
+    "{n} said the meeting is moved to Friday.",
+    "{n} will call you back tomorrow morning.",
+    "Thanks {n}, that was really helpful!",
+    "{n} and {m} are presenting the results next week.",
+    "According to {n}, the shipment left the warehouse on time.",
+    "I had lunch with {n} yesterday.",
+    "Can you forward this to {n}?",
+    "{n}: I pushed the fix, please review.",
+    "Attendees: {n}, {m}",
+    "Congrats to {n} on the promotion!",
+    "Happy birthday {n}!!",
+    "lol {n} you were right about the game",
+    "Ask {n} whether the invoice was paid.",
+    "The report was written by {n} and reviewed by {m}.",
+    "{n} scored twice in the second half.",
+    "Interview with {n}, the new head of research.",
+    "Signed, {n}",
+    "Patient {n} was admitted on Monday.",
+    "Contact: {n}",
+    "Please welcome {n} to the team.",
+)
+
+
+def generated_en_name(fake: Faker, rng: random.Random) -> str:
+    """A full, first or last name (Faker ``en_US``), as names appear in running text."""
+    shape = rng.random()
+    if shape < 0.55:
+        return f"{fake.first_name()} {fake.last_name()}"
+    return fake.first_name() if shape < 0.85 else fake.last_name()
+
+
+def synthetic_en_name_records(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    fake = Faker("en_US")
+    fake.seed_instance(rng.randint(0, 1 << 30))
+    records = []
+    for _ in range(count):
+        template = rng.choice(NAME_TEMPLATES_EN)
+        first, second = generated_en_name(fake, rng), generated_en_name(fake, rng)
+        text, spans = "", []
+        for piece in re.split(r"(\{[nm]\})", template):
+            if piece in ("{n}", "{m}"):
+                value = first if piece == "{n}" else second
+                spans.append({"start": len(text), "end": len(text) + len(value), "type": "PERSON"})
+                piece = value
+            text += piece
         records.append({"text": text, "spans": spans, "annotated_types": ["PERSON"]})
     return records
 
@@ -893,6 +947,15 @@ EMAIL_CLOSINGS_ZH = (
 )
 
 
+def _day(fake: Faker, first_year: int = 2025) -> date:
+    """A date in a fixed range (Faker's "this year" moves with the clock: builds would differ)."""
+    return fake.date_between_dates(date(first_year, 1, 1), date(2025, 12, 31))
+
+
+def _moment(fake: Faker) -> datetime:
+    return fake.date_time_between_dates(datetime(2025, 1, 1), datetime(2025, 12, 31, 23, 59))
+
+
 def _email(fake: Faker, rng: random.Random, lang: str) -> str:
     kinds, closings = (
         (EMAIL_KINDS_EN, EMAIL_CLOSINGS_EN) if lang == "en" else (EMAIL_KINDS_ZH, EMAIL_CLOSINGS_ZH)
@@ -901,7 +964,7 @@ def _email(fake: Faker, rng: random.Random, lang: str) -> str:
     values = {
         "amount": f"{rng.randint(5, 2000)}.{rng.randint(0, 99):02d}",
         "ref": f"{rng.choice('ABCDEFGHKMNPRSTX')}{rng.randint(100000, 999999)}",
-        "date": fake.date_this_year().isoformat(),
+        "date": _day(fake).isoformat(),
         "pct": rng.randint(2, 40),
         "tail": rng.randint(1000, 9999),
     }
@@ -961,7 +1024,7 @@ def _table(fake: Faker, rng: random.Random, lang: str) -> str:
             fake.email(),
             fake.city(),
             f"{rng.randint(1, 9999)}.{rng.randint(0, 99):02d}",
-            fake.date_this_decade().isoformat(),
+            _day(fake, 2020).isoformat(),
         ]
         for _ in range(rng.randint(3, 12))
     ]
@@ -986,7 +1049,7 @@ CODE_SNIPPETS = (
 def _code(fake: Faker, rng: random.Random, lang: str) -> str:
     snippet = rng.choice(CODE_SNIPPETS)
     if rng.random() < 0.4:
-        snippet = f"# Author: {fake.name()}  Date: {fake.date_this_year().isoformat()}\n" + snippet
+        snippet = f"# Author: {fake.name()}  Date: {_day(fake).isoformat()}\n" + snippet
     return snippet
 
 
@@ -1018,11 +1081,11 @@ def _log(fake: Faker, rng: random.Random, lang: str) -> str:
         )
         if rng.random() < 0.3:
             lines.append(
-                f'{fake.ipv4()} - - [{fake.date_time_this_year():%d/%b/%Y:%H:%M:%S} +0000] "{message}" {rng.choice((200, 304, 404, 500))} {rng.randint(100, 90000)}'
+                f'{fake.ipv4()} - - [{_moment(fake):%d/%b/%Y:%H:%M:%S} +0000] "{message}" {rng.choice((200, 304, 404, 500))} {rng.randint(100, 90000)}'
             )
         else:
             lines.append(
-                f"{fake.date_time_this_year():%Y-%m-%d %H:%M:%S} {rng.choice(levels)} [{fake.word()}] {message}"
+                f"{_moment(fake):%Y-%m-%d %H:%M:%S} {rng.choice(levels)} [{fake.word()}] {message}"
             )
     return "\n".join(lines)
 

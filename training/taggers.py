@@ -13,14 +13,13 @@ import json
 import random
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from aigc_gateway.guards.model import CJK
 from aigc_gateway.guards.names import en_starts, en_tokens, zh_starts
 
-from .synthetic import generated_zh_name
 from .text_models import SEED
 
 
@@ -141,14 +140,24 @@ ZH_SWAPS = 3
 
 
 def swapped_names(
-    rng: random.Random, records: list[dict[str, Any]], copies: int
+    records: list[dict[str, Any]],
+    copies: int,
+    new_name: Callable[[], str],
+    replaceable: Callable[[str], bool],
+    types: Collection[str] | None = ("PERSON",),
 ) -> list[dict[str, Any]]:
-    """Copies of the records that have Chinese person names, each name replaced by a generated
-    one: real sentence contexts with many more distinct names than the data has."""
+    """Copies of the records that have person names, each ``replaceable`` span (of ``types``;
+    any type if None) replaced by a generated name: real sentence contexts with many more
+    distinct names than the data has."""
     out = []
     for record in records:
         spans = sorted(
-            (s for s in record["spans"] if CJK.match(record["text"][s["start"]])),
+            (
+                s
+                for s in record["spans"]
+                if (types is None or s["type"] in types)
+                and replaceable(record["text"][s["start"] : s["end"]])
+            ),
             key=lambda s: s["start"],
         )
         if not spans:
@@ -156,7 +165,7 @@ def swapped_names(
         for _ in range(copies):
             text, new_spans, position = "", [], 0
             for span in spans:
-                name = generated_zh_name(rng)
+                name = new_name()
                 text += record["text"][position : span["start"]]
                 start = len(text)
                 text += name
@@ -165,6 +174,18 @@ def swapped_names(
             text += record["text"][position:]
             out.append({"text": text, "spans": new_spans, "annotated_types": ["PERSON"]})
     return out
+
+
+def zh_name(span: str) -> bool:
+    return bool(CJK.match(span))
+
+
+def en_name(span: str) -> bool:
+    """A Latin-script name of one to three capitalised words."""
+    return bool(EN_NAME.fullmatch(span))
+
+
+EN_NAME = re.compile(r"[A-Z][a-zA-Z'’-]+(?: [A-Z][a-zA-Z'’.-]+){0,2}")
 
 
 def lac_person_records(texts: Iterable[str], max_chars: int = 200) -> list[dict[str, Any]]:
