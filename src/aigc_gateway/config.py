@@ -123,7 +123,7 @@ class TelemetrySettings(Section):
     (``pip install 'aigc-gateway[telemetry]'``)."""
 
     enabled: bool = False
-    """Off: nothing is exported and nothing of OpenTelemetry is loaded."""
+    """Off: nothing is exported; neither the telemetry module nor the OpenTelemetry SDK loads."""
     endpoint: str = "http://127.0.0.1:4318"
     """OTLP/HTTP base URL; ``/v1/traces`` and ``/v1/metrics`` are appended."""
     headers: dict[str, str] = {}
