@@ -6,10 +6,14 @@
 1. Latency of a normal request (1 KB prompt, full default pipeline, fast loopback upstream)
    with the gateway quiet, then while other clients keep sending 1 MB adversarial prompts;
    the ratio of the two p50s is the headline (goal ≤ 1.5). Both phases run in one gateway.
-2. Guard time per KB of input, 1 KB → 1 MB, for each adversarial shape, in-process: the guard
-   engine's input scan and the audit redaction (which runs the same detectors). A scan that
-   passes the time cap stops that shape's series (reported as ``> cap``): flat per-KB time
-   means linear detectors; growing per-KB time means super-linear ones.
+2. Guard time per KB of input, 1 KB → 1 MB, for each adversarial shape: the guard engine's
+   input scan and the audit redaction (which runs the same detectors), one process per shape
+   and sizes smallest first. A scan that passes the time cap stops that shape's series
+   (reported as ``> cap``): flat per-KB time means linear detectors; growing per-KB time
+   means super-linear ones.
+
+The adversarial prompts are answered 400 by the loopback upstream (its body limit is 1 MB), after
+the gateway has parsed and scanned them: the gateway's whole cost of such a request is paid.
 
 Writes docs/benchmarks/adversarial.json.
 """
@@ -23,6 +27,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import httpx
@@ -47,40 +52,41 @@ def text_of(shape: str, kb: int) -> str:
     return unit * max(1, kb * 1024 // len(unit.encode()))
 
 
-def _scan_worker(shape: str, kb: int, what: str, queue: Any) -> None:
+def _scan_worker(shape: str, sizes: tuple[int, ...], what: str, queue: Any) -> None:
+    """One shape's sizes, smallest first, in one process (the engine loads once)."""
     from aigc_gateway.audit.redaction import Redactor
     from aigc_gateway.config import Settings
     from aigc_gateway.guards.engine import GuardEngine
 
     engine = GuardEngine(Settings())
-    text = text_of(shape, kb)
     policy = engine.policy("default")
-    started = time.perf_counter()
-    if what == "input_scan":
-        engine.scan(text, "input", "user", policy.acting_types("input"))
-    else:
-        Redactor(engine)(text)
-    queue.put(time.perf_counter() - started)
+    redact = Redactor(engine)
+    queue.put(None)  # loaded: the parent starts timing from here
+    for kb in sizes:
+        text = text_of(shape, kb)
+        started = time.perf_counter()
+        if what == "input_scan":
+            engine.scan(text, "input", "user", policy.acting_types("input"))
+        else:
+            redact(text)
+        queue.put((kb, time.perf_counter() - started))
 
 
 def guard_times(cap_s: float, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
-    """Seconds per scan for each shape and size, each in a fresh process killed at the cap."""
+    """Seconds per scan for each shape and size; a scan past the cap ends its shape's series
+    (its process is killed)."""
     rows = []
     context = multiprocessing.get_context("spawn")
     for what in ("input_scan", "audit_redaction"):
         for shape in SHAPES:
+            queue = context.Queue()
+            process = context.Process(target=_scan_worker, args=(shape, sizes, what, queue))
+            process.start()
+            queue.get(timeout=300)  # start-up (model loading) is not timed
             for kb in sizes:
-                queue = context.Queue()
-                process = context.Process(target=_scan_worker, args=(shape, kb, what, queue))
-                process.start()
-                process.join(cap_s + 30)  # start-up (model loading) is not timed
-                seconds = None
-                if process.is_alive():
-                    process.kill()
-                    process.join()
-                elif not queue.empty():
-                    seconds = queue.get()
-                if seconds is not None and seconds > cap_s:
+                try:
+                    _, seconds = queue.get(timeout=cap_s)
+                except Empty:
                     seconds = None
                 rows.append(
                     {
@@ -95,6 +101,8 @@ def guard_times(cap_s: float, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
                 print(f"  {what:16} {shape:14} {kb:5} KB: {shown}", flush=True)
                 if seconds is None:
                     break  # larger inputs would only take longer
+            process.kill()
+            process.join()
     return rows
 
 
@@ -137,9 +145,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--attackers", type=int, default=2)
     parser.add_argument("--cap-s", type=float, default=20.0, help="longest scan measured")
+    parser.add_argument("--attack-kb", type=int, help="adversarial prompt size (default 1024)")
+    parser.add_argument("--phase-s", type=float, help="seconds per latency phase (default 30)")
     args = parser.parse_args()
-    phase_s = 10.0 if args.quick else 30.0
-    attack_kb = 256 if args.quick else 1024
+    phase_s = args.phase_s or (10.0 if args.quick else 30.0)
+    attack_kb = args.attack_kb or (256 if args.quick else 1024)
     sizes = SIZES_KB[:4] if args.quick else SIZES_KB
 
     with tempfile.TemporaryDirectory(prefix="aigc-adversarial-") as work_dir:

@@ -1,10 +1,14 @@
 """Local model speed: tokens/s and time to first token through the gateway vs
 llama-cpp-python called directly, in the same run, on the same prompts and sampling settings.
+The gateway runs twice: with the model in its worker process (``local_model.isolation:
+process``, the default: a native crash costs one request, not the gateway) and on a thread of
+the gateway's own process (``isolation: thread``), so the price of the isolation is measured
+side by side.
 
     .venv/bin/python bench/local_model.py
     .venv/bin/python bench/local_model.py --build portable=DIR --build native=DIR
 
-Both sides run the bundled SmolLM2-135M-Instruct GGUF with the same thread count; they take
+All paths run the bundled SmolLM2-135M-Instruct GGUF with the same thread count; they take
 turns prompt by prompt so machine noise hits both alike. Writes docs/benchmarks/local_model.json.
 
 With ``--build NAME=DIR`` (a llama-cpp-python wheel installed with ``pip install --no-deps
@@ -122,33 +126,51 @@ Sample = tuple[float, float, int]
 """One generation: seconds to the first token, seconds in all, tokens generated."""
 
 
+ISOLATIONS = {"gateway": "process", "gateway_thread": "thread"}
+"""Each gateway path and the ``local_model.isolation`` it runs with."""
+
+
 def measure(rounds: int, max_tokens: int) -> dict[str, list[Sample]]:
-    """``rounds`` passes over the prompts, direct and through the gateway taking turns."""
+    """``rounds`` passes over the prompts, direct and through each gateway taking turns."""
     threads = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:
-        gateway, url, key = start_gateway(
-            Path(tmp),
-            {
-                "local_model": {"threads": threads, "repeat_penalty": REPEAT_PENALTY},
-                "limits": {"requests_per_minute": 100000},
-            },
-        )
+        gateways = {
+            path: start_gateway(
+                Path(tmp),
+                {
+                    "local_model": {
+                        "threads": threads,
+                        "repeat_penalty": REPEAT_PENALTY,
+                        "isolation": isolation,
+                    },
+                    "limits": {"requests_per_minute": 100000},
+                },
+            )
+            for path, isolation in ISOLATIONS.items()
+        }
         try:
             direct = Direct(threads)
-            client = httpx.Client(
-                base_url=url, headers={"authorization": f"Bearer {key}"}, timeout=300
-            )
-            through_gateway(client, "warm up", 8)
+            clients = {
+                path: httpx.Client(
+                    base_url=url, headers={"authorization": f"Bearer {key}"}, timeout=300
+                )
+                for path, (_, url, key) in gateways.items()
+            }
+            for client in clients.values():
+                through_gateway(client, "warm up", 8)
             direct.run("warm up", 8)
-            samples: dict[str, list[Sample]] = {"direct": [], "gateway": []}
+            samples: dict[str, list[Sample]] = {"direct": [], **{path: [] for path in clients}}
             for _ in range(rounds):
                 for prompt in PROMPTS:
                     samples["direct"].append(direct.run(prompt, max_tokens))
-                    samples["gateway"].append(through_gateway(client, prompt, max_tokens))
-            client.close()
+                    for path, client in clients.items():
+                        samples[path].append(through_gateway(client, prompt, max_tokens))
+            for client in clients.values():
+                client.close()
             direct.llama.close()
         finally:
-            gateway.stop()
+            for gateway, _, _ in gateways.values():
+                gateway.stop()
     return samples
 
 
@@ -172,6 +194,11 @@ def summarise(table: dict[str, dict[str, float]]) -> dict[str, float]:
         "direct_tokens_per_s": table["direct"]["tokens_per_s"],
         "gateway_ttft_p50_ms": table["gateway"]["ttft_p50_ms"],
         "direct_ttft_p50_ms": table["direct"]["ttft_p50_ms"],
+        "thread_tokens_per_s": table["gateway_thread"]["tokens_per_s"],
+        "thread_ttft_p50_ms": table["gateway_thread"]["ttft_p50_ms"],
+        "process_vs_thread_tokens_per_s": round(
+            table["gateway"]["tokens_per_s"] / table["gateway_thread"]["tokens_per_s"], 3
+        ),
     }
 
 
@@ -200,8 +227,9 @@ def system_info() -> str:
 
 def compare_builds(builds: dict[str, Path], rounds: int, max_tokens: int) -> dict[str, Any]:
     """Every round once per build, builds taking turns, each in a child process."""
+    sides = ("direct", *ISOLATIONS)
     samples: dict[str, dict[str, list[Sample]]] = {
-        name: {"direct": [], "gateway": []} for name in builds
+        name: {side: [] for side in sides} for name in builds
     }
     info: dict[str, str] = {}
     for _ in range(rounds):
@@ -216,7 +244,7 @@ def compare_builds(builds: dict[str, Path], rounds: int, max_tokens: int) -> dic
             )
             result = json.loads(child.stdout.splitlines()[-1])
             info[name] = result["system_info"]
-            for side in ("direct", "gateway"):
+            for side in sides:
                 samples[name][side] += [tuple(run) for run in result["samples"][side]]
     tables = {name: tabulate(runs) for name, runs in samples.items()}
     threads = os.cpu_count() or 1
@@ -233,7 +261,7 @@ def compare_builds(builds: dict[str, Path], rounds: int, max_tokens: int) -> dic
     first, *others = builds
     summary = summarise(tables[first])
     for name in others:
-        for side in ("direct", "gateway"):
+        for side in sides:
             ratio = tables[first][side]["tokens_per_s"] / tables[name][side]["tokens_per_s"]
             summary[f"{first}_vs_{name}_{side}_tokens_per_s"] = round(ratio, 3)
     return {

@@ -29,6 +29,7 @@ import httpx
 from common import latency_summary, print_table, start_gateway, start_mock_upstream, write_result
 
 SAMPLE_EVERY_S = 10.0
+LOCAL_MODEL = "smollm2-135m-instruct"
 
 
 def rss_mb(pid: int) -> float:
@@ -60,7 +61,7 @@ def requests_mix(index: int) -> tuple[str, dict[str, Any], bool]:
     if kind == 8:
         streamed = (index // 10) % 3 == 0
         local = {
-            "model": "smollm2-135m-instruct",
+            "model": LOCAL_MODEL,
             "messages": [{"role": "user", "content": "Say hello."}],
             "max_tokens": 8,
             "stream": streamed,
@@ -94,10 +95,12 @@ async def client(
                 status = str(answer.status_code)
             except httpx.HTTPError as exc:
                 ok, status = False, type(exc).__name__
+            route = "local" if body.get("model") == LOCAL_MODEL else path
             results["latencies"].append(time.perf_counter() - started)
-            results["count"][path] += 1
+            results["by_route"].setdefault(route, []).append(time.perf_counter() - started)
+            results["count"][route] += 1
             if not ok:
-                results["errors"][f"{path} {status}"] += 1
+                results["errors"][f"{route} {status}"] += 1
             index += 1
             await asyncio.sleep(rng.expovariate(rate))
 
@@ -111,7 +114,12 @@ async def sample_rss(pid: int, deadline: float, samples: list[tuple[float, float
 
 
 async def run(url: str, key: str, pid: int, args: argparse.Namespace) -> dict[str, Any]:
-    results: dict[str, Any] = {"latencies": [], "count": Counter(), "errors": Counter()}
+    results: dict[str, Any] = {
+        "latencies": [],
+        "by_route": {},
+        "count": Counter(),
+        "errors": Counter(),
+    }
     samples: list[tuple[float, float]] = []
     deadline = time.monotonic() + args.minutes * 60
     per_client = args.rate / args.clients
@@ -128,6 +136,12 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--rate", type=float, default=8.0, help="requests per second, in all")
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument(
+        "--local-threads",
+        type=int,
+        help="local_model.threads (default: all cores; on a machine busy with other work, "
+        "llama.cpp's spinning threads slow down sharply when they outnumber the free cores)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aigc-soak-") as work_dir:
         work = Path(work_dir)
@@ -139,7 +153,7 @@ def main() -> None:
                 "smollm2-135m-instruct": {"backends": ["local"]},
             },
             "limits": {"requests_per_minute": 10_000_000, "tokens_per_day": 10_000_000_000},
-            "local_model": {"max_queue": 64},
+            "local_model": {"max_queue": 64, "threads": args.local_threads},
         }
         gateway, url, key = start_gateway(work, config)
         try:
@@ -162,6 +176,15 @@ def main() -> None:
     for name, count in sorted(results["errors"].items()):
         print(f"  error: {name} x{count}")
     latency = latency_summary(results["latencies"])
+    routes = {route: latency_summary(values) for route, values in results["by_route"].items()}
+    print_table(
+        "Latency by route",
+        ["route", "n", "p50 ms", "p99 ms", "max ms"],
+        [
+            [route, s["n"], s["p50_ms"], s["p99_ms"], round(max(results["by_route"][route]) * 1000)]
+            for route, s in sorted(routes.items())
+        ],
+    )
     print(f"latency p50 {latency['p50_ms']} ms, p99 {latency['p99_ms']} ms")
     write_result(
         "soak",
@@ -178,7 +201,9 @@ def main() -> None:
         {
             "rate_per_s": args.rate,
             "clients": args.clients,
+            "local_threads": args.local_threads,
             "by_route": dict(results["count"]),
+            "latency_by_route": routes,
             "errors_by_kind": dict(results["errors"]),
             "rss_samples": samples,
             "warm_up_s": warm_until,

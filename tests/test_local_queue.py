@@ -1,9 +1,16 @@
-"""The local model's bounded queue (429 + Retry-After) and cancellation on disconnect."""
+"""The local model's bounded queue (429 + Retry-After), cancellation on disconnect, and its
+worker process: killed mid-generation, the gateway lives on, the request gets a 503 and the next
+one is served by a new worker."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import re
+import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 
@@ -97,3 +104,94 @@ def test_non_streaming_disconnect_stops_generation(gateway: RunningGateway) -> N
         time.sleep(0.1)
     assert row is not None
     assert row[1] < 500
+
+
+def _worker_pid(server_pid: int, timeout_s: float = 60) -> int:
+    """The local model worker: the server's child that runs ``local_worker``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    command = cmdline.read()
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == server_pid and b"local_worker" in command:
+                return int(entry)
+        time.sleep(0.2)
+    raise AssertionError("the local model worker process was not found")
+
+
+def _generating(running: RunningGateway) -> None:
+    """Wait until the local model has a request in hand (the queue gauge says so)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        metrics = httpx.get(running.url + "/metrics", timeout=10).text
+        if "aigc_local_model_queue 1" in metrics:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the local model never started the request")
+
+
+def _answers(running: RunningGateway) -> None:
+    """The next request is answered (by a new worker, which may still be loading)."""
+    with running.http(timeout=120) as http:
+        reply = http.post(
+            "/v1/chat/completions", json={"model": MODEL, "messages": STORY, "max_tokens": 4}
+        )
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["choices"][0]["message"]["content"]
+
+
+def test_killed_worker_fails_only_its_request(gateway: RunningGateway) -> None:
+    body = {"model": MODEL, "messages": STORY, "max_tokens": 1500, "temperature": 1.0, "seed": 9}
+    # A stream: the worker dies (SIGKILL) after the first token; the stream ends with an
+    # error event and [DONE], and the server lives on.
+    worker = _worker_pid(gateway.process.pid)
+    with (
+        gateway.http() as http,
+        http.stream("POST", "/v1/chat/completions", json={**body, "stream": True}) as reply,
+    ):
+        assert reply.status_code == 200
+        lines = reply.iter_lines()
+        for line in lines:
+            if '"content"' in line:
+                break
+        os.kill(worker, signal.SIGKILL)
+        rest = [line for line in lines if line.startswith("data: ")]
+    assert rest[-1] == "data: [DONE]"
+    error = json.loads(rest[-2][len("data: ") :])["error"]
+    assert error["code"] == "local_model_crashed"
+    assert "SIGKILL" in error["message"] and "Retry" in error["message"]
+    assert gateway.process.poll() is None
+    _answers(gateway)
+
+    # Not streamed: SIGSEGV (what a native crash is) while it generates: 503 with Retry-After.
+    worker = _worker_pid(gateway.process.pid)
+    replies: list[httpx.Response] = []
+
+    def send() -> None:
+        with gateway.http(timeout=120) as http:
+            replies.append(http.post("/v1/chat/completions", json=body))
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    _generating(gateway)
+    time.sleep(0.3)
+    os.kill(worker, signal.SIGSEGV)
+    sender.join(timeout=120)
+    assert replies, "the request got no answer"
+    assert replies[0].status_code == 503, replies[0].text
+    assert int(replies[0].headers["retry-after"]) >= 1
+    assert replies[0].json()["error"]["code"] == "local_model_crashed"
+    assert "SIGSEGV" in replies[0].json()["error"]["message"]
+    assert gateway.process.poll() is None
+    _answers(gateway)
+    assert _worker_pid(gateway.process.pid) != worker
+    assert httpx.get(gateway.url + "/readyz", timeout=10).status_code == 200
+    metrics = httpx.get(gateway.url + "/metrics", timeout=10).text
+    assert re.search(r"^aigc_local_model_restarts 2(\.0)?$", metrics, re.M), metrics

@@ -66,7 +66,7 @@ class ServerSettings(Section):
 
 
 class LocalModelSettings(Section):
-    """The embedded model, run in-process by llama-cpp-python."""
+    """The embedded model, run by llama-cpp-python."""
 
     enabled: bool = True
     name: str = DEFAULT_LOCAL_MODEL_NAME
@@ -87,6 +87,11 @@ class LocalModelSettings(Section):
     """llama.cpp repetition penalty (1 = off); small models loop without one."""
     retry_after_s: PositiveInt = 2
     """``Retry-After`` sent with the 429 of a full queue."""
+    isolation: Literal["process", "thread"] = "process"
+    """Where generations run: ``process`` — a worker process, restarted when it dies, so a
+    native crash in llama.cpp fails only the request it was generating (503
+    ``local_model_crashed``); ``thread`` — a thread of the gateway's own process (a crash
+    there ends the gateway)."""
 
 
 class EmbeddingModelSettings(Section):
@@ -305,7 +310,9 @@ class GuardSettings(Section):
     scan_budget_s: PositiveFloat = 20.0
     """Longest time the guards may spend on one request's texts; past it the request gets 413."""
     scan_workers: int = Field(2, ge=1, le=64)
-    """Worker threads that scan long texts, so the event loop never waits on a scan."""
+    """Worker processes that scan requests' texts over 4 KB, so neither the event loop nor its
+    GIL waits on a scan; texts over 64 KB go to half as many more (at least one), at a lower
+    CPU priority. Each loads the detectors (about 90 MB)."""
     hold_back_chars: int = Field(64, ge=16, le=4096)
     """Streamed answers: characters held back until the output guards have seen what follows."""
     refusal: dict[Literal["en", "zh"], str] = {

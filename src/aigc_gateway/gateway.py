@@ -39,6 +39,7 @@ class Gateway:
         database = data_dir / DATABASE_FILE
         self.keys = KeyStore(connect(database))
         self.guards = GuardEngine(settings)
+        self.guards.start_workers()  # long texts are scanned there; loading takes seconds
         self.audit = AuditTrail(settings, data_dir, Redactor(self.guards))
         self.local: Provider | None = None
         if settings.local_model.enabled:
@@ -94,6 +95,11 @@ class Gateway:
                 "Requests admitted to the local model (running or waiting)",
                 lambda: float(getattr(local, "admitted", 0)),
             )
+            self.metrics.gauge(
+                "aigc_local_model_restarts",
+                "Times the local model's worker process died and was started again",
+                lambda: float(getattr(getattr(local, "host", None), "restarts", 0)),
+            )
 
     def record(self, usage: UsageRecord) -> asyncio.Future[None]:
         """The record stage: the request's tokens into the metrics, its record into the trail."""
@@ -111,6 +117,7 @@ class Gateway:
             "audit": self.audit.fault,
             "labels": self.labels.registry.fault,
             "rate_limiter": self.limits.fault,
+            "local_model": getattr(self.local, "fault", None),
         }
         return {part: problem for part, problem in found.items() if problem}
 

@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import AuditSettings, Settings
 from ..extras import require
@@ -22,6 +23,9 @@ from .records import NewRecord, build_record, sha256_hex
 from .signing import KEY_FILE, AuditSigner
 from .store import AuditStore
 from .writer import AuditWriter
+
+if TYPE_CHECKING:
+    from .redaction import Redactor
 
 SECONDS_PER_DAY = 86_400
 
@@ -61,9 +65,7 @@ def policy_version(settings: Settings) -> str:
 
 
 class AuditTrail:
-    def __init__(
-        self, settings: Settings, data_dir: Path, redact: Callable[[str], str] | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, data_dir: Path, redact: Redactor | None = None) -> None:
         self._settings = settings
         self._redact = redact
         self._building: set[asyncio.Task[None]] = set()
@@ -86,7 +88,7 @@ class AuditTrail:
 
         The body is built on the event loop (tens of microseconds), so that the writer thread
         needs the GIL as little as possible while requests wait for their commit. Kept content
-        is redacted first, in a worker thread: a scan of a long prompt never blocks the loop.
+        is redacted first, off the loop (long texts in the guards' scan worker processes).
         """
         finished_at = time.time()
         if not self._settings.keeps_audit_content(usage.tenant):
@@ -103,7 +105,8 @@ class AuditTrail:
         return asyncio.shield(task)  # a cancelled request still gets its record
 
     async def _redact_and_submit(self, usage: UsageRecord, finished_at: float) -> None:
-        record = await asyncio.to_thread(self._build, usage, finished_at, self._redactor())
+        redact = await self._redactor().prepared(usage.prompt, usage.answer)
+        record = self._build(usage, finished_at, redact)
         await self._writer.submit(record)
 
     def _build(
@@ -117,7 +120,7 @@ class AuditTrail:
             redact=redact,
         )
 
-    def _redactor(self) -> Callable[[str], str]:
+    def _redactor(self) -> Redactor:
         if self._redact is None:  # a trail built without the gateway's guards (CLI, benches)
             from ..guards.engine import GuardEngine
             from .redaction import Redactor

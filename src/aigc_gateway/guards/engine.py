@@ -9,22 +9,32 @@ classifiers share one n-gram pass per window.
 
 Cost is linear in the text: span detectors see it in overlapping chunks of
 :data:`CHUNK_CHARS` (so no pattern can cost more than a chunk's worth per chunk) and the
-classifiers fixed windows. :meth:`GuardEngine.off_loop` runs long texts on the engine's own
-worker threads, never on the event loop, and a scan that runs past the per-request budget
-(``guards.scan_budget_s``) stops with :class:`~aigc_gateway.errors.GuardBudgetExceeded`.
+classifiers fixed windows. :meth:`GuardEngine.off_loop` scans small texts inline and longer ones
+in the engine's scan worker processes, each with its own engine: never on the event loop, never
+holding the gateway's GIL (a scan thread would: every step of the event loop would then wait
+for it). Two pools, so that huge texts queue only behind each other: ``guards.scan_workers``
+processes for texts up to :data:`LARGE_CHARS`, and half as many (at least one), at a lower CPU
+priority, for larger ones. So a huge prompt slows only its own request. A scan that runs past
+the per-request budget (``guards.scan_budget_s``) stops with
+:class:`~aigc_gateway.errors.GuardBudgetExceeded`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from functools import cached_property, partial
-from typing import TypeVar
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import cached_property
+from typing import Concatenate, ParamSpec, TypeVar
 
 from ..config import Settings
-from ..errors import GuardBudgetExceeded
+from ..errors import GuardBudgetExceeded, Unavailable
 from .context import aimed_at_model
 from .detectors import REGISTRY
 from .features import Window, windows
@@ -33,14 +43,22 @@ from .normalize import Reading, readings
 from .policy import Policy
 from .registry import DetectorRegistry, DetectorSpec, Direction
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
+P = ParamSpec("P")
 CHUNK_CHARS = 16_384
 CHUNK_OVERLAP = 1_024
 """Span findings up to this long are seen whole in one chunk (detectors registered with
 ``whole_text`` read the whole text instead)."""
 INLINE_CHARS = 4_096
 """Texts up to this size (all texts of a request together) are scanned inline: well under a
-millisecond per KB, cheaper than a hop to a worker thread."""
+millisecond per KB, cheaper than a hop to a worker process."""
+LARGE_CHARS = 65_536
+"""Texts (all of a request's together) longer than this are scanned in the large-text pool."""
+LARGE_NICENESS = 5
+"""The large-text workers run at this lower CPU priority: on a busy machine the event loop and
+ordinary requests come first."""
 
 
 def chunks(text: str) -> Iterator[tuple[int, str]]:
@@ -82,9 +100,9 @@ class GuardEngine:
             else:
                 self._classifiers.append((spec, spec.create()))
         self._policies: dict[str, Policy] = {}
-        self._workers = ThreadPoolExecutor(
-            settings.guards.scan_workers, thread_name_prefix="guard-scan"
-        )
+        self._pools: dict[bool, ProcessPoolExecutor] = {}
+        """Scan worker processes by ``large``; started on first use or by start_workers."""
+        self._pools_lock = threading.Lock()
 
     @cached_property
     def default_policy(self) -> Policy:
@@ -101,14 +119,56 @@ class GuardEngine:
     def deadline(self) -> Deadline:
         return Deadline(self._settings.guards.scan_budget_s)
 
-    async def off_loop(self, size: int, work: Callable[[Deadline], T]) -> T:
-        """Run ``work`` (a scan of ``size`` characters) within the budget: inline when small,
-        else on a guard worker thread so the event loop keeps serving other requests."""
+    def start_workers(self) -> None:
+        """Start both pools of scan workers now (loading detectors takes seconds), not in the
+        time of the first long request."""
+        self._pool(large=False)
+        self._pool(large=True)
+
+    def _pool(self, large: bool) -> ProcessPoolExecutor:
+        with self._pools_lock:
+            pool = self._pools.get(large)
+            if pool is None:
+                count = self._settings.guards.scan_workers
+                count = max(1, count // 2) if large else count
+                pool = self._pools[large] = ProcessPoolExecutor(
+                    count,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker,
+                    initargs=(self._settings, self._registry, LARGE_NICENESS if large else 0),
+                )
+                for _ in range(count):  # each worker loads its detectors now
+                    pool.submit(_ready)
+            return pool
+
+    async def off_loop(
+        self,
+        size: int,
+        work: Callable[Concatenate[GuardEngine, Deadline, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """``work(engine, deadline, *args)`` (a scan of ``size`` characters) within the budget:
+        inline when small, else in a scan worker process with that process's engine. ``work``
+        and its arguments cross to the worker by pickle: a module-level function and data."""
         deadline = self.deadline()
         if size <= INLINE_CHARS:
-            return work(deadline)
+            return work(self, deadline, *args, **kwargs)
+        large = size > LARGE_CHARS
+        pool = self._pool(large)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._workers, work, deadline)
+        try:
+            return await loop.run_in_executor(pool, _in_worker, work, deadline, args, kwargs)
+        except BrokenProcessPool:  # a worker was killed (out of memory, by hand): start anew
+            with self._pools_lock:
+                if self._pools.get(large) is pool:
+                    del self._pools[large]
+            pool.shutdown(wait=False, cancel_futures=True)
+            log.error("a guard scan worker process died; starting new ones")
+            raise Unavailable(
+                "The guards could not scan this request: a scan worker stopped. Retry shortly.",
+                code="guards_unavailable",
+            ) from None
 
     async def scan_async(
         self,
@@ -117,11 +177,14 @@ class GuardEngine:
         role: str = "user",
         only: Collection[str] | None = None,
     ) -> list[Finding]:
-        scan = partial(self.scan, text, direction, role, only)
-        return await self.off_loop(len(text), lambda deadline: scan(deadline=deadline))
+        return await self.off_loop(len(text), scan_text, text, direction, role, only)
 
     def close(self) -> None:
-        self._workers.shutdown(wait=False, cancel_futures=True)
+        with self._pools_lock:
+            pools = list(self._pools.values())
+            self._pools.clear()
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def scan(
         self,
@@ -198,3 +261,44 @@ def _shifted(findings: list[Finding], offset: int) -> list[Finding]:
         Finding(f.type, f.start + offset, f.end + offset, f.score, f.detector, f.category)
         for f in findings
     ]
+
+
+def scan_text(
+    engine: GuardEngine,
+    deadline: Deadline,
+    text: str,
+    direction: Direction,
+    role: str,
+    only: Collection[str] | None,
+) -> list[Finding]:
+    """:meth:`GuardEngine.scan` in the shape :meth:`GuardEngine.off_loop` runs."""
+    return engine.scan(text, direction, role, only, deadline)
+
+
+_WORKER_ENGINE: GuardEngine | None = None
+"""In a scan worker process: its own engine."""
+
+
+def _start_worker(settings: Settings, registry: DetectorRegistry, niceness: int) -> None:
+    global _WORKER_ENGINE
+    os.nice(niceness)
+    watched = threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True)
+    watched.start()
+    _WORKER_ENGINE = GuardEngine(settings, registry)
+
+
+def _exit_with(parent: int) -> None:
+    """A scan worker ends with the gateway, however the gateway ended (even SIGKILL: the
+    pool's queues do not tell a worker that its parent is gone)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+def _ready() -> None:
+    """A no-op a new worker runs once its engine is loaded."""
+
+
+def _in_worker(work: Callable[..., T], deadline: Deadline, args: tuple, kwargs: dict) -> T:
+    assert _WORKER_ENGINE is not None
+    return work(_WORKER_ENGINE, deadline, *args, **kwargs)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any
 
 from ..errors import ContentBlocked
@@ -163,23 +162,24 @@ def split_findings(
     return found
 
 
+def scan_slots(
+    engine: GuardEngine, deadline: Deadline, slots: list[TextSlot], only: frozenset[str]
+) -> list[list[Finding]]:
+    """Findings per text of a request (and across consecutive messages); run by
+    :meth:`GuardEngine.off_loop`, so possibly in a scan worker process."""
+    found = [engine.scan(slot.text, "input", slot.role, only, deadline) for slot in slots]
+    spans = only & set(REGISTRY.finding_types("span"))
+    if spans and len(slots) > 1:
+        split = split_findings(engine, slots, spans, deadline)
+        for findings, across in zip(found, split, strict=True):
+            findings += across
+    return found
+
+
 class InputGuards:
     def __init__(self, engine: GuardEngine, blocked: dict[str, str]) -> None:
         self._engine = engine
         self._blocked = blocked
-
-    def _scan(
-        self, slots: list[TextSlot], policy: Policy, deadline: Deadline
-    ) -> list[list[Finding]]:
-        only = policy.acting_types("input")
-        engine = self._engine
-        found = [engine.scan(slot.text, "input", slot.role, only, deadline) for slot in slots]
-        spans = only & set(REGISTRY.finding_types("span"))
-        if spans and len(slots) > 1:
-            split = split_findings(engine, slots, spans, deadline)
-            for findings, across in zip(found, split, strict=True):
-                findings += across
-        return found
 
     async def __call__(self, request: GenerationRequest, context: RequestContext) -> None:
         policy = self._engine.policy(context.tenant)
@@ -187,7 +187,8 @@ class InputGuards:
             return
         slots = request_texts(request)
         size = sum(len(slot.text) for slot in slots)
-        found = await self._engine.off_loop(size, partial(self._scan, slots, policy))
+        only = policy.acting_types("input")
+        found = await self._engine.off_loop(size, scan_slots, slots, only)
         decision = Decision("input")
         for findings in found:
             decision.add(policy, findings)

@@ -6,19 +6,19 @@ reaches it unchecked. :func:`check_schema` accepts the subset of JSON Schema the
 converter implements and refuses everything else — unknown keywords, empty ``enum`` /
 ``anyOf``, external or unresolvable or recursive ``$ref``, unanchored ``pattern``, repetition
 counts that would blow the grammar up — with a message that names the place in the schema.
-:func:`grammar_for` then converts, bounded in size, and has llama.cpp's own parser compile the
-result (``compiles``, which returns False instead of crashing) before any generation uses it;
-a converter or parser failure is the client's 400 too.
+:func:`grammar_for` then converts, bounded in size; the local model's engine has llama.cpp's own
+parser compile the result (which answers "no" instead of crashing) before any generation uses
+it. A converter or parser failure is the client's 400 too.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar, json_schema_to_gbnf
+from llama_cpp.llama_grammar import JSON_GBNF, json_schema_to_gbnf
 
 from ..errors import InvalidRequest
 
@@ -56,11 +56,9 @@ class SchemaError(InvalidRequest):
         )
 
 
-def grammar_for(response_format: Any, compiles: Callable[[str], bool]) -> LlamaGrammar | None:
-    """The grammar that enforces ``response_format``, or None for plain text; 400 if invalid.
-
-    ``compiles(grammar)`` tells whether llama.cpp accepts a grammar (see ``LocalModel``).
-    """
+def grammar_for(response_format: Any) -> str | None:
+    """The GBNF grammar that enforces ``response_format``, or None for plain text; 400 if
+    invalid."""
     if response_format is None:
         return None
     if not isinstance(response_format, dict):
@@ -69,7 +67,7 @@ def grammar_for(response_format: Any, compiles: Callable[[str], bool]) -> LlamaG
     if kind == "text":
         return None
     if kind == "json_object":
-        return LlamaGrammar.from_string(JSON_GBNF, verbose=False)
+        return JSON_GBNF
     if kind != "json_schema":
         raise InvalidRequest(f"response_format type '{kind}' is not supported.", param=PARAM)
     spec = response_format.get("json_schema")
@@ -85,9 +83,7 @@ def grammar_for(response_format: Any, compiles: Callable[[str], bool]) -> LlamaG
         raise SchemaError("schema", f"cannot be turned into a grammar ({exc})") from None
     if len(grammar) > MAX_GRAMMAR_CHARS:
         raise SchemaError("schema", f"its grammar is larger than {MAX_GRAMMAR_CHARS} characters")
-    if not compiles(grammar):
-        raise SchemaError("schema", "its grammar cannot be compiled by the local model")
-    return LlamaGrammar.from_string(grammar, verbose=False)
+    return grammar
 
 
 def check_schema(schema: Any) -> None:

@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from llama_cpp.llama_grammar import LlamaGrammar
+from llama_cpp.llama_grammar import json_schema_to_gbnf
 
 from ..errors import InvalidRequest
 from .base import Chunk
@@ -61,9 +61,10 @@ class ToolMode:
             )
         return options[0] if len(options) == 1 else {"oneOf": options}
 
-    def grammar(self) -> LlamaGrammar:
+    def grammar(self) -> str:
+        """The GBNF grammar (llama.cpp's parser still has to accept it, see ``local_worker``)."""
         try:
-            return LlamaGrammar.from_json_schema(json.dumps(self.schema()), verbose=False)
+            return json_schema_to_gbnf(json.dumps(self.schema()))
         except (ValueError, KeyError, TypeError, RecursionError) as exc:
             raise InvalidRequest(
                 f"The tools' parameter schemas cannot be enforced: {exc}",

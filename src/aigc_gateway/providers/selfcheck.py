@@ -74,7 +74,8 @@ class SelfCheck:
     def start(cls, settings: LocalModelSettings) -> SelfCheck:
         # One thread: the check is about which instructions run, not speed, and it shares the
         # CPU with the gateway starting up (llama.cpp's threads spin when they compete).
-        checked = settings.model_copy(update={"threads": 1})
+        # The check is itself the child whose crash is told: the engine runs on its thread.
+        checked = settings.model_copy(update={"threads": 1, "isolation": "thread"})
         command = [sys.executable, "-m", __name__, checked.model_dump_json()]
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
