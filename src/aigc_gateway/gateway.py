@@ -39,7 +39,6 @@ class Gateway:
         database = data_dir / DATABASE_FILE
         self.keys = KeyStore(connect(database))
         self.guards = GuardEngine(settings)
-        self.guards.start_workers()  # long texts are scanned there; loading takes seconds
         self.audit = AuditTrail(settings, data_dir, Redactor(self.guards))
         self.local: Provider | None = None
         if settings.local_model.enabled:

@@ -101,7 +101,9 @@ class GuardEngine:
                 self._classifiers.append((spec, spec.create()))
         self._policies: dict[str, Policy] = {}
         self._pools: dict[bool, ProcessPoolExecutor] = {}
-        """Scan worker processes by ``large``; started on first use or by start_workers."""
+        """Scan worker processes by ``large``, started on first use: the first long text pays
+        a worker's start (its detectors load in about 2 s), a gateway that never sees one
+        starts none."""
         self._pools_lock = threading.Lock()
 
     @cached_property
@@ -119,12 +121,6 @@ class GuardEngine:
     def deadline(self) -> Deadline:
         return Deadline(self._settings.guards.scan_budget_s)
 
-    def start_workers(self) -> None:
-        """Start both pools of scan workers now (loading detectors takes seconds), not in the
-        time of the first long request."""
-        self._pool(large=False)
-        self._pool(large=True)
-
     def _pool(self, large: bool) -> ProcessPoolExecutor:
         with self._pools_lock:
             pool = self._pools.get(large)
@@ -137,8 +133,6 @@ class GuardEngine:
                     initializer=_start_worker,
                     initargs=(self._settings, self._registry, LARGE_NICENESS if large else 0),
                 )
-                for _ in range(count):  # each worker loads its detectors now
-                    pool.submit(_ready)
             return pool
 
     async def off_loop(
@@ -293,10 +287,6 @@ def _exit_with(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(0)
-
-
-def _ready() -> None:
-    """A no-op a new worker runs once its engine is loaded."""
 
 
 def _in_worker(work: Callable[..., T], deadline: Deadline, args: tuple, kwargs: dict) -> T:

@@ -339,8 +339,9 @@ class ThreadHost:
         self._engine.close()
 
 
-class WorkerUnusable(RuntimeError):
-    """A worker process could not be started; the message says why."""
+class WorkerUnusable(ChildProcessError):
+    """A worker process could not be started; the message says why (``serve``: one line, exit
+    2)."""
 
 
 def exit_cause(returncode: int) -> str:
