@@ -195,35 +195,11 @@ def llm_guard_scanners() -> list[Any]:
 def classifier_scores(kind: str, records: list[dict[str, Any]]) -> list[tuple[bool, float]]:
     """Per record: (the detector's own decision, its margin: the highest window score divided
     by the threshold that window is held to; >= 1 exactly when the detector fires)."""
-    from aigc_gateway.guards.features import windows
-    from aigc_gateway.guards.harm import HarmDetector, keyword_evidence, lexicon_category
+    from aigc_gateway.guards.harm import HarmDetector
     from aigc_gateway.guards.injection import InjectionDetector
-    from aigc_gateway.guards.model import language_of
 
-    out = []
-    if kind == "injection":
-        detector = InjectionDetector()
-        for record in records:
-            text = record["text"]
-            finding = detector.strongest(text, windows(text))
-            score = finding.score if finding else 0.0
-            out.append(
-                (bool(detector.check(text)), score / detector.model.thresholds[language_of(text)])
-            )
-        return out
-    harm = HarmDetector()
-    for record in records:
-        text = record["text"]
-        lang, margin = language_of(text), 0.0
-        for scored in harm.scores(windows(text)):
-            keyword = keyword_evidence(lexicon_category(text[scored.part.start : scored.part.end]))
-            margin = max(
-                margin,
-                scored.request / harm.threshold(text, keyword),
-                scored.toxicity / harm.toxicity.thresholds[lang],
-            )
-        out.append((bool(harm.check(text)), margin))
-    return out
+    detector = InjectionDetector() if kind == "injection" else HarmDetector()
+    return [(bool(detector.check(r["text"])), detector.margin(r["text"])) for r in records]
 
 
 def operating_point(scored: list[tuple[bool, float]], labels: list[int]) -> dict[str, float]:

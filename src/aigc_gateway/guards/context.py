@@ -4,10 +4,10 @@ A user turn is the user speaking to the model: an instruction there is judged as
 document (a tool result, a retrieved passage, a tool's description) is text the model reads
 on someone's behalf: instructions in it are normally meant for its human reader ("If you have
 any questions just reply to this email") and are no attack on the model. In a document, a
-classifier finding counts only where the flagged text is aimed at the model itself: it names
-an AI or the model's instructions, prompt or answer, tells the model what to tell the user,
-or carries chat-template and role markers. Detectors opt in with ``document_roles`` in their
-registration (:mod:`.detectors`).
+classifier finding counts only where the flagged text is aimed at the model itself: it
+addresses an AI (talking *about* AI is no address), names the model's instructions, prompt or
+answer, tells the model what to tell the user, or carries chat-template and role markers.
+Detectors opt in with ``document_roles`` in their registration (:mod:`.detectors`).
 """
 
 from __future__ import annotations

@@ -136,6 +136,17 @@ class HarmDetector:
     def check(self, text: str) -> list[Finding]:
         return self.check_windows(text, windows(text))
 
+    def margin(self, text: str) -> float:
+        """The highest window score divided by the operating point that window is held to
+        (>= 1 exactly when a model fires; the short-text rule aside)."""
+        toxic_at = self.toxicity.thresholds[language_of(text)]
+        margin = 0.0
+        for scored in self.scores(windows(text)):
+            keyword = keyword_evidence(lexicon_category(text[scored.part.start : scored.part.end]))
+            request_at = self.threshold(text, keyword)
+            margin = max(margin, scored.request / request_at, scored.toxicity / toxic_at)
+        return margin
+
     def check_windows(self, text: str, parts: list[Window]) -> list[Finding]:
         lowest = self.threshold(text, keyword_found=True)
         toxic_at = self.toxicity.thresholds[language_of(text)]

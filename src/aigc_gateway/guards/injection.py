@@ -82,6 +82,11 @@ class InjectionDetector:
             best = Finding("INJECTION", start, end, PHRASE_SCORE, "injection_phrase")
         return best
 
+    def margin(self, text: str) -> float:
+        """The strongest score divided by the operating point (>= 1 exactly when it fires)."""
+        best = self.strongest(text, windows(text))
+        return (best.score if best else 0.0) / self.model.thresholds[language_of(text)]
+
     def check_windows(self, text: str, parts: list[Window]) -> list[Finding]:
         best = self.strongest(text, parts)
         if best is None or best.score < self.model.thresholds[language_of(text)]:
