@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -296,3 +297,52 @@ def test_the_record_keeps_finding_spans_and_whether_the_label_was_written(
         "written": [],
     }
     assert unlabelled["spans"] == []
+
+
+def test_typed_messages_reach_the_upstream_as_sent_with_only_the_finding_rewritten(
+    painting: RunningGateway, mock_upstream: MockUpstream
+) -> None:
+    """Messages are typed once at validation; what an upstream receives is the client's JSON
+    with only the guarded text rewritten: content parts in order (an image part untouched),
+    names, earlier tool calls and fields the gateway does not know."""
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
+    call = {"id": "c1", "type": "function", "function": {"name": "look", "arguments": "{}"}}
+    messages = [
+        {"role": "system", "content": "Be brief.", "name": "setup"},
+        {"role": "assistant", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": "nothing found"},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Describe this picture for "},
+                image,
+                {"type": "text", "text": "maria.lopez@example.org please."},
+            ],
+            "x_client_tag": "t-1",
+        },
+    ]
+    with painting.http(timeout=120) as http:
+        answer = http.post("/v1/chat/completions", json={"model": "echo", "messages": messages})
+    assert answer.status_code == 200, answer.text
+    sent = mock_upstream.state.last_body["messages"]
+    expected = [dict(message) for message in messages]
+    expected[3] = {
+        **messages[3],
+        "content": [
+            {"type": "text", "text": "Describe this picture for "},
+            image,
+            {"type": "text", "text": "[EMAIL_1] please."},
+        ],
+    }
+    assert sent == expected
+    record = audit_record(painting, answer.headers["x-request-id"])
+    assert {
+        "type": "EMAIL",
+        "field": "messages[3].content[2].text",
+        "start": 0,
+        "end": len("maria.lopez@example.org"),
+        "action": "pseudonymize",
+    } in record["spans"]
+    # The prompt hash is of the client's messages as sent (canonical JSON), before the rewrite.
+    canonical = json.dumps(messages, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert record["prompt_sha256"] == hashlib.sha256(canonical.encode()).hexdigest()
