@@ -47,6 +47,7 @@ def painting(
             "painter": {"backends": ["mock/painter-1"]},
             "echo": {"backends": ["mock/echo"]},
             "sturdy-painter": {"backends": ["dead/painter-0", "mock/painter-2"]},
+            "sturdy-embedder": {"backends": ["dead/embedder-0", "mock/embedder-1"]},
         },
         "tenants": {
             LIMITED_TENANT: {"limits": {"requests_per_minute": LIMITED_RPM}},
@@ -139,6 +140,17 @@ def test_the_router_falls_back_for_images(painting: RunningGateway) -> None:
     record = audit_record(painting, response.headers["x-request-id"])
     assert record["backend"] == "mock/painter-2"
     assert response.json()["data"][0]["aigc"]["watermark"]["applied"]
+
+
+def test_the_router_falls_back_for_embeddings(painting: RunningGateway) -> None:
+    with painting.http(timeout=120) as http:
+        response = http.post(
+            "/v1/embeddings", json={"model": "sturdy-embedder", "input": ["hello", "world"]}
+        )
+    assert response.status_code == 200, response.text
+    assert len(response.json()["data"]) == 2
+    record = audit_record(painting, response.headers["x-request-id"])
+    assert record["kind"] == "embeddings" and record["backend"] == "mock/embedder-1"
 
 
 def test_an_unknown_image_model_is_404(painting: RunningGateway) -> None:

@@ -5,12 +5,14 @@ role (text no model reads as an instruction): only the span detectors (personal 
 apply, with the tenant's actions (mask, pseudonymize, block; ``route_local`` keeps the request
 on the embedded model). The record stage is the audit trail, with kind ``embeddings``.
 Texts are embedded by the embedded e5 model (:mod:`providers.embedding`) or by the upstreams
-of the model's chain that serve ``embedding`` requests (their ``/embeddings``), in order.
+of the model's chain that serve ``embedding`` requests (their ``/embeddings``), in order, with
+the router's fallback (the same rules as every other kind).
 """
 
 from __future__ import annotations
 
 import time
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +20,7 @@ import numpy as np
 import orjson
 
 from .config import LOCAL_BACKEND, Settings
-from .errors import BackendUnavailable, GatewayError, InvalidRequest, UpstreamError
+from .errors import InvalidRequest, UpstreamError
 from .guards.stages import FIELD_ROLE
 from .language import language_of
 from .pipeline import Ending, Recorder, RequestContext, Stages, UsageRecord, recorded_ending
@@ -127,15 +129,7 @@ class EmbeddingService:
         context.route = RouteDecision(model, chain[0])
         if chain[0].provider == LOCAL_BACKEND:
             return await self._local(request, model)
-        last: GatewayError | None = None
-        for backend in chain:
-            context.route.backend = backend
-            try:
-                return await self._upstream(request, backend)
-            except (UpstreamError, BackendUnavailable) as exc:
-                last = exc
-        assert last is not None
-        raise last
+        return await self._upstream(request, chain, context.route)
 
     async def _local(self, request: EmbeddingRequest, model: str) -> EmbeddingResult:
         assert self.local is not None
@@ -156,7 +150,10 @@ class EmbeddingService:
         embedded = await self.local.embed(request.texts, input_type)
         return EmbeddingResult(list(embedded.vectors), model, embedded.prompt_tokens)
 
-    async def _upstream(self, request: EmbeddingRequest, backend: Backend) -> EmbeddingResult:
+    async def _upstream(
+        self, request: EmbeddingRequest, chain: list[Backend], route: RouteDecision
+    ) -> EmbeddingResult:
+        """The upstreams of ``chain`` in turn, through the router (its fallback rules)."""
         passthrough: dict[str, Any] = {
             "input": request.texts if request.texts is not None else request.tokens,
             "encoding_format": "base64",
@@ -168,15 +165,17 @@ class EmbeddingService:
         generation = GenerationRequest(
             kind="embedding", model=request.model, stream=False, passthrough=passthrough
         )
-        provider = self._router.providers[backend.provider]
         vectors: list[np.ndarray] = []
         tokens = 0
-        async for chunk in provider.generate(generation, backend.remote_model):
-            vectors += [np.asarray(vector, dtype=np.float32) for vector in chunk.vectors or ()]
-            tokens = chunk.usage.prompt_tokens if chunk.usage else tokens
+        chunks = self._router.generate(generation, chain, route)
+        async with aclosing(chunks):
+            async for chunk in chunks:
+                vectors += [np.asarray(vector, dtype=np.float32) for vector in chunk.vectors or ()]
+                tokens = chunk.usage.prompt_tokens if chunk.usage else tokens
         if len(vectors) != request.count:
+            backend = route.backend.label if route.backend else "upstream"
             raise UpstreamError(
-                f"upstream {backend.provider}: {len(vectors)} embeddings for {request.count} inputs"
+                f"upstream {backend}: {len(vectors)} embeddings for {request.count} inputs"
             )
         return EmbeddingResult(vectors, request.model, tokens)
 
