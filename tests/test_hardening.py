@@ -3,6 +3,7 @@ server (local model, SQLite), plus the limits that stop oversized input with 413
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -311,3 +312,25 @@ def test_readiness_is_ready_on_a_healthy_gateway(gateway: RunningGateway) -> Non
     assert ready.status_code == 200 and ready.json() == {"status": "ready", "faults": {}}
     health = httpx.get(gateway.url + "/healthz").json()
     assert health["status"] == "ok" and health["faults"] == {}
+
+
+def test_a_long_answer_reaches_the_output_guards_in_slices() -> None:
+    """A whole non-streamed answer is fed a slice at a time (the loop serves others between
+    slices); a secret across a slice border is still masked, as in a stream."""
+    from aigc_gateway.guards.stages import OutputGuards
+    from aigc_gateway.pipeline import FEED_SLICE_CHARS, RequestContext, fed
+    from aigc_gateway.providers.base import GenerationRequest
+
+    engine = GuardEngine(Settings())
+    guards = OutputGuards(engine, 64, {"en": "refused", "zh": "refused"})
+    context = RequestContext(request_id="r", tenant="default", key_id="k")
+    output = guards.open(GenerationRequest(kind="chat", model="m", stream=False), context)
+    key = "sk-abcdefghijklmnopqrstuvwxyz123456"
+    text = "x " * (FEED_SLICE_CHARS // 2 - 10) + f"key {key} end. " + "y " * FEED_SLICE_CHARS
+
+    async def run() -> str:
+        return await fed(output, text) + output.finish()
+
+    answer = asyncio.run(run())
+    assert key not in answer and "[API_KEY]" in answer
+    assert answer.startswith("x x") and answer.endswith("y ")

@@ -159,6 +159,23 @@ def prompt_text(request: GenerationRequest) -> str:
     return orjson.dumps(messages, option=orjson.OPT_SORT_KEYS).decode()
 
 
+FEED_SLICE_CHARS = 8_192
+"""Longer text (a whole non-streamed upstream answer) reaches the output guards in slices of
+this size, the event loop serving other requests in between: no answer's scan holds it long."""
+
+
+async def fed(output: OutputFilter, text: str) -> str:
+    """``output.feed(text)``, a slice at a time when long (the guards see slices as they see a
+    stream: what may continue a finding is held back)."""
+    if len(text) <= FEED_SLICE_CHARS:
+        return output.feed(text)
+    released = []
+    for start in range(0, len(text), FEED_SLICE_CHARS):
+        released.append(output.feed(text[start : start + FEED_SLICE_CHARS]))
+        await asyncio.sleep(0)
+    return "".join(released)
+
+
 UPLOADED_IMAGE = "uploaded-image"
 """The model name an uploaded image's record carries (no model made it here)."""
 
@@ -305,7 +322,7 @@ class Pipeline:
                         yield Chunk(visible.prefix)
                     if chunk.tool_calls:
                         tools.add(chunk.tool_calls)
-                    released = output.feed(chunk.text) if chunk.text else ""
+                    released = await fed(output, chunk.text) if chunk.text else ""
                     if released:
                         yield self._note(progress, Chunk(released))
                     if output.stopped:
