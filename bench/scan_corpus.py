@@ -15,10 +15,13 @@ arguments give the same file. Nothing from the corpus is in the repository.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import random
+import types
 from pathlib import Path
 
+import faker.providers.ssn.zh_CN as zh_cn_ssn
 from faker import Faker
 
 BENCH_DATA = next(
@@ -26,6 +29,18 @@ BENCH_DATA = next(
 )
 POOL = 4000
 SEED = 20261129
+REFERENCE_DATE = datetime.date(2026, 11, 29)
+"""Faker's zh_CN ``ssn`` counts birth dates back from today; pinned to the day the published
+corpus was made, so the same arguments give the same file on any day."""
+
+
+class _PinnedDate(datetime.date):
+    @classmethod
+    def today(cls) -> datetime.date:
+        return REFERENCE_DATE
+
+
+zh_cn_ssn.datetime = types.SimpleNamespace(date=_PinnedDate, timedelta=datetime.timedelta)  # type: ignore[attr-defined]
 
 
 def pools(seed: int) -> dict[str, dict[str, list[str]]]:
