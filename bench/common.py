@@ -82,6 +82,18 @@ def machine() -> dict[str, Any]:
     }
 
 
+def summary_of(data: dict[str, Any], keys: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    """A flat summary: each key's value at its path of section names in ``data`` (None if
+    that section has not been measured)."""
+    summary = {}
+    for key, path in keys.items():
+        node: Any = data
+        for step in path:
+            node = node.get(step) if isinstance(node, dict) else None
+        summary[key] = node
+    return summary
+
+
 def write_result(name: str, summary: dict[str, float], details: dict[str, Any]) -> Path:
     """Write docs/benchmarks/NAME.json with a flat ``summary`` first."""
     RESULTS.mkdir(parents=True, exist_ok=True)

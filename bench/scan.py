@@ -28,7 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from common import RESULTS, machine, print_table
+from common import RESULTS, machine, print_table, summary_of
 
 BENCH_DATA = next(
     p / "shared" / "bench" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()
@@ -53,12 +53,7 @@ def update(section: str, value: dict[str, Any]) -> None:
     """Replace one section of the result file and recompute the summary."""
     data = json.loads(RESULT.read_text()) if RESULT.exists() else {}
     data[section] = {**value, "machine": machine()}
-    summary = {}
-    for key, path in SUMMARY_KEYS.items():
-        node: Any = data
-        for part in path:
-            node = node.get(part) if isinstance(node, dict) else None
-        summary[key] = node
+    summary = summary_of(data, SUMMARY_KEYS)
     ordered = {"summary": summary, **{k: v for k, v in data.items() if k != "summary"}}
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text(json.dumps(ordered, indent=2, ensure_ascii=False) + "\n")

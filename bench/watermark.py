@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import RESULTS, machine, print_table, write_result
+from common import RESULTS, machine, print_table, summary_of, write_result
 from PIL import Image, ImageDraw
 
 from aigc_gateway.config import LocalModelSettings, WatermarkSettings
@@ -561,13 +561,7 @@ def merged(previous: dict[str, Any], fresh: dict[str, Any], parts: list[str]) ->
         runs[part] = machine()
     details.update(fresh)
     details["runs"] = runs
-    summary = {}
-    for key, path in SUMMARY_KEYS.items():
-        node: Any = details
-        for step in path:
-            node = node.get(step) if isinstance(node, dict) else None
-        summary[key] = node
-    return {"summary": summary, **details}
+    return {"summary": summary_of(details, SUMMARY_KEYS), **details}
 
 
 def main() -> None:
