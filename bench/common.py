@@ -118,9 +118,10 @@ def wait_http(url: str, process: subprocess.Popen[bytes], timeout_s: float = 120
 
 
 def process_memory_mb(pid: int) -> dict[str, float]:
-    """RSS and PSS (shared pages divided among their users) of ``pid`` and its children."""
+    """RSS, PSS (shared pages divided among every process that maps them, on the whole machine)
+    and private memory (pages no other process maps) of ``pid`` and its children."""
     pids = [pid, *child_pids(pid)]
-    totals = {"Rss": 0, "Pss": 0}
+    totals = {"Rss": 0, "Pss": 0, "Private_Clean": 0, "Private_Dirty": 0}
     for each in pids:
         for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
             name, _, value = line.partition(":")
@@ -130,6 +131,7 @@ def process_memory_mb(pid: int) -> dict[str, float]:
         "processes": len(pids),
         "rss_mb": round(totals["Rss"] / 1024, 1),
         "pss_mb": round(totals["Pss"] / 1024, 1),
+        "private_mb": round((totals["Private_Clean"] + totals["Private_Dirty"]) / 1024, 1),
     }
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import httpx
 import uvloop
 import yaml
 from common import (
@@ -284,6 +285,36 @@ def audit_numbers(work: Path, mock_url: str, args: argparse.Namespace) -> dict[s
     return {"pipeline_latency_ms": latency, "kill_2_workers": kill}
 
 
+def local_model_memory(work: Path) -> dict[str, Any]:
+    """Memory of a gateway with the local model, one worker and two (each worker loads its own
+    copy; the GGUF is memory-mapped, so PSS splits its pages between them), after each worker
+    has answered (it cannot be chosen, so 8 requests are sent)."""
+    from aigc_gateway.config import DEFAULT_LOCAL_MODEL_NAME
+
+    body = {
+        "model": DEFAULT_LOCAL_MODEL_NAME,
+        "messages": [{"role": "user", "content": "Say hello."}],
+        "max_tokens": 16,
+    }
+    found = {}
+    for workers in (1, 2):
+        config = {"limits": NO_LIMITS, "server": {"workers": workers}, "guards": {"enabled": False}}
+        service, url, key = start_gateway(work, config)
+        try:
+            for _ in range(8):
+                reply = httpx.post(
+                    url + "/chat/completions",
+                    json=body,
+                    headers={"authorization": f"Bearer {key}"},
+                    timeout=120,
+                )
+                reply.raise_for_status()
+            found[f"workers_{workers}"] = process_memory_mb(service.process.pid)
+        finally:
+            service.stop()
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="per cell and round")
@@ -294,6 +325,11 @@ def main() -> None:
     parser.add_argument("--audit-requests", type=int, default=4000, help="per mode, in-process")
     parser.add_argument("--kill-after", type=int, default=400, help="acknowledged requests")
     parser.add_argument("--skip-litellm", action="store_true", help="no LiteLLM target")
+    parser.add_argument(
+        "--local-model-memory",
+        action="store_true",
+        help="also the memory of a gateway with the local model, 1 worker vs 2",
+    )
     parser.add_argument("--litellm", type=Path, default=LITELLM, help="the litellm executable")
     parser.add_argument(
         "--baseline-src",
@@ -352,15 +388,26 @@ def main() -> None:
                 service.stop()
             del services[1:]
             audit = {} if variant else audit_numbers(work, mock_url, args)
+            if args.local_model_memory:
+                memory["local_model"] = local_model_memory(work / "local")
         finally:
             for service in reversed(services):
                 service.stop()
 
     print_tables(results, args.levels)
+    rows = [
+        [name, m["processes"], m["rss_mb"], m["pss_mb"], m["private_mb"]]
+        for name, m in memory.items()
+        if name != "local_model"
+    ]
+    for name, m in memory.get("local_model", {}).items():
+        rows.append(
+            [f"local model, {name}", m["processes"], m["rss_mb"], m["pss_mb"], m["private_mb"]]
+        )
     print_table(
         "Server memory after the run (MB; a gateway with workers: supervisor + workers)",
-        ["target", "processes", "RSS", "PSS"],
-        [[name, m["processes"], m["rss_mb"], m["pss_mb"]] for name, m in memory.items()],
+        ["target", "processes", "RSS", "PSS", "private"],
+        rows,
     )
     summary = summarise(results, audit, args)
     if audit:

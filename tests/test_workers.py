@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from .conftest import RunningGateway, run_cli
 from .mock_upstream import MockUpstream
 from .processes import child_pids
@@ -90,12 +92,32 @@ def test_two_workers_keep_one_chain_through_sigkill(
             json={"model": "echo", "messages": [{"role": "user", "content": "after restart"}]},
         )
     assert after.status_code == 200
+    assert_counted_across_workers(second, first.admin_key or "")
     second.process.send_signal(signal.SIGTERM)  # clean shutdown of every worker
     assert second.process.wait(timeout=60) == 0
     assert not [pid for pid in second_workers if Path(f"/proc/{pid}").exists()]
     assert "Application shutdown complete" in second.log()
 
     assert_all_recorded(first.data_dir, [*acked, after.json()["id"]])
+
+
+def assert_counted_across_workers(running: RunningGateway, key: str) -> None:
+    """Whichever worker answers /metrics counts every worker's requests."""
+    chat = {"model": "echo", "messages": [{"role": "user", "content": "count me"}]}
+    for _ in range(20):  # a new connection each, so both workers take some
+        reply = httpx.post(
+            running.base_url + "/chat/completions",
+            json=chat,
+            headers={"authorization": f"Bearer {key}"},
+            timeout=30,
+        )
+        assert reply.status_code == 200
+    served = 'aigc_requests_total{route="/v1/chat/completions",status="200"} '
+    for _ in range(6):
+        scraped = httpx.get(running.url + "/metrics", timeout=30).text
+        counted = [line for line in scraped.splitlines() if line.startswith(served)]
+        assert counted == [served + "21.0"], counted
+        assert "aigc_ready 1.0" in scraped
 
 
 def test_workers_refuse_in_memory_limits(tmp_path: Path) -> None:

@@ -24,9 +24,11 @@ import ctypes
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -96,6 +98,8 @@ class Supervisor:
         self._context = multiprocessing.get_context("fork")
         self._workers: list[Worker] = []
         self._stopping = False
+        self._metrics_dir: Path | None = None
+        """The workers' shared Prometheus counters (a fresh directory per start)."""
 
     def run(self) -> None:
         """Serve until SIGTERM or SIGINT; a start-up failure is a :class:`CliError`."""
@@ -104,6 +108,7 @@ class Supervisor:
         listener = _listen(self._host, self._port)
         previous = {sig: signal.signal(sig, self._stop_soon) for sig in _STOP_SIGNALS}
         check = None
+        self._metrics_dir = Path(tempfile.mkdtemp(prefix="aigc-gateway-metrics-"))
         try:
             if self._settings.local_model.enabled:
                 check = SelfCheck.start(self._settings.local_model)
@@ -128,6 +133,8 @@ class Supervisor:
                 check.stop()
             self._stop_all()
             listener.close()
+            shutil.rmtree(self._metrics_dir, ignore_errors=True)
+            self._metrics_dir = None
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
@@ -137,10 +144,19 @@ class Supervisor:
         self._stopping = True
 
     def _start(self, index: int, listener: socket.socket, *, bootstrap: bool = False) -> Worker:
+        assert self._metrics_dir is not None, "workers start inside run()"
         ours, theirs = self._context.Pipe()
         process = self._context.Process(
             target=_worker_main,
-            args=(self._settings, self._data_dir, self._access_log, listener, theirs, bootstrap),
+            args=(
+                self._settings,
+                self._data_dir,
+                self._metrics_dir,
+                self._access_log,
+                listener,
+                theirs,
+                bootstrap,
+            ),
             name=f"aigc-gateway-worker-{index}",
             daemon=False,
         )
@@ -296,6 +312,7 @@ def _exit_status(process: BaseProcess) -> str:
 def _worker_main(
     settings: Settings,
     data_dir: Path,
+    metrics_dir: Path,
     access_log: bool,
     listener: socket.socket,
     channel: Connection,
@@ -305,6 +322,9 @@ def _worker_main(
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     _die_with_supervisor()
+    from ..metrics import share_between_processes
+
+    share_between_processes(metrics_dir)
     try:
         gateway = build_gateway(settings, data_dir, check_local_model=False)
         admin_key = gateway.bootstrap_key() if bootstrap else None
