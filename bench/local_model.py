@@ -14,8 +14,7 @@ turns prompt by prompt so machine noise hits both alike. Writes docs/benchmarks/
 With ``--build NAME=DIR`` (a llama-cpp-python wheel installed with ``pip install --no-deps
 --target DIR``) every round runs once per build, builds taking turns round by round, each in a
 child process that imports llama_cpp from its DIR (and so does the gateway it starts). The first
-build is the one the gateway installs; its gateway/direct ratio and every build's tokens/s are
-also written into the ``local_model`` part of docs/benchmarks/overhead.json.
+build is the one the gateway installs.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from typing import Any
 
 import httpx
 import llama_cpp
-from common import RESULTS, machine, print_table, start_gateway, write_result
+from common import print_table, start_gateway, write_result
 from llama_cpp import Llama, StoppingCriteriaList
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -276,18 +275,6 @@ def compare_builds(builds: dict[str, Path], rounds: int, max_tokens: int) -> dic
     }
 
 
-def record_in_overhead(summary: dict[str, float], details: dict[str, Any]) -> None:
-    """The local-model part of docs/benchmarks/overhead.json, from this run."""
-    path = RESULTS / "overhead.json"
-    overhead = json.loads(path.read_text())
-    overhead["summary"]["local_tokens_per_s_ratio"] = summary["tokens_per_s_ratio"]
-    for name, build in details["builds"].items():
-        overhead["summary"][f"local_{name}_tokens_per_s"] = build["direct_tokens_per_s"]
-    overhead["local_model"] = {"summary": summary, "machine": machine(), **details}
-    path.write_text(json.dumps(overhead, indent=2, ensure_ascii=False) + "\n")
-    print(f"updated {path.relative_to(RESULTS.parent.parent)}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -310,7 +297,6 @@ def main() -> None:
         result = compare_builds(builds, args.rounds, args.max_tokens)
         summary = result.pop("summary")
         write_result("local_model", summary, result)
-        record_in_overhead(summary, result)
         return
     result = compare(args.rounds, args.max_tokens)
     write_result("local_model", result.pop("summary"), result)
