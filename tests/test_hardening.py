@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import socket
 import threading
 import time
@@ -334,3 +336,44 @@ def test_a_long_answer_reaches_the_output_guards_in_slices() -> None:
     answer = asyncio.run(run())
     assert key not in answer and "[API_KEY]" in answer
     assert answer.startswith("x x") and answer.endswith("y ")
+
+
+def _scan_workers(server_pid: int) -> list[int]:
+    """The gateway's guard scan worker processes (spawned by multiprocessing)."""
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read()
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == server_pid and b"spawn_main" in command:
+            found.append(int(entry))
+    return found
+
+
+def test_long_texts_are_scanned_in_worker_processes_that_are_replaced(
+    gateway: RunningGateway,
+) -> None:
+    """Over 4 KB, the guards scan in worker processes (never under the event loop's GIL). A
+    worker that dies costs one request a 503 with Retry-After; the next gets new workers."""
+    text = "Call 415-555-2671 or mail jane@example.com. " * 200  # about 9 KB
+    with gateway.http() as http:
+        first = http.post("/v1/guard", json={"text": text})
+        assert first.status_code == 200, first.text
+        assert {"PHONE", "EMAIL"} <= {f["type"] for f in first.json()["findings"]}
+        workers = _scan_workers(gateway.process.pid)
+        assert workers, "no scan worker process"
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(1)
+        broken = http.post("/v1/guard", json={"text": text})
+        assert broken.status_code == 503, broken.text
+        assert broken.json()["error"]["code"] == "guards_unavailable"
+        assert int(broken.headers["retry-after"]) >= 1
+        again = http.post("/v1/guard", json={"text": text})
+        assert again.status_code == 200, again.text
+    assert gateway.process.poll() is None
+    assert set(_scan_workers(gateway.process.pid)).isdisjoint(workers)
