@@ -129,9 +129,8 @@ ISOLATIONS = {"gateway": "process", "gateway_thread": "thread"}
 """Each gateway path and the ``local_model.isolation`` it runs with."""
 
 
-def measure(rounds: int, max_tokens: int) -> dict[str, list[Sample]]:
+def measure(rounds: int, max_tokens: int, threads: int) -> dict[str, list[Sample]]:
     """``rounds`` passes over the prompts, direct and through each gateway taking turns."""
-    threads = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:
         gateways = {
             path: start_gateway(
@@ -201,9 +200,8 @@ def summarise(table: dict[str, dict[str, float]]) -> dict[str, float]:
     }
 
 
-def compare(rounds: int = 3, max_tokens: int = 128) -> dict[str, Any]:
-    threads = os.cpu_count() or 1
-    samples = measure(rounds, max_tokens)
+def compare(rounds: int, max_tokens: int, threads: int) -> dict[str, Any]:
+    samples = measure(rounds, max_tokens, threads)
     table = tabulate(samples)
     print_table(
         f"Local model (SmolLM2-135M Q4_1, {threads} threads, temperature 0, "
@@ -224,7 +222,9 @@ def system_info() -> str:
     return llama_cpp.llama_print_system_info().decode().strip()
 
 
-def compare_builds(builds: dict[str, Path], rounds: int, max_tokens: int) -> dict[str, Any]:
+def compare_builds(
+    builds: dict[str, Path], rounds: int, max_tokens: int, threads: int
+) -> dict[str, Any]:
     """Every round once per build, builds taking turns, each in a child process."""
     sides = ("direct", *ISOLATIONS)
     samples: dict[str, dict[str, list[Sample]]] = {
@@ -234,8 +234,9 @@ def compare_builds(builds: dict[str, Path], rounds: int, max_tokens: int) -> dic
     for _ in range(rounds):
         for name, directory in builds.items():
             path = os.pathsep.join(filter(None, [str(directory), os.environ.get("PYTHONPATH")]))
+            options = ["--max-tokens", str(max_tokens), "--threads", str(threads)]
             child = subprocess.run(
-                [sys.executable, __file__, "--child", "--max-tokens", str(max_tokens)],
+                [sys.executable, __file__, "--child", *options],
                 env={**os.environ, "PYTHONPATH": path},
                 capture_output=True,
                 text=True,
@@ -246,7 +247,6 @@ def compare_builds(builds: dict[str, Path], rounds: int, max_tokens: int) -> dic
             for side in sides:
                 samples[name][side] += [tuple(run) for run in result["samples"][side]]
     tables = {name: tabulate(runs) for name, runs in samples.items()}
-    threads = os.cpu_count() or 1
     print_table(
         f"Local model by llama.cpp build (SmolLM2-135M Q4_1, {threads} threads, temperature 0, "
         f"{max_tokens} max tokens, {rounds * len(PROMPTS)} generations each)",
@@ -280,6 +280,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument(
+        "--threads", type=int, default=os.cpu_count() or 1, help="llama.cpp threads (all cores)"
+    )
+    parser.add_argument(
         "--build",
         action="append",
         default=[],
@@ -289,16 +292,16 @@ def main() -> None:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        samples = measure(1, args.max_tokens)
+        samples = measure(1, args.max_tokens, args.threads)
         print(json.dumps({"system_info": system_info(), "samples": samples}))
         return
     if args.build:
         builds = {name: Path(d) for name, _, d in (b.partition("=") for b in args.build)}
-        result = compare_builds(builds, args.rounds, args.max_tokens)
+        result = compare_builds(builds, args.rounds, args.max_tokens, args.threads)
         summary = result.pop("summary")
         write_result("local_model", summary, result)
         return
-    result = compare(args.rounds, args.max_tokens)
+    result = compare(args.rounds, args.max_tokens, args.threads)
     write_result("local_model", result.pop("summary"), result)
 
 
