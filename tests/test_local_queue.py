@@ -166,7 +166,7 @@ def test_killed_worker_fails_only_its_request(gateway: RunningGateway) -> None:
     assert rest[-1] == "data: [DONE]"
     error = json.loads(rest[-2][len("data: ") :])["error"]
     assert error["code"] == "local_model_crashed"
-    assert "SIGKILL" in error["message"] and "Retry" in error["message"]
+    assert "Retry" in error["message"] and "SIG" not in error["message"]
     assert gateway.process.poll() is None
     _answers(gateway)
 
@@ -188,7 +188,7 @@ def test_killed_worker_fails_only_its_request(gateway: RunningGateway) -> None:
     assert replies[0].status_code == 503, replies[0].text
     assert int(replies[0].headers["retry-after"]) >= 1
     assert replies[0].json()["error"]["code"] == "local_model_crashed"
-    assert "SIGSEGV" in replies[0].json()["error"]["message"]
+    assert "SIGSEGV" in gateway.log()  # the cause is logged, not told
     assert gateway.process.poll() is None
     _answers(gateway)
     assert _worker_pid(gateway.process.pid) != worker

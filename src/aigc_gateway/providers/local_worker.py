@@ -469,10 +469,10 @@ class ProcessHost:
                 del self._pending[job_id]
             self._started.clear()
         for job_id in crashed:
-            self._fail(
+            self._fail(  # the cause is in the log; the client learns no internals
                 job_id,
-                f"The local model stopped while generating this answer ({cause}) and is being "
-                "restarted. Retry shortly.",
+                "The local model stopped unexpectedly while generating this answer and is "
+                "being restarted. Retry shortly.",
             )
         for delay in itertools.chain(RESTART_DELAY_S, itertools.repeat(RESTART_DELAY_S[-1])):
             time.sleep(delay)
