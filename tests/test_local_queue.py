@@ -147,7 +147,10 @@ def _answers(running: RunningGateway) -> None:
     assert reply.json()["choices"][0]["message"]["content"]
 
 
-def test_killed_worker_fails_only_its_request(gateway: RunningGateway) -> None:
+def test_killed_or_stalled_worker_fails_only_its_request(
+    start_gateway: Callable[..., RunningGateway],
+) -> None:
+    gateway = start_gateway({"local_model": {"stall_timeout_s": 4}})
     body = {"model": MODEL, "messages": STORY, "max_tokens": 1500, "temperature": 1.0, "seed": 9}
     # A stream: the worker dies (SIGKILL) after the first token; the stream ends with an
     # error event and [DONE], and the server lives on.
@@ -171,27 +174,40 @@ def test_killed_worker_fails_only_its_request(gateway: RunningGateway) -> None:
     _answers(gateway)
 
     # Not streamed: SIGSEGV (what a native crash is) while it generates: 503 with Retry-After.
-    worker = _worker_pid(gateway.process.pid)
     replies: list[httpx.Response] = []
 
     def send() -> None:
         with gateway.http(timeout=120) as http:
             replies.append(http.post("/v1/chat/completions", json=body))
 
-    sender = threading.Thread(target=send)
-    sender.start()
-    _generating(gateway)
-    time.sleep(0.3)
-    os.kill(worker, signal.SIGSEGV)
-    sender.join(timeout=120)
-    assert replies, "the request got no answer"
-    assert replies[0].status_code == 503, replies[0].text
-    assert int(replies[0].headers["retry-after"]) >= 1
-    assert replies[0].json()["error"]["code"] == "local_model_crashed"
+    def crash_while_generating(sig: signal.Signals) -> httpx.Response:
+        worker = _worker_pid(gateway.process.pid)
+        replies.clear()
+        sender = threading.Thread(target=send)
+        sender.start()
+        _generating(gateway)
+        time.sleep(0.3)
+        os.kill(worker, sig)
+        sender.join(timeout=120)
+        assert replies, "the request got no answer"
+        assert gateway.process.poll() is None
+        _answers(gateway)
+        assert _worker_pid(gateway.process.pid) != worker
+        return replies[0]
+
+    crashed = crash_while_generating(signal.SIGSEGV)
+    assert crashed.status_code == 503, crashed.text
+    assert int(crashed.headers["retry-after"]) >= 1
+    assert crashed.json()["error"]["code"] == "local_model_crashed"
     assert "SIGSEGV" in gateway.log()  # the cause is logged, not told
-    assert gateway.process.poll() is None
-    _answers(gateway)
-    assert _worker_pid(gateway.process.pid) != worker
+
+    # A worker that hangs (stopped: no token for stall_timeout_s) is ended like a crash.
+    started = time.monotonic()
+    stalled = crash_while_generating(signal.SIGSTOP)
+    assert stalled.status_code == 503, stalled.text
+    assert stalled.json()["error"]["code"] == "local_model_crashed"
+    assert time.monotonic() - started < 60
+    assert "made no progress" in gateway.log()
     assert httpx.get(gateway.url + "/readyz", timeout=10).status_code == 200
     metrics = httpx.get(gateway.url + "/metrics", timeout=10).text
-    assert re.search(r"^aigc_local_model_restarts 2(\.0)?$", metrics, re.M), metrics
+    assert re.search(r"^aigc_local_model_restarts 3(\.0)?$", metrics, re.M), metrics

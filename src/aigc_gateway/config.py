@@ -92,6 +92,9 @@ class LocalModelSettings(Section):
     native crash in llama.cpp fails only the request it was generating (503
     ``local_model_crashed``); ``thread`` — a thread of the gateway's own process (a crash
     there ends the gateway)."""
+    stall_timeout_s: PositiveFloat = 120.0
+    """``isolation: process``: a generation that yields no token for this long (a hang in
+    native code) is ended like a crash — 503, its worker restarted."""
 
 
 class EmbeddingModelSettings(Section):

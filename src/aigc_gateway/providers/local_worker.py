@@ -438,6 +438,9 @@ class ProcessHost:
     def _read(self) -> None:
         while True:
             try:
+                if not self._connection.poll(self._settings.stall_timeout_s):
+                    self._unless_progressing()
+                    continue
                 job_id, item = self._connection.recv()
             except (EOFError, OSError):
                 if self._closing:
@@ -456,6 +459,18 @@ class ProcessHost:
                     self._pending.pop(job_id, None)
                     self._started.discard(job_id)
             self._deliver(job_id, _handed_on(item))
+
+    def _unless_progressing(self) -> None:
+        """Nothing came for ``stall_timeout_s``: a generation that stalls (a hang in native
+        code) is ended like a crash, so the queue behind it moves on."""
+        with self._lock:
+            stalled = bool(self._started)
+        if stalled:
+            log.error(
+                "the local model worker made no progress for %.0f s; stopping it",
+                self._settings.stall_timeout_s,
+            )
+            self._process.kill()
 
     def _recover(self) -> None:
         """The worker is gone: fail the job it was running, start a new one, resend the rest."""
