@@ -18,3 +18,17 @@ def child_pids(pid: int) -> list[int]:
             if int(parent) == pid and state != "Z":
                 children.append(int(entry.name))
     return sorted(children)
+
+
+def child_pids_running(pid: int, marker: bytes) -> list[int]:
+    """The live children of ``pid`` whose command line contains ``marker`` (e.g. the local
+    model's worker, the guards' scan workers)."""
+    found = []
+    for child in child_pids(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker in command:
+            found.append(child)
+    return found

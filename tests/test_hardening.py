@@ -29,6 +29,7 @@ from aigc_gateway.guards.engine import GuardEngine
 
 from .conftest import RunningGateway, free_port
 from .mock_upstream import MockUpstream
+from .processes import child_pids_running
 
 BAD_SCHEMAS: list[Any] = [
     {"enum": []},  # took the process down with a segfault
@@ -338,22 +339,6 @@ def test_a_long_answer_reaches_the_output_guards_in_slices() -> None:
     assert answer.startswith("x x") and answer.endswith("y ")
 
 
-def _scan_workers(server_pid: int) -> list[int]:
-    """The gateway's guard scan worker processes (spawned by multiprocessing)."""
-    found = []
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-                command = cmdline.read()
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == server_pid and b"spawn_main" in command:
-            found.append(int(entry))
-    return found
-
-
 def test_long_texts_are_scanned_in_worker_processes_that_are_replaced(
     gateway: RunningGateway,
 ) -> None:
@@ -364,7 +349,7 @@ def test_long_texts_are_scanned_in_worker_processes_that_are_replaced(
         first = http.post("/v1/guard", json={"text": text})
         assert first.status_code == 200, first.text
         assert {"PHONE", "EMAIL"} <= {f["type"] for f in first.json()["findings"]}
-        workers = _scan_workers(gateway.process.pid)
+        workers = child_pids_running(gateway.process.pid, b"spawn_main")
         assert workers, "no scan worker process"
         for pid in workers:
             os.kill(pid, signal.SIGKILL)
@@ -376,4 +361,4 @@ def test_long_texts_are_scanned_in_worker_processes_that_are_replaced(
         again = http.post("/v1/guard", json={"text": text})
         assert again.status_code == 200, again.text
     assert gateway.process.poll() is None
-    assert set(_scan_workers(gateway.process.pid)).isdisjoint(workers)
+    assert set(child_pids_running(gateway.process.pid, b"spawn_main")).isdisjoint(workers)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import httpx
 
 from .conftest import RunningGateway
+from .processes import child_pids_running
 
 MODEL = "smollm2-135m-instruct"
 STORY = [{"role": "user", "content": "Tell me a very long story about the sea."}]
@@ -110,18 +111,9 @@ def _worker_pid(server_pid: int, timeout_s: float = 60) -> int:
     """The local model worker: the server's child that runs ``local_worker``."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-                    command = cmdline.read()
-            except (OSError, IndexError, ValueError):
-                continue
-            if parent == server_pid and b"local_worker" in command:
-                return int(entry)
+        found = child_pids_running(server_pid, b"local_worker")
+        if found:
+            return found[0]
         time.sleep(0.2)
     raise AssertionError("the local model worker process was not found")
 
@@ -150,7 +142,7 @@ def _answers(running: RunningGateway) -> None:
 def test_killed_or_stalled_worker_fails_only_its_request(
     start_gateway: Callable[..., RunningGateway],
 ) -> None:
-    gateway = start_gateway({"local_model": {"stall_timeout_s": 4}})
+    gateway = start_gateway({"local_model": {"stall_timeout_s": 10}})
     body = {"model": MODEL, "messages": STORY, "max_tokens": 1500, "temperature": 1.0, "seed": 9}
     # A stream: the worker dies (SIGKILL) after the first token; the stream ends with an
     # error event and [DONE], and the server lives on.

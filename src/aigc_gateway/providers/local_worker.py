@@ -505,11 +505,16 @@ class ProcessHost:
                 for job_id in waiting:
                     self._fail(job_id, "The local model cannot be started right now. Retry later.")
         with self._lock:
-            self._process, self._connection = process, connection
-            self._fault = None
-            self.restarts += 1
-            for job_id, job in self._pending.items():
-                self._send(("job", job_id, job))
+            closing = self._closing
+            if not closing:
+                self._process, self._connection = process, connection
+                self._fault = None
+                self.restarts += 1
+                for job_id, job in self._pending.items():
+                    self._send(("job", job_id, job))
+        if closing:  # the gateway stopped while this worker started
+            connection.close()
+            process.wait()
 
     def _fail(self, job_id: int, message: str) -> None:
         seconds = 2 + RESTART_DELAY_S[1]
@@ -519,13 +524,15 @@ class ProcessHost:
         self._deliver(job_id, None)
 
     def close(self) -> None:
-        self._closing = True
-        self._connection.close()  # the worker reads EOF and exits
+        with self._lock:
+            self._closing = True
+            process, connection = self._process, self._connection
+        connection.close()  # the worker reads EOF and exits
         try:
-            self._process.wait(timeout=10)
+            process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+            process.kill()
+            process.wait()
 
 
 HOSTS: dict[str, Callable[[LocalModelSettings, Deliver], Host]] = {
@@ -560,11 +567,14 @@ def main(descriptor: int) -> None:
         sys.exit(1)
     sending = threading.Lock()
 
-    def send(event: Event) -> None:
+    def send(event: Event | tuple[str, ModelInfo]) -> None:
         with sending:
-            connection.send(event)
+            try:
+                connection.send(event)
+            except OSError:  # the gateway is gone
+                os._exit(0)
 
     runner = Runner(engine, send)
-    connection.send(("ready", engine.info))
+    send(("ready", engine.info))
     threading.Thread(target=_control, args=(connection, runner), daemon=True).start()
     runner.run()
