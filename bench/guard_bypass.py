@@ -331,7 +331,7 @@ def split_detected(engine: Any, item: Item) -> bool:
         InputGuards(engine, {"en": "", "zh": ""})(request, RequestContext("b", "default", "k"))
     )
     assert request.messages is not None
-    left, right = request.messages[0]["content"], request.messages[1]["content"]
+    left, right = (str(message.content) for message in request.messages[:2])
     return item.value[:middle] not in left and item.value[middle:] not in right
 
 

@@ -380,7 +380,17 @@ def cmd_run(args: argparse.Namespace) -> None:
             for part in ("dev", "held_out"):
                 records = getattr(splits[f"{kind}_{lang}"], part)
                 labels = [int(r["label"]) for r in records]
-                point = operating_point(classifier_scores(kind, records), labels)
+                scored = classifier_scores(kind, records)
+                point = operating_point(scored, labels)
+                if kind == "harm":  # plainly harmful requests: the unsafe items not of abuse
+                    abuse = training_module("build").TOXICITY_SOURCES
+                    requests = [
+                        decision
+                        for (decision, _), r in zip(scored, records, strict=True)
+                        if r["label"] and source_repo(r) not in abuse
+                    ]
+                    point["tpr_requests"] = round(sum(requests) / max(1, len(requests)), 4)
+                    point["requests"] = len(requests)
                 results["classifiers"][f"{kind}_{lang}/{part}"] = point
 
     engine = GuardEngine(Settings())
@@ -453,6 +463,8 @@ def cmd_run(args: argparse.Namespace) -> None:
         "harm_tpr_en": classifiers["harm_en/held_out"]["tpr"],
         "harm_fpr_en": classifiers["harm_en/held_out"]["fpr"],
         "harm_tpr_zh": classifiers["harm_zh/held_out"]["tpr"],
+        "harm_request_tpr_en": classifiers["harm_en/held_out"]["tpr_requests"],
+        "harm_request_tpr_zh": classifiers["harm_zh/held_out"]["tpr_requests"],
         "harm_fpr_zh": classifiers["harm_zh/held_out"]["fpr"],
         "benign_block_rate_en": results["benign_prompts"]["en"]["block_rate"],
         "benign_block_rate_zh": results["benign_prompts"]["zh"]["block_rate"],

@@ -575,8 +575,11 @@ def build_tagger(lang: str, data: Data) -> None:
         )
         sources["synthetic:en_names_in_public_sentences (Faker en_US)"] = len(swapped)
         records += swapped
-        records += synthetic.synthetic_en_name_records(rng, EN_SYNTHETIC_NAMES)
-        sources["synthetic:en_name_templates (Faker en_US)"] = EN_SYNTHETIC_NAMES
+        templated = synthetic.synthetic_en_name_records(rng, EN_SYNTHETIC_NAMES)
+        records += templated
+        sources["synthetic:en_name_templates (Faker en_US) and nameless instructions"] = len(
+            templated
+        )
         stats = taggers.train_tagger(
             DATA_DIR, "names_en", taggers.en_sequences(records), en_features
         )

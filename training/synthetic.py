@@ -388,6 +388,8 @@ NAME_TEMPLATES_EN = (
     "Patient {n} was admitted on Monday.",
     "Contact: {n}",
     "Please welcome {n} to the team.",
+    "Dear {n}, thank you for your order.",
+    "Hi {n}, the package arrives on Monday.",
 )
 
 
@@ -400,6 +402,8 @@ def generated_en_name(fake: Faker, rng: random.Random) -> str:
 
 
 def synthetic_en_name_records(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    """Sentences with Faker names, and as many everyday instructions without a name (they start
+    with a capitalised verb, which is no name either)."""
     fake = Faker("en_US")
     fake.seed_instance(rng.randint(0, 1 << 30))
     records = []
@@ -414,6 +418,8 @@ def synthetic_en_name_records(rng: random.Random, count: int) -> list[dict[str, 
                 piece = value
             text += piece
         records.append({"text": text, "spans": spans, "annotated_types": ["PERSON"]})
+    instructions = [t for t in synthetic_instructions(rng, 2 * count) if t.isascii()]
+    records += [{"text": t, "spans": [], "annotated_types": ["PERSON"]} for t in instructions]
     return records
 
 

@@ -199,6 +199,21 @@ miss."""
 INTRODUCED_SCORE = 0.8
 
 
+IMPERATIVE_OBJECTS = frozenset(
+    {
+        *("it", "me", "us", "them", "him", "her", "his", "their", "this", "that", "these"),
+        *("those", "the", "a", "an", "my", "your", "our"),
+    }
+)
+
+
+def _imperative(tokens: Sequence[str], first: int, last: int) -> bool:
+    """A lone capitalised word that opens a sentence and is followed by an object or article
+    ("Charge it to my card", "Send me the file") is a verb, not a name."""
+    opens = first == 0 or tokens[first - 1] in SENTENCE_END
+    return last == first + 1 and opens and last < len(tokens) and tokens[last] in IMPERATIVE_OBJECTS
+
+
 def _confidence(margin: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, margin))))
 
@@ -234,6 +249,10 @@ class PersonNames:
                 if all(token.lower() in NOT_NAMES_EN for token in tokens[first:last]):
                     continue
                 start, end = offsets[first][0], offsets[last - 1][1]
+                if "\n" in text[start:end]:
+                    continue  # a name does not cross a line break (an address block does)
+                if _imperative(tokens, first, last):
+                    continue
                 findings.append(Finding(kind, start, end, _confidence(margin), "names_en"))
         return findings
 
