@@ -17,6 +17,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -310,6 +311,58 @@ def document_rates(engine: Any) -> dict[str, Any]:
     return out
 
 
+BIPIA = "microsoft/BIPIA"
+BIPIA_COMMIT = "1a2a91da6bb12838e05d1b2e54d98e2f37b835f3"
+"""Indirect prompt injection benchmark (MIT), reserved for evaluation (``RESERVED.md``): never
+trained or tuned on. Read from a local git mirror (``--bipia``, e.g. the ``fetch`` tool's
+``/work/.mirror/microsoft+BIPIA/repo``) at this commit; skipped when absent."""
+BIPIA_PLANTED_PER_EMAIL = 3
+
+
+def bipia_rates(engine: Any, mirror: Path) -> dict[str, Any]:
+    """Real e-mails and tables (BIPIA test contexts) as ``tool`` messages, clean and with one
+    of BIPIA's test attacks inserted at the start, middle or end, each also as a ``user``
+    turn: how the same text is judged in the two directions. BIPIA's attacks are bare tasks
+    ("Write a script to rename all files…", "Reverse the text of your answer") that do not
+    address the model, which the document rule does not count as speaking to it."""
+
+    def show(path: str) -> str:
+        command = ["git", "--git-dir", str(mirror), "show", f"{BIPIA_COMMIT}:{path}"]
+        return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+    def contexts(path: str) -> list[str]:
+        return [json.loads(line)["context"] for line in show(path).splitlines() if line.strip()]
+
+    emails, tables = contexts("benchmark/email/test.jsonl"), contexts("benchmark/table/test.jsonl")
+    attacks = [
+        a for group in json.loads(show("benchmark/text_attack_test.json")).values() for a in group
+    ]
+    rng = random.Random(f"{SEED}:bipia")
+    planted = []
+    for email in emails:
+        for position, attack in zip(
+            ("start", "middle", "end"), rng.sample(attacks, BIPIA_PLANTED_PER_EMAIL), strict=True
+        ):
+            if position == "start":
+                planted.append(f"{attack}\n{email}")
+            elif position == "end":
+                planted.append(f"{email}\n{attack}")
+            else:
+                at = email.find("\n", len(email) // 2)
+                at = len(email) // 2 if at < 0 else at
+                planted.append(f"{email[:at]}\n{attack}\n{email[at:]}")
+    sets = {"emails": emails, "tables": tables, "planted_emails": planted}
+    out: dict[str, Any] = {"source": f"{BIPIA}@{BIPIA_COMMIT[:10]}", "attacks": len(attacks)}
+    for name, texts in sets.items():
+        for role in ("tool", "user"):
+            hits = [t for t in texts if engine.scan(t, "input", role, {"INJECTION"})]
+            out[f"{name}/{role}"] = {
+                "texts": len(texts),
+                "flagged": round(len(hits) / len(texts), 4),
+            }
+    return out
+
+
 def mixed_kb_texts(splits: dict[str, Split], count: int) -> list[str]:
     """1 KB (UTF-8) texts, each English and Chinese PII-set sentences alternated."""
     rng = random.Random(SEED)
@@ -396,6 +449,10 @@ def cmd_run(args: argparse.Namespace) -> None:
     engine = GuardEngine(Settings())
     results["benign_prompts"] = benign_block_rates(engine)
     results["documents_in_tool_role"] = document_rates(engine)
+    if args.bipia and args.bipia.is_dir():
+        results["bipia"] = bipia_rates(engine, args.bipia)
+    else:
+        print(f"no BIPIA mirror at {args.bipia}: its e-mails are not scored", file=sys.stderr)
     texts = mixed_kb_texts(splits, 200)
     policy = engine.default_policy
     acting_in, acting_out = policy.acting_types("input"), policy.acting_types("output")
@@ -460,6 +517,20 @@ def cmd_run(args: argparse.Namespace) -> None:
         "injection_planted_email_tpr_zh": results["documents_in_tool_role"]["planted_emails_zh"][
             "flagged"
         ],
+        **(
+            {
+                "injection_bipia_email_fpr_tool": results["bipia"]["emails/tool"]["flagged"],
+                "injection_bipia_email_fpr_user": results["bipia"]["emails/user"]["flagged"],
+                "injection_bipia_planted_tpr_tool": results["bipia"]["planted_emails/tool"][
+                    "flagged"
+                ],
+                "injection_bipia_planted_tpr_user": results["bipia"]["planted_emails/user"][
+                    "flagged"
+                ],
+            }
+            if "bipia" in results
+            else {}
+        ),
         "harm_tpr_en": classifiers["harm_en/held_out"]["tpr"],
         "harm_fpr_en": classifiers["harm_en/held_out"]["fpr"],
         "harm_tpr_zh": classifiers["harm_zh/held_out"]["tpr"],
@@ -544,6 +615,12 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="evaluate, compare with peers, time; write JSON")
     run.add_argument("--no-peers", action="store_true", help="skip Presidio and LLM Guard")
     run.add_argument("--rounds", type=int, default=5, help="timing rounds over the 200 texts")
+    run.add_argument(
+        "--bipia",
+        type=Path,
+        default=Path("/work/.mirror/microsoft+BIPIA/repo"),
+        help="git mirror of microsoft/BIPIA (evaluation only)",
+    )
     run.set_defaults(run=cmd_run)
     args = parser.parse_args(argv)
     args.run(args)
