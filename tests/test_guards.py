@@ -187,6 +187,16 @@ def test_names_still_found_next_to_everyday_words(engine: GuardEngine) -> None:
     assert not {kind for kind, _ in found(engine, "On Monday we ship the Python release.")}
 
 
+def test_english_names_at_a_sentence_start_but_not_verbs_or_address_blocks(
+    engine: GuardEngine,
+) -> None:
+    assert ("PERSON", "Kevin Walsh") in found(engine, "Kevin Walsh said the build is green.")
+    assert not [f for f in found(engine, "Charge it to my card, please.") if f[0] == "PERSON"]
+    assert not [f for f in found(engine, "Send me the report by Friday.") if f[0] == "PERSON"]
+    block = "12 Oak Lane\nSpringfield"
+    assert not [f for f in found(engine, block) if f[0] == "PERSON" and "\n" in f[1]]
+
+
 def policy_of(**tenant: dict[str, str]) -> Policy:
     return Policy.build(GuardSettings(), TenantGuardSettings(**tenant) if tenant else None)
 
