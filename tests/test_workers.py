@@ -93,6 +93,7 @@ def test_two_workers_keep_one_chain_through_sigkill(
         )
     assert after.status_code == 200
     assert_counted_across_workers(second, first.admin_key or "")
+    assert_registry_shared(second, first.admin_key or "")
     second.process.send_signal(signal.SIGTERM)  # clean shutdown of every worker
     assert second.process.wait(timeout=60) == 0
     assert not [pid for pid in second_workers if Path(f"/proc/{pid}").exists()]
@@ -118,6 +119,36 @@ def assert_counted_across_workers(running: RunningGateway, key: str) -> None:
         counted = [line for line in scraped.splitlines() if line.startswith(served)]
         assert counted == [served + "21.0"], counted
         assert "aigc_ready 1.0" in scraped
+
+
+SENTENCES = (
+    "The committee approved a new plan for cycling lanes along the river in spring.",
+    "Our bakery switched to sourdough starters kept in the cellar since last winter.",
+    "A sudden storm delayed the ferry crossing, so passengers waited in the harbour cafe.",
+    "Volunteers counted migrating cranes over the wetlands at dawn for the annual survey.",
+    "The museum restored an old printing press and now prints posters on weekends.",
+    "Engineers tested the bridge sensors by driving loaded trucks across it at night.",
+)
+
+
+def assert_registry_shared(running: RunningGateway, key: str) -> None:
+    """Texts one worker answered are traced by whichever worker verifies them."""
+    headers = {"authorization": f"Bearer {key}"}
+    answered = {}
+    for sentence in SENTENCES:  # a new connection each: both workers answer some
+        chat = {"model": "echo", "messages": [{"role": "user", "content": sentence}]}
+        reply = httpx.post(
+            running.base_url + "/chat/completions", json=chat, headers=headers, timeout=30
+        )
+        answered[sentence] = reply.json()["id"]
+    time.sleep(1)  # each worker's registry writer commits within milliseconds
+    for sentence, request_id in answered.items():
+        found = httpx.post(
+            running.base_url + "/verify", json={"text": sentence[5:70]}, headers=headers, timeout=30
+        ).json()
+        assert found["verdict"] == "generated_here", found
+        matches = found["evidence"]["registry"]["matches"]
+        assert [match["request_id"] for match in matches] == [request_id]
 
 
 def test_workers_refuse_in_memory_limits(tmp_path: Path) -> None:
