@@ -92,10 +92,26 @@ def test_cli_modules_do_not_import_the_http_layer() -> None:
     assert not {name for name in reached if name.startswith("aigc_gateway.api")}
 
 
+def modules_loaded_by(code: str, heavy: tuple[str, ...], tmp_path: Path) -> list[str]:
+    """The modules named by (or under) ``heavy`` that ``code`` imported, run in a fresh
+    interpreter with ``sys.argv[1]`` set to ``tmp_path``."""
+    probe = (
+        f"{code}\nimport sys\n"
+        f"print('loaded:' + ','.join(sorted(n for n in sys.modules if n.startswith({heavy!r}))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return [
+        name for name in done.stdout.splitlines()[-1].removeprefix("loaded:").split(",") if name
+    ]
+
+
 def test_quick_commands_load_neither_model_nor_guards_nor_http(tmp_path: Path) -> None:
     """``--help`` and ``keys list`` import only the command they run (start-up time: see
     bench/cli_startup.py)."""
-    probe = (
+    code = (
         "import sys\n"
         "from aigc_gateway.cli import main\n"
         "for argv in (['keys', 'list', '--data-dir', sys.argv[1]], ['--help']):\n"
@@ -103,12 +119,30 @@ def test_quick_commands_load_neither_model_nor_guards_nor_http(tmp_path: Path) -
         "        main(argv)\n"
         "    except SystemExit:\n"
         "        pass\n"
-        "heavy = ('aigc_gateway.guards.engine', 'aigc_gateway.evaluation.runner', 'llama_cpp',\n"
-        "         'aigc_gateway.api.app', 'fastapi', 'aigc_gateway.audit.cli', 'numpy')\n"
-        "print('loaded:' + ','.join(name for name in heavy if name in sys.modules))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, timeout=60
+    heavy = (
+        "aigc_gateway.guards.engine",
+        "aigc_gateway.evaluation.runner",
+        "llama_cpp",
+        "aigc_gateway.api.app",
+        "fastapi",
+        "aigc_gateway.audit.cli",
+        "numpy",
     )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "loaded:", done.stdout
+    assert modules_loaded_by(code, heavy, tmp_path) == []
+
+
+def test_telemetry_off_loads_neither_the_module_nor_the_sdk(tmp_path: Path) -> None:
+    """Off (the default), a built gateway has not imported its telemetry module nor the
+    OpenTelemetry SDK or exporters (FastAPI itself imports the OpenTelemetry API)."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from aigc_gateway.api.app import create_app\n"
+        "from aigc_gateway.config import Settings\n"
+        "from aigc_gateway.gateway import Gateway\n"
+        "off = {'local_model': {'enabled': False}, 'embedding_model': {'enabled': False}}\n"
+        "create_app(Gateway(Settings.model_validate(off), Path(sys.argv[1])))\n"
+    )
+    heavy = ("aigc_gateway.telemetry", "opentelemetry.sdk", "opentelemetry.exporter")
+    assert modules_loaded_by(code, heavy, tmp_path) == []
