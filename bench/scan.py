@@ -315,9 +315,9 @@ def run_throughput(args: argparse.Namespace) -> None:
     corpus_mb = args.corpus.stat().st_size / 1e6
     for run in runs.values():
         # The whole corpus at this run's wall-clock rate, and on as many idle cores as workers
-        # at its CPU rate (Ray's CPU seconds are undercounted, so its projection is optimistic).
+        # at its CPU rate (not for Ray: its processes are not all children, CPU undercounted).
         run["projected_hours_corpus_wall"] = round(corpus_mb / run["mb_per_s"] / 3600, 2)
-        if run["mb_per_cpu_s"]:
+        if run["mb_per_cpu_s"] and not run["ray"]:
             cores = run["workers"]
             run["projected_hours_corpus_idle_cores"] = round(
                 corpus_mb / (run["mb_per_cpu_s"] * cores) / 3600, 2
