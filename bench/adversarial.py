@@ -193,7 +193,7 @@ def main() -> None:
     print(f"p50 ratio under attack / quiet: {ratio:.2f} (goal <= 1.5); "
           f"adversarial requests completed meanwhile: {len(sent)}")  # fmt: skip
 
-    print("\nGuard time per input size (each scan in a fresh process, capped):")
+    print("\nGuard time per input size (one process per shape, sizes in turn, capped):")
     rows = guard_times(args.cap_s, sizes)
     table = []
     for what in ("input_scan", "audit_redaction"):
