@@ -317,6 +317,13 @@ BIPIA_COMMIT = "1a2a91da6bb12838e05d1b2e54d98e2f37b835f3"
 trained or tuned on. Read from a local git mirror (``--bipia``, e.g. the ``fetch`` tool's
 ``/work/.mirror/microsoft+BIPIA/repo``) at this commit; skipped when absent."""
 BIPIA_PLANTED_PER_EMAIL = 3
+BIPIA_KEYS = {
+    "email_fpr_tool": "emails/tool",
+    "email_fpr_user": "emails/user",
+    "planted_tpr_tool": "planted_emails/tool",
+    "planted_tpr_user": "planted_emails/user",
+}
+"""Summary keys (``injection_bipia_<key>``) and the result they are read from."""
 
 
 def bipia_rates(engine: Any, mirror: Path) -> dict[str, Any]:
@@ -517,20 +524,11 @@ def cmd_run(args: argparse.Namespace) -> None:
         "injection_planted_email_tpr_zh": results["documents_in_tool_role"]["planted_emails_zh"][
             "flagged"
         ],
-        **(
-            {
-                "injection_bipia_email_fpr_tool": results["bipia"]["emails/tool"]["flagged"],
-                "injection_bipia_email_fpr_user": results["bipia"]["emails/user"]["flagged"],
-                "injection_bipia_planted_tpr_tool": results["bipia"]["planted_emails/tool"][
-                    "flagged"
-                ],
-                "injection_bipia_planted_tpr_user": results["bipia"]["planted_emails/user"][
-                    "flagged"
-                ],
-            }
+        **{
+            f"injection_bipia_{key}": results["bipia"][part]["flagged"]
+            for key, part in BIPIA_KEYS.items()
             if "bipia" in results
-            else {}
-        ),
+        },
         "harm_tpr_en": classifiers["harm_en/held_out"]["tpr"],
         "harm_fpr_en": classifiers["harm_en/held_out"]["fpr"],
         "harm_tpr_zh": classifiers["harm_zh/held_out"]["tpr"],
