@@ -44,7 +44,7 @@ def test_full_queue_answers_429_with_retry_after(
     body = {"model": MODEL, "messages": STORY, "max_tokens": 60, "temperature": 0}
 
     async def burst() -> list[httpx.Response]:
-        async with httpx.AsyncClient(base_url=running.url, headers=headers, timeout=60) as client:
+        async with httpx.AsyncClient(base_url=running.url, headers=headers, timeout=300) as client:
             return await asyncio.gather(
                 *[client.post("/v1/chat/completions", json=body) for _ in range(5)]
             )

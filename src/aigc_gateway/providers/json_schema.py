@@ -56,6 +56,18 @@ class SchemaError(InvalidRequest):
         )
 
 
+_LOOSE_CHAR = r'char ::= [^"\\] |'
+_STRICT_CHAR = r'char ::= [^"\\\x7F\x00-\x1F] |'
+
+
+def schema_grammar(schema: Any) -> str:
+    """llama.cpp's grammar for a JSON schema, with JSON's own string rule: llama-cpp-python's
+    converter lets raw control characters (a newline) into strings, which no JSON parser
+    accepts; its ``JSON_GBNF`` and llama.cpp's converter exclude them, and so does this."""
+    grammar = json_schema_to_gbnf(json.dumps(schema))
+    return grammar.replace(_LOOSE_CHAR, _STRICT_CHAR)
+
+
 def grammar_for(response_format: Any) -> str | None:
     """The GBNF grammar that enforces ``response_format``, or None for plain text; 400 if
     invalid."""
@@ -78,7 +90,7 @@ def grammar_for(response_format: Any) -> str | None:
     schema = spec["schema"]
     check_schema(schema)
     try:
-        grammar = json_schema_to_gbnf(json.dumps(schema))
+        grammar = schema_grammar(schema)
     except (AssertionError, KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise SchemaError("schema", f"cannot be turned into a grammar ({exc})") from None
     if len(grammar) > MAX_GRAMMAR_CHARS:

@@ -16,10 +16,9 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from llama_cpp.llama_grammar import json_schema_to_gbnf
-
 from ..errors import InvalidRequest
 from .base import Chunk
+from .json_schema import schema_grammar
 from .messages import ChatMessage
 
 ANY_OBJECT: dict[str, Any] = {"type": "object"}
@@ -64,7 +63,7 @@ class ToolMode:
     def grammar(self) -> str:
         """The GBNF grammar (llama.cpp's parser still has to accept it, see ``local_worker``)."""
         try:
-            return json_schema_to_gbnf(json.dumps(self.schema()))
+            return schema_grammar(self.schema())
         except (ValueError, KeyError, TypeError, RecursionError) as exc:
             raise InvalidRequest(
                 f"The tools' parameter schemas cannot be enforced: {exc}",
