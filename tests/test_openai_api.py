@@ -23,7 +23,7 @@ import numpy as np
 import openai
 import pytest
 
-from .conftest import RunningGateway, create_key, launch_gateway
+from .conftest import RunningGateway, create_key, fix_watermark_key, launch_gateway
 from .mock_upstream import FAKE_TOKEN, MockUpstream
 from .otlp_receiver import OtlpReceiver
 
@@ -76,7 +76,9 @@ def setup(tmp_path_factory: pytest.TempPathFactory, mock_upstream: MockUpstream)
         },
         "telemetry": {"enabled": True, "endpoint": otlp.url, "export_interval_s": 0.2},
     }
-    server = launch_gateway(tmp_path_factory.mktemp("openai-api"), config)
+    root = tmp_path_factory.mktemp("openai-api")
+    fix_watermark_key(root / "data")  # the local tool-call tests below are greedy
+    server = launch_gateway(root, config, data_dir=root / "data")
     keys = {"default": server.admin_key or ""}
     for tenant in ("moderated", "sensitive"):
         keys[tenant] = create_key(server.data_dir, tenant)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .conftest import RunningGateway, launch_gateway, run_cli
+from .conftest import RunningGateway, fix_watermark_key, launch_gateway, run_cli
 from .mock_upstream import MockUpstream
 
 LOCAL = "smollm2-135m-instruct"
@@ -22,7 +22,6 @@ LOCAL = "smollm2-135m-instruct"
 PATIENT_S = 300
 """The local model is slow on a busy 2-core machine."""
 VERIFY_STDIN = [sys.executable, "-m", "aigc_gateway.cli", "verify", "-", "--json"]
-FIXED_KEY = {"key_id": "wk_fixed", "secret": "42" * 32, "created_at": 0.0}
 HUMAN_TEXT = (
     "Yesterday the council met in the old library to argue about the bus timetable, and after "
     "two hours of debate they agreed to keep the late service on Fridays only."
@@ -35,10 +34,7 @@ def verifying(
 ) -> RunningGateway:
     root = tmp_path_factory.mktemp("verify")
     data_dir = root / "data"
-    # A fixed watermark key makes the greedy answers below the same on every run.
-    keys = data_dir / "labels" / "watermark-keys.json"
-    keys.parent.mkdir(parents=True)
-    keys.write_text(json.dumps({"keys": [FIXED_KEY]}))
+    fix_watermark_key(data_dir)
     setup = run_cli("labels", "setup-signing", "--organisation", "Test Org", data_dir=data_dir)
     assert setup.returncode == 0, setup.stderr
     assert "CN=Test Org content credentials" in setup.stdout
