@@ -6,6 +6,8 @@ of the shared gateway.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from langchain_core.messages import HumanMessage
 from langchain_core.tools import tool
@@ -14,7 +16,7 @@ from llama_index.core.llms import ChatMessage
 from llama_index.llms.openai_like import OpenAILike
 from pydantic import BaseModel
 
-from .conftest import RunningGateway
+from .conftest import RunningGateway, fix_watermark_key, launch_gateway
 
 LOCAL = "smollm2-135m-instruct"
 EMBEDDER = "multilingual-e5-small"
@@ -104,13 +106,23 @@ class City(BaseModel):
     country: str
 
 
-def test_llamaindex_as_structured_llm(gateway: RunningGateway) -> None:
+@pytest.fixture(scope="module")
+def greedy_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+    """A gateway whose text-watermark key is fixed, so greedy local answers repeat."""
+    root = tmp_path_factory.mktemp("greedy")
+    fix_watermark_key(root / "data")
+    running = launch_gateway(root, data_dir=root / "data")
+    yield running
+    running.stop()
+
+
+def test_llamaindex_as_structured_llm(greedy_gateway: RunningGateway) -> None:
     """Structured output through function calling: the local model's tool grammar makes the
     answer an instance of the class (its values are the small model's guess)."""
     llm = OpenAILike(
         model=LOCAL,
-        api_base=gateway.base_url,
-        api_key=gateway.admin_key,
+        api_base=greedy_gateway.base_url,
+        api_key=greedy_gateway.admin_key,
         is_chat_model=True,
         is_function_calling_model=True,
         context_window=2048,
