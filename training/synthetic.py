@@ -632,6 +632,12 @@ def framed(
     return [f.format(g=g) for g, f in pairs[:count]]
 
 
+def filled(rng: random.Random, frames: tuple[str, ...], fill: dict[str, Any]) -> str:
+    """One frame drawn at random, each of its slots filled with a value drawn from ``fill``."""
+    frame = rng.choice(frames)
+    return frame.format(**{key: rng.choice(values) for key, values in fill.items()})
+
+
 def harmful_requests(rng: random.Random, lang: str, count: int) -> list[str]:
     goals, frames = (
         (HARMFUL_GOALS_EN, HARMFUL_FRAMES_EN)
@@ -843,8 +849,7 @@ def sensitive_benign(rng: random.Random, lang: str, count: int) -> list[str]:
     )
     out = list(figurative)
     while len(out) < count:
-        frame = rng.choice(frames)
-        out.append(frame.format(**{key: rng.choice(values) for key, values in fill.items()}))
+        out.append(filled(rng, frames, fill))
     return list(dict.fromkeys(out))[:count]
 
 
@@ -1624,11 +1629,7 @@ def harmful_questions(rng: random.Random, lang: str, count: int) -> list[str]:
         if lang == "en"
         else (HARMFUL_QUESTIONS_ZH, HARMFUL_FILL_ZH)
     )
-    out = []
-    for _ in range(count * 3):
-        out.append(
-            rng.choice(frames).format(**{key: rng.choice(options) for key, options in fill.items()})
-        )
+    out = [filled(rng, frames, fill) for _ in range(count * 3)]
     return list(dict.fromkeys(out))[:count]
 
 
