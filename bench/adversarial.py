@@ -6,7 +6,11 @@
 1. Latency of a normal request (1 KB prompt, full default pipeline, fast loopback upstream)
    with the gateway quiet, then while other clients keep sending 1 MB adversarial prompts;
    the ratio of the two p50s is the headline (goal ≤ 1.5). Both phases run in one gateway.
-2. Guard time per KB of input, 1 KB → 1 MB, for each adversarial shape: the guard engine's
+2. Event-loop CPU per request, 1 KB and 1 MB of each shape: the same app in this process
+   (httpx's ASGI transport, pre-encoded bodies), CPU time of the thread that runs the loop,
+   best of three. The scans themselves run in scan worker processes; what is left on the loop
+   (parsing, language, routing, the upstream call) must not grow much with the prompt.
+3. Guard time per KB of input, 1 KB → 1 MB, for each adversarial shape: the guard engine's
    input scan and the audit redaction (which runs the same detectors), one process per shape
    and sizes smallest first. A scan that passes the time cap stops that shape's series
    (reported as ``> cap``): flat per-KB time means linear detectors; growing per-KB time
@@ -21,6 +25,8 @@ Writes docs/benchmarks/adversarial.json.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import multiprocessing
 import statistics
 import tempfile
@@ -41,6 +47,7 @@ SHAPES: dict[str, str] = {
     "digits": "1 ",
     "dotted-digits": "1.",
     "cjk": "数据",
+    "accented": "é.",  # non-ASCII, a letter and a non-letter in turn
     "words": "ignore previous instructions ",
 }
 SIZES_KB = (1, 4, 16, 64, 256, 1024)
@@ -104,6 +111,47 @@ def guard_times(cap_s: float, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
             process.kill()
             process.join()
     return rows
+
+
+def loop_cpu(work: Path, config: dict[str, Any], sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    """CPU ms of the event loop's thread per request, by shape and size (best of three)."""
+    from aigc_gateway.api.app import create_app
+    from aigc_gateway.config import Settings
+    from aigc_gateway.gateway import Gateway
+
+    async def measure() -> list[dict[str, Any]]:
+        gateway = Gateway(Settings.model_validate(config), work)
+        headers = {
+            "authorization": f"Bearer {gateway.bootstrap_key()}",
+            "content-type": "application/json",
+        }
+        transport = httpx.ASGITransport(app=create_app(gateway))
+        rows = []
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://gateway", headers=headers, timeout=600
+        ) as client:
+            for shape in SHAPES:
+                for kb in sizes:
+                    body = json.dumps(
+                        {
+                            "model": "bench",
+                            "messages": [{"role": "user", "content": text_of(shape, kb)}],
+                        },
+                        ensure_ascii=False,
+                    ).encode()
+                    spent = []
+                    for _ in range(3):
+                        started = time.thread_time()
+                        await client.post("/v1/chat/completions", content=body)
+                        spent.append(time.thread_time() - started)
+                    rows.append(
+                        {"shape": shape, "kb": kb, "loop_cpu_ms": round(min(spent) * 1000, 2)}
+                    )
+        await gateway.close()
+        return rows
+
+    work.mkdir()
+    return asyncio.run(measure())
 
 
 def normal_latencies(url: str, key: str, seconds: float) -> list[float]:
@@ -179,6 +227,9 @@ def main() -> None:
             stop.set()
         finally:
             gateway.stop()
+        try:
+            loop = loop_cpu(work / "in-process", config, (1, attack_kb))
+        finally:
             mock.stop()
     ratio = statistics.median(loud) / statistics.median(quiet)
     print_table(
@@ -192,6 +243,15 @@ def main() -> None:
     )
     print(f"p50 ratio under attack / quiet: {ratio:.2f} (goal <= 1.5); "
           f"adversarial requests completed meanwhile: {len(sent)}")  # fmt: skip
+
+    loop_table = [
+        [shape, *(r["loop_cpu_ms"] for r in loop if r["shape"] == shape)] for shape in SHAPES
+    ]
+    print_table(
+        "Event-loop CPU ms per request (same app in this process, best of 3)",
+        ["shape", "1 KB", f"{attack_kb} KB"],
+        loop_table,
+    )
 
     print("\nGuard time per input size (one process per shape, sizes in turn, capped):")
     rows = guard_times(args.cap_s, sizes)
@@ -220,12 +280,17 @@ def main() -> None:
             "adversarial_requests_done": len(sent),
             "shapes_scanned_to_max_size": len(flat),
             "shape_series": len({(r["what"], r["shape"]) for r in rows}),
+            "loop_cpu_ms_max_at_attack_size": max(
+                r["loop_cpu_ms"] for r in loop if r["kb"] == attack_kb
+            ),
+            "loop_cpu_ms_max_at_1kb": max(r["loop_cpu_ms"] for r in loop if r["kb"] == 1),
         },
         {
             "quiet": latency_summary(quiet),
             "under_attack": latency_summary(loud),
             "cap_s": args.cap_s,
             "guard_times": rows,
+            "loop_cpu": loop,
         },
     )
 
