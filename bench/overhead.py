@@ -414,12 +414,13 @@ def main() -> None:
         kill = audit["kill_2_workers"]
         print_table(
             "Audit: record stage on SQLite (in-process, concurrency 32) and SIGKILL of 2 workers",
-            ["added p50 ms", "acknowledged", "recorded", "lost", "audit verify"],
+            ["added p50 ms", "acknowledged", "recorded", "from journal", "lost", "audit verify"],
             [
                 [
                     summary["audit_added_p50_ms_sqlite"],
                     kill["acknowledged"],
                     kill["recorded"],
+                    kill["from_journal"],
                     kill["lost"],
                     kill["verify"][:60],
                 ]

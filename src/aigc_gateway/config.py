@@ -264,7 +264,7 @@ class AuditSettings(Section):
     postgres_dsn_env: str | None = None
     """Environment variable holding the connection string (keeps passwords out of the file)."""
     sqlite_synchronous: Literal["full", "normal"] = "full"
-    """``full``: a committed record survives power loss; ``normal``: only a process crash."""
+    """``full``: an answered request's record survives power loss; ``normal``: only a crash."""
     checkpoint_every: PositiveInt = 1000
     """Sign a checkpoint of the chain head every this many records …"""
     checkpoint_interval_s: PositiveFloat = 60.0

@@ -16,6 +16,7 @@ from ..cli.common import CliError, add_common, load_settings
 from ..config import Settings
 from .chain import VerifyReport, verify
 from .export import ExportFormatError, export_jsonl, read_export, verify_export
+from .journal import JOURNAL_DIR, backlog
 from .report import table, usage_rows, write_chart, write_csv
 from .signing import KEY_FILE, AuditSigner, KeyFileError, key_id_of, load_public_key
 from .store import AuditStore
@@ -105,10 +106,16 @@ def cmd_verify(args: argparse.Namespace) -> None:
                     signer = _signer(settings, args.data_dir)
                     keys[signer.key_id] = signer.public_key
             report = verify(store.records(), store.checkpoints(), keys, from_genesis=True)
+            waiting = backlog(args.data_dir / JOURNAL_DIR, store)
         source = "database"
     if report.problem is not None:
         raise CliError(str(report.problem))
     print(_summary(report, source))
+    if args.file is None and waiting:
+        print(
+            f"  {waiting} acknowledged records are in the audit journal, not yet in the chain: "
+            "a running gateway adds them within moments, a stopped one when it next starts"
+        )
 
 
 def cmd_export(args: argparse.Namespace) -> None:

@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
     signature TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit_probe (id BIGINT PRIMARY KEY, at DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_journal (segment TEXT PRIMARY KEY, committed BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_keys (
     key_id TEXT PRIMARY KEY,
     public_key TEXT NOT NULL,
@@ -74,6 +75,9 @@ class PostgresAuditStore(AuditStore):
     def _create_schema(self) -> None:
         with self._write_transaction() as db:
             db.execute(SCHEMA)
+
+    def make_durable(self) -> None:
+        """Nothing to do: every commit is durable (``synchronous_commit``)."""
 
     @contextmanager
     def _write_transaction(self) -> Iterator[psycopg.Cursor[Any]]:

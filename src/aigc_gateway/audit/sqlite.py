@@ -1,10 +1,11 @@
 """The SQLite dialect of the audit store: the gateway's own database file, in WAL mode.
 
-Durability: ``synchronous=FULL`` (the default, ``audit.sqlite_synchronous``) fsyncs the WAL on
-every commit, so a record whose future has resolved survives a process kill *and* a power
-loss; the writer commits records in groups, so one fsync serves every request waiting at that
-moment. ``NORMAL`` skips that fsync: a committed record then survives a process crash (it is
-in the OS page cache) but the last commits may be lost if the machine loses power.
+Durability: with ``synchronous=FULL`` every commit fsyncs the WAL; ``NORMAL`` skips that fsync
+(a committed record survives a process crash, it is in the OS page cache, but the last commits
+may be lost if the machine loses power). The gateway's trail commits with ``NORMAL``: what makes
+a record durable before its request is answered is the journal (``journal.py``; fsynced when
+``audit.sqlite_synchronous`` is ``full``, the default), and :meth:`make_durable` fsyncs the WAL
+before a journal segment is deleted.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
     signature TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit_probe (id INTEGER PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_journal (segment TEXT PRIMARY KEY, committed INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_keys (
     key_id TEXT PRIMARY KEY,
     public_key TEXT NOT NULL,
@@ -82,6 +84,15 @@ class SqliteAuditStore(AuditStore):
 
     def _create_schema(self) -> None:
         """Done by :func:`open_sqlite` on every connection."""
+
+    def make_durable(self) -> None:
+        """One commit with ``synchronous=FULL``: its fsync of the WAL covers every commit
+        before it (which ``NORMAL`` left to the OS)."""
+        self._writer.execute("PRAGMA synchronous=FULL")
+        try:
+            self.probe()
+        finally:
+            self._writer.execute(f"PRAGMA synchronous={self._synchronous}")
 
     @contextmanager
     def _write_transaction(self) -> Iterator[sqlite3.Connection]:

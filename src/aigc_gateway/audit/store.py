@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -131,9 +131,15 @@ class AuditStore(ABC):
     # -- writing (the writer thread) ---------------------------------------------------------
 
     def append(
-        self, records: Sequence[NewRecord], signer: AuditSigner, checkpoint_every: int
+        self,
+        records: Sequence[NewRecord],
+        signer: AuditSigner,
+        checkpoint_every: int,
+        journal_marks: Mapping[str, int] | None = None,
     ) -> None:
-        """Seal ``records`` onto the chain and commit them (with any due checkpoint) at once."""
+        """Seal ``records`` onto the chain and commit them (with any due checkpoint) at once;
+        ``journal_marks`` (segment -> offset, see ``journal.py``) are stored in the same
+        transaction: how far into each journal segment the chain has taken."""
         with self._write_transaction() as db:
             seq, prev_hash = self._head(db)
             rows, checkpoints = [], []
@@ -152,6 +158,29 @@ class AuditStore(ABC):
                 rows,
             )
             self._insert_checkpoints(db, checkpoints)
+            if journal_marks:
+                db.executemany(
+                    self._sql(
+                        "INSERT INTO audit_journal (segment, committed) VALUES (?, ?) "
+                        "ON CONFLICT (segment) DO UPDATE SET committed = excluded.committed"
+                    ),
+                    list(journal_marks.items()),
+                )
+
+    @abstractmethod
+    def make_durable(self) -> None:
+        """Everything committed so far survives a power loss (before a journal segment that
+        holds the same records is deleted)."""
+
+    def journal_mark(self, segment: str) -> int:
+        """How far into a journal segment the chain has taken (0: not at all)."""
+        rows = self._read("SELECT committed FROM audit_journal WHERE segment = ?", (segment,))
+        return int(rows[0][0]) if rows else 0
+
+    def forget_journal(self, segment: str) -> None:
+        """A deleted journal segment's mark is no longer needed."""
+        with self._write_transaction() as db:
+            db.execute(self._sql("DELETE FROM audit_journal WHERE segment = ?"), (segment,))
 
     def checkpoint_head(self, signer: AuditSigner) -> Checkpoint | None:
         """Sign the chain head unless it already has a checkpoint; returns the new one."""

@@ -1,16 +1,20 @@
 """The audit writer: one thread that chains and commits records in groups.
 
-:meth:`AuditWriter.submit` is safe to call from the event loop and never blocks it: it queues
-a built record and returns a future that resolves once the record is committed (or
-fails with the store's error). The thread takes everything queued at that moment (up to
-``MAX_GROUP``), commits it in one transaction — one fsync for many requests — and then settles
-the futures. A group that cannot be committed (disk full, read-only, corrupt or unreachable
-database) fails its futures with :class:`StorageUnavailable` — a 503 with ``Retry-After`` for
-its requests, never an acknowledgement — and sets :attr:`AuditWriter.fault`, which readiness
-reports until a commit succeeds again; while it is set the thread tries a probe write every
-``PROBE_EVERY_S`` so readiness recovers without traffic. Between groups it signs a checkpoint
-when one is due by time and applies content retention; on close it drains the queue and signs
-the final head.
+Records reach it in one of two ways, both safe to use from the event loop and never blocking it.
+With the SQLite store they are already durable in the journal (``journal.py``):
+:meth:`AuditWriter.enqueue` hands over the record with its journal mark, and each commit stores
+the marks in the same transaction. With PostgreSQL :meth:`AuditWriter.submit` returns a future
+that resolves once the record is committed (or fails with the store's error). The thread takes
+everything queued at that moment (up to ``MAX_GROUP``), commits it in one transaction — one
+fsync for many requests — and then settles the futures. A group that cannot be committed (disk
+full, read-only, corrupt or unreachable database) fails its futures with
+:class:`StorageUnavailable` — a 503 with ``Retry-After`` for its requests, never an
+acknowledgement — while its journalled records are kept and committed again every
+``PROBE_EVERY_S`` (they were acknowledged: they are never dropped); :attr:`AuditWriter.fault`
+says why, for readiness, until a commit succeeds again; with nothing to retry the thread tries a
+probe write every ``PROBE_EVERY_S`` so readiness recovers without traffic. Between groups it
+signs a checkpoint when one is due by time and applies content retention; a journal segment that
+is closed and wholly committed is deleted; on close it drains the queue and signs the final head.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..errors import StorageUnavailable
 from ..health import describe_storage_error
+from .journal import Mark, SegmentDone
 from .records import NewRecord
 from .signing import AuditSigner
 from .store import AuditStore
@@ -34,6 +40,18 @@ log = logging.getLogger(__name__)
 MAX_GROUP = 512
 RETENTION_EVERY_S = 3600.0
 PROBE_EVERY_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A record waiting for its commit: its journal mark, or the future a request awaits."""
+
+    record: NewRecord
+    future: asyncio.Future[None] | None = None
+    mark: Mark | None = None
+
+
+_Item = _Pending | SegmentDone
 
 
 class AuditWriter:
@@ -51,21 +69,42 @@ class AuditWriter:
         self._checkpoint_every = checkpoint_every
         self._checkpoint_interval_s = checkpoint_interval_s
         self._retention_s = retention_s
-        self._pending: queue.SimpleQueue[tuple[NewRecord, asyncio.Future[None]] | None] = (
-            queue.SimpleQueue()
-        )
+        self._pending: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._retry: list[_Item] = []
+        """Journalled records (and closed segments) whose commit failed, to commit again."""
+        self._idle = threading.Condition()
+        self._unfinished = 0
         self.fault: str | None = None
         """Why the last commit failed, until one succeeds again (None: healthy)."""
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
     def submit(self, record: NewRecord) -> asyncio.Future[None]:
+        """Queue a record; the future resolves once it is committed (no journal)."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.put((record, future))
+        self._put(_Pending(record, future=future))
         return future
 
+    def enqueue(self, record: NewRecord, mark: Mark) -> None:
+        """Queue a record that is durable in the journal up to ``mark``."""
+        self._put(_Pending(record, mark=mark))
+
+    def segment_done(self, done: SegmentDone) -> None:
+        """Delete this journal segment once every record queued before it is committed."""
+        self._put(done)
+
+    def _put(self, item: _Item | None) -> None:
+        with self._idle:
+            self._unfinished += 1
+        self._pending.put(item)
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until everything queued so far is committed; False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._unfinished == 0, timeout)
+
     def close(self) -> None:
-        self._pending.put(None)
+        self._put(None)
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
@@ -87,11 +126,16 @@ class AuditWriter:
                 except queue.Empty:
                     break
             stopping = None in group
-            items = [item for item in group if item is not None]
+            retried = len(self._retry)
+            items = [*self._retry, *(item for item in group if item is not None)]
+            self._retry = []
             if not items and self.fault and not stopping:
                 self._probe()
             if items and self._commit(items) and unsigned_since is None:
                 unsigned_since = time.monotonic()
+            with self._idle:
+                self._unfinished -= len(group) + retried - len(self._retry)
+                self._idle.notify_all()
             now = time.monotonic()
             due = unsigned_since is not None and now >= unsigned_since + self._checkpoint_interval_s
             if due or stopping:
@@ -101,24 +145,40 @@ class AuditWriter:
                 self._guarded(self._store.purge_content, time.time() - self._retention_s)
                 retention_due = now + RETENTION_EVERY_S
 
-    def _commit(self, items: list[tuple[NewRecord, asyncio.Future[None]]]) -> bool:
-        """Commit one group and settle its futures; True if it was committed."""
+    def _commit(self, items: list[_Item]) -> bool:
+        """Commit one group, settle its futures and delete its finished journal segments;
+        True if it was committed. On failure journalled items are kept for the next try."""
+        pending = [item for item in items if isinstance(item, _Pending)]
+        marks = {item.mark.segment: item.mark.end for item in pending if item.mark is not None}
         error: Exception | None = None
         try:
-            self._store.append(
-                [record for record, _ in items], self._signer, self._checkpoint_every
-            )
+            if pending:
+                self._store.append(
+                    [item.record for item in pending], self._signer, self._checkpoint_every, marks
+                )
         except Exception as exc:
-            log.error("cannot commit %d audit records: %s: %s", len(items), type(exc).__name__, exc)
+            log.error(
+                "cannot commit %d audit records: %s: %s", len(pending), type(exc).__name__, exc
+            )
             self.fault = f"cannot write audit records: {describe_storage_error(exc)}"
             error = StorageUnavailable(
                 "The audit trail cannot be written right now, so the request was not completed."
             )
+            self._retry = [item for item in items if not _awaited(item)]
         else:
             self.fault = None
-        for _, future in items:
-            _resolve(future, error)
+            for item in items:
+                if isinstance(item, SegmentDone):
+                    self._guarded(self._forget, item)
+        for item in pending:
+            if item.future is not None:
+                _resolve(item.future, error)
         return error is None
+
+    def _forget(self, done: SegmentDone) -> None:
+        self._store.make_durable()
+        done.path.unlink(missing_ok=True)  # first the file: a stale mark is harmless
+        self._store.forget_journal(done.segment)
 
     def _probe(self) -> None:
         try:
@@ -135,6 +195,10 @@ class AuditWriter:
             action(*args)
         except Exception:
             log.exception("audit maintenance failed: %s", getattr(action, "__name__", action))
+
+
+def _awaited(item: _Item) -> bool:
+    return isinstance(item, _Pending) and item.future is not None
 
 
 def _resolve(future: asyncio.Future[None], error: Exception | None) -> None:

@@ -1,0 +1,116 @@
+"""The audit journal (SQLite trail): a record is acknowledged once its journal line is durable,
+and joins the chain on the writer thread. A process SIGKILLed while none of its acknowledged
+records had been committed yet leaves them in its journal segment; the next trail opened on the
+data dir appends them to the chain, and a segment another live process holds is left alone."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from aigc_gateway.audit.journal import JOURNAL_DIR
+from aigc_gateway.audit.trail import AuditTrail
+from aigc_gateway.config import Settings
+from aigc_gateway.pipeline import UsageRecord
+
+from .conftest import run_cli
+
+RECORDS = 300
+
+CHILD = """
+import asyncio, os, signal, sys, time
+from pathlib import Path
+from aigc_gateway.audit.trail import AuditTrail
+from aigc_gateway.config import Settings
+from aigc_gateway.pipeline import UsageRecord
+
+trail = AuditTrail(Settings(), Path(sys.argv[1]))
+print("ready", flush=True)
+sys.stdin.readline()
+
+async def main():
+    await asyncio.gather(*(trail.record(UsageRecord(
+        f"req-{i}", time.time(), "t", "k", "chat", "m", "b", False, "ok", "stop", None,
+        1, 2, 1.0, 0.5, prompt="p", answer="a")) for i in range(int(sys.argv[2]))))
+
+asyncio.run(main())
+print("acknowledged", flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _usage(index: int) -> UsageRecord:
+    return UsageRecord(
+        f"live-{index}", time.time(), "t", "k", "chat", "m", "b", False, "ok", "stop", None,
+        1, 2, 1.0, 0.5, prompt="p", answer="a",
+    )  # fmt: skip
+
+
+def _request_ids(data_dir: Path) -> list[str]:
+    with sqlite3.connect(data_dir / "gateway.db") as db:
+        return [row[0] for row in db.execute("SELECT request_id FROM audit_records")]
+
+
+def test_acknowledged_records_in_the_journal_join_the_chain_after_sigkill(
+    tmp_path: Path,
+) -> None:
+    AuditTrail(Settings(), tmp_path).close()  # the database exists, so it can be locked
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path), str(RECORDS)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdin is not None
+    assert child.stdout.readline().strip() == "ready"
+    # Hold SQLite's write lock: the child's writer thread cannot commit anything.
+    lock = sqlite3.connect(tmp_path / "gateway.db", isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")
+    child.stdin.write("go\n")
+    child.stdin.flush()
+    assert child.stdout.readline().strip() == "acknowledged"
+    assert child.wait(30) == -signal.SIGKILL
+    lock.execute("ROLLBACK")
+    lock.close()
+    assert _request_ids(tmp_path) == []  # acknowledged, yet only in the journal
+    (segment,) = (tmp_path / JOURNAL_DIR).glob("*.journal")
+    with segment.open("ab") as torn:  # a line whose write never returned: not acknowledged
+        torn.write(b'[{"v":3,"request_id":"torn"')
+    before = run_cli("audit", "verify", data_dir=tmp_path)
+    assert before.returncode == 0, before.stdout + before.stderr
+    assert f"{RECORDS} acknowledged records are in the audit journal" in before.stdout
+
+    AuditTrail(Settings(), tmp_path).close()
+
+    assert sorted(_request_ids(tmp_path)) == sorted(f"req-{i}" for i in range(RECORDS))
+    assert list((tmp_path / JOURNAL_DIR).iterdir()) == []
+    with sqlite3.connect(tmp_path / "gateway.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM audit_journal").fetchone() == (0,)
+    verified = run_cli("audit", "verify", data_dir=tmp_path)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert f"{RECORDS} records" in verified.stdout
+
+
+def test_a_live_process_segment_is_left_to_it(tmp_path: Path) -> None:
+    live = AuditTrail(Settings(), tmp_path)
+
+    async def record(trail: AuditTrail, indexes: range) -> None:
+        for index in indexes:
+            await trail.record(_usage(index))
+
+    try:
+        asyncio.run(record(live, range(20)))
+        assert live.flush()
+        other = AuditTrail(Settings(), tmp_path)  # opens while ``live`` still holds its segment
+        asyncio.run(record(other, range(99, 100)))
+        other.close()
+        assert len(list((tmp_path / JOURNAL_DIR).glob("*.journal"))) == 1  # live's own
+    finally:
+        live.close()
+    assert sorted(_request_ids(tmp_path)) == sorted([f"live-{i}" for i in range(20)] + ["live-99"])
+    assert list((tmp_path / JOURNAL_DIR).iterdir()) == []
