@@ -35,7 +35,14 @@ from . import (
 )
 from .auth import Authenticator, authenticate
 from .choices import generate_choices
-from .http import UnexpectedErrors, error_response, json_response, read_body
+from .http import (
+    DirectRoute,
+    DirectRoutes,
+    UnexpectedErrors,
+    error_response,
+    json_response,
+    read_body,
+)
 from .openai_format import ChatFormat, CompletionFormat
 from .schemas import ChatCompletionBody, CompletionBody, check_size, parse_body
 
@@ -89,13 +96,15 @@ def create_app(gateway: Gateway) -> FastAPI:
             request, gateway, key, shape_type, body.model, body.to_requests(), body.include_usage
         )
 
-    @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:
         return await generate(request, ChatCompletionBody)
 
-    @app.post("/v1/completions")
     async def completions(request: Request) -> Response:
         return await generate(request, CompletionBody)
+
+    # Served by DirectRoutes (added below); the app's routes answer only other methods (405).
+    app.post("/v1/chat/completions")(chat_completions)
+    app.post("/v1/completions")(completions)
 
     @app.get("/v1/models")
     async def list_models(request: Request) -> Response:
@@ -125,6 +134,13 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.include_router(embeddings.router)
     app.include_router(responses.router)
     app.include_router(console_router)
+    app.add_middleware(
+        DirectRoutes,
+        routes=[
+            DirectRoute("/v1/chat/completions", chat_completions),
+            DirectRoute("/v1/completions", completions),
+        ],
+    )
     app.add_middleware(UnexpectedErrors, on_storage_error=gateway.storage_failed)
     app.add_middleware(MetricsMiddleware, metrics=gateway.metrics)
     if gateway.telemetry is not None:

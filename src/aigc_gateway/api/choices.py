@@ -19,14 +19,14 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 
 from fastapi import Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
 from ..errors import GatewayError
 from ..gateway import Gateway
 from ..pipeline import Collected, Outcome, RequestContext, collect
 from ..providers.base import Chunk, GenerationRequest, Usage
 from ..store import KeyInfo
-from .generation import identified, response_headers, unless_disconnected
+from .generation import EventStream, identified, response_headers, unless_disconnected
 from .http import json_response
 from .openai_format import DONE, ResponseFormat, sse, usage_object
 
@@ -63,10 +63,9 @@ async def generate_choices(
     if requests[0].stream:
         with identified(contexts[0]):
             first = await anext(streams[0])
-        return StreamingResponse(
+        return EventStream(
             _events(first, streams, contexts, shape_type, model, include_usage),
-            media_type="text/event-stream",
-            headers=response_headers(contexts[0]),
+            response_headers(contexts[0]),
         )
 
     async def run_all() -> list[Collected]:

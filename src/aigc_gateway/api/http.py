@@ -10,7 +10,8 @@ from __future__ import annotations
 import errno
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -113,3 +114,37 @@ class UnexpectedErrors:
             if started:
                 return  # the response is under way: end it; the client sees it cut short
             await error_response(error)(scope, receive, send)
+
+
+@dataclass(frozen=True, slots=True)
+class DirectRoute:
+    """A route served by :class:`DirectRoutes`; ``path`` is what the metrics label it with."""
+
+    path: str
+    handler: Callable[[Request], Awaitable[Response]]
+
+
+class DirectRoutes:
+    """The hot POST routes (chat and text completions) as plain ASGI, inside the user
+    middleware (metrics, :class:`UnexpectedErrors`, CORS, tracing still wrap them) but ahead
+    of Starlette's exception middleware, the router's scan of every route and FastAPI's
+    request handling, which they do not need: the handler reads and validates its body
+    itself. A :class:`GatewayError` becomes its JSON error here, as the app's handler would
+    answer it; every other request goes on to the app.
+    """
+
+    def __init__(self, app: ASGIApp, routes: list[DirectRoute]) -> None:
+        self._app = app
+        self._routes = {route.path: route for route in routes}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = self._routes.get(scope["path"]) if scope["type"] == "http" else None
+        if route is None or scope["method"] != "POST":
+            await self._app(scope, receive, send)
+            return
+        scope["route"] = route
+        try:
+            response = await route.handler(Request(scope, receive))
+        except GatewayError as exc:
+            response = error_response(exc)
+        await response(scope, receive, send)
