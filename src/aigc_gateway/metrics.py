@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -66,9 +67,24 @@ class Metrics:
             registry=counted,
         )
 
+        self._children: dict[tuple[Any, ...], Any] = {}
+        """Labelled children by (metric, *labels): ``labels()`` takes a lock and builds keys
+        on every call, and the hot path asks for the same few on every request."""
+
+    def _child(self, metric: Counter | Histogram, *labels: str) -> Any:
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def count_tokens(self, backend: str, prompt: int, completion: int) -> None:
-        self.tokens.labels(backend, "prompt").inc(prompt)
-        self.tokens.labels(backend, "completion").inc(completion)
+        self._child(self.tokens, backend, "prompt").inc(prompt)
+        self._child(self.tokens, backend, "completion").inc(completion)
+
+    def count_request(self, route: str, status: int, seconds: float) -> None:
+        self._child(self.requests, route, str(status)).inc()
+        self._child(self.latency, route).observe(seconds)
 
     def gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
         """A gauge whose value is read at scrape time (in the process that answers)."""
@@ -118,5 +134,4 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
-            self._metrics.requests.labels(path, str(status)).inc()
-            self._metrics.latency.labels(path).observe(time.perf_counter() - started)
+            self._metrics.count_request(path, status, time.perf_counter() - started)
