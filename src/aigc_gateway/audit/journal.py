@@ -1,284 +1,34 @@
-"""The audit journal: where a record of the SQLite trail is durable before it joins the chain.
+"""The audit trail's journal (SQLite store): each record as one JSON line, ``[body, content]``,
+in ``DATA_DIR/audit-journal/`` (the mechanism: ``aigc_gateway/journal.py``).
 
-The record stage appends each record as one JSON line, with one ``write()``, to this process's
-journal segment (``DATA_DIR/audit-journal/``); the request is answered once that write has
-returned (``audit.sqlite_synchronous: normal``: the line survives a killed process) or once an
-``fdatasync`` covering it has returned (``full``, the default: it survives a power loss too; one
-fdatasync serves every record written in the same turn of the event loop). The writer thread
-then seals, chains and commits the records in groups, off the request's path; each commit also
-stores how far into its segment the chain has taken (the ``audit_journal`` table), in the same
-transaction. A segment is deleted once it is rotated out (``SEGMENT_BYTES``) or the gateway
-stops, and wholly committed.
-
-Each live segment is held with an exclusive ``flock``. When a trail opens, segments whose lock
-is free belong to a process that is gone (killed, crashed): their lines past the stored mark are
-appended to the chain then (:meth:`AuditJournal.orphans`, :func:`read_segment`), so an
-acknowledged record is never lost, whenever the process died.
+A record is acknowledged once its line is durable there; the writer thread then seals and
+commits it with the segment's mark in ``audit_journal``. Segments of stopped processes are
+appended to the chain when the next trail opens; ``audit verify`` tells how many records wait.
 """
 
 from __future__ import annotations
 
-import asyncio
-import fcntl
-import logging
-import os
-import secrets
-import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import orjson
 
-from ..errors import StorageUnavailable
-from ..health import describe_storage_error
+from ..journal import SUFFIX, read_lines
 from .records import NewRecord
-
-if TYPE_CHECKING:
-    from .store import AuditStore
-
-log = logging.getLogger(__name__)
+from .store import AuditStore
 
 JOURNAL_DIR = "audit-journal"
-SUFFIX = ".journal"
-SEGMENT_BYTES = 8 << 20
-"""A segment is closed and a new one started once it holds this many bytes."""
-PROBE_EVERY_S = 2.0
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """How far into which segment a record's line ends (what a commit stores)."""
-
-    segment: str
-    end: int
+def record_line(record: NewRecord) -> bytes:
+    return orjson.dumps([record.body, record.content]) + b"\n"
 
 
-@dataclass(frozen=True, slots=True)
-class SegmentDone:
-    """No more lines will be written to this segment: delete it once all are committed."""
-
-    segment: str
-    path: Path
-
-
-def _unavailable() -> StorageUnavailable:
-    return StorageUnavailable(
-        "The audit trail cannot be written right now, so the request was not completed."
-    )
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class AuditJournal:
-    """This process's journal: appends on the event loop, one segment at a time."""
-
-    def __init__(self, directory: Path, fsync: bool) -> None:
-        self.directory = directory
-        self._fsync = fsync
-        directory.mkdir(parents=True, exist_ok=True)
-        self._fault: str | None = None
-        self._fault_at = 0.0
-        self._waiting: list[tuple[int, asyncio.Future[None]]] = []
-        """Lines written but not yet synced: (end offset, the request's future)."""
-        self._syncing: asyncio.Future[None] | None = None
-        self._sync_thread = ThreadPoolExecutor(1, thread_name_prefix="audit-journal-sync")
-        self._fd = -1
-        self._open_segment()
-
-    def _open_segment(self) -> None:
-        name = f"{time.time_ns():x}-{os.getpid()}-{secrets.token_hex(4)}"
-        temporary = self.directory / (name + ".new")
-        fd = os.open(temporary, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        # Renamed only once locked: a starting process never takes a live segment for an orphan.
-        path = self.directory / (name + SUFFIX)
-        os.rename(temporary, path)
-        if self._fsync:
-            _fsync_dir(self.directory)
-        self._fd, self.segment, self.path = fd, name, path
-        self._offset = self._synced = 0
-
-    # --- appending (the event loop) --------------------------------------------------------
-
-    def append(self, record: NewRecord) -> tuple[Mark, SegmentDone | None]:
-        """Write one record's line; its mark, and the segment closed by this write if any.
-        Raises StorageUnavailable (503) when the line cannot be written."""
-        line = orjson.dumps([record.body, record.content]) + b"\n"
-        closed = None
-        if self._offset >= SEGMENT_BYTES:
-            closed = self._rotate()
-        try:
-            written = os.write(self._fd, line)
-            if written != len(line):
-                raise OSError(f"short write ({written} of {len(line)} bytes)")
-        except OSError as exc:
-            self._undo(exc)
-            raise _unavailable() from exc
-        self._offset += len(line)
-        self._fault = None
-        return Mark(self.segment, self._offset), closed
-
-    def _undo(self, exc: OSError) -> None:
-        """Drop a partly written line, so the next one starts on a line of its own."""
-        self._failed(exc)
-        try:
-            os.ftruncate(self._fd, self._offset)
-        except OSError:
-            log.exception("audit journal %s: cannot drop a partial line", self.path.name)
-
-    def _rotate(self) -> SegmentDone | None:
-        fd, done = self._fd, SegmentDone(self.segment, self.path)
-        try:
-            self._open_segment()
-        except OSError as exc:  # keep appending to this one; try again at the next line
-            log.error("audit journal: cannot start a new segment: %s", exc)
-            return None
-        self._settle_all(fd)
-        return done
-
-    def acknowledged(self, mark: Mark) -> asyncio.Future[None]:
-        """Resolves once ``mark``'s line is as durable as configured: at once without fsync;
-        else after an fdatasync on the sync thread that started after the line was written
-        (one at a time: every line written meanwhile waits for the next, together)."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-        if not self._fsync or mark.segment != self.segment or self._synced >= mark.end:
-            future.set_result(None)
-            return future
-        self._waiting.append((mark.end, future))
-        if self._syncing is None:
-            self._start_sync(loop)
-        return future
-
-    def _start_sync(self, loop: asyncio.AbstractEventLoop) -> None:
-        target, fd = self._offset, self._fd
-        self._syncing = loop.run_in_executor(self._sync_thread, os.fdatasync, fd)
-        self._syncing.add_done_callback(partial(self._sync_done, fd, target))
-
-    def _sync_done(self, fd: int, target: int, done: asyncio.Future[None]) -> None:
-        self._syncing = None
-        if fd != self._fd:  # rotated meanwhile: the rotation settled its lines; close it now
-            os.close(fd)
-            if self._waiting:  # lines of the new segment
-                self._start_sync(asyncio.get_running_loop())
-            return
-        error = done.exception()
-        if error is None:
-            self._synced = target
-        else:
-            self._failed(error)
-        still = []
-        for end, future in self._waiting:
-            if end > target:
-                still.append((end, future))
-            elif not future.done():
-                if error is None:
-                    future.set_result(None)
-                else:
-                    future.set_exception(_unavailable())
-        self._waiting = still
-        if still:
-            self._start_sync(asyncio.get_running_loop())
-
-    def _settle_all(self, fd: int) -> None:
-        """Sync an old segment's descriptor here and now (rotation, close) and settle every
-        waiting line; it is closed once no sync is running on it."""
-        error: Exception | None = None
-        if self._fsync:
-            try:
-                os.fdatasync(fd)
-            except OSError as exc:
-                self._failed(exc)
-                error = _unavailable()
-        for _, future in self._waiting:
-            if not future.done():
-                if error is None:
-                    future.set_result(None)
-                else:
-                    future.set_exception(error)
-        self._waiting = []
-        if self._syncing is None:
-            os.close(fd)
-
-    def _failed(self, exc: BaseException) -> None:
-        self._fault = f"cannot write audit records: {describe_storage_error(exc)}"
-        self._fault_at = time.monotonic()
-        log.error("audit journal %s: %s", self.path.name, exc)
-
-    @property
-    def fault(self) -> str | None:
-        """Why lines cannot be written now; while set, a probe write is tried every
-        ``PROBE_EVERY_S`` (an empty line, which readers skip), so readiness recovers."""
-        if self._fault and time.monotonic() - self._fault_at >= PROBE_EVERY_S:
-            try:
-                if os.write(self._fd, b"\n") == 1:
-                    self._offset += 1
-                    self._fault = None
-            except OSError as exc:
-                self._undo(exc)
-        return self._fault
-
-    def close(self) -> SegmentDone:
-        """Stop appending (at shutdown); the segment is deleted once its lines are committed."""
-        fd, self._fd = self._fd, -1
-        self._settle_all(fd)
-        self._sync_thread.shutdown(wait=True)
-        return SegmentDone(self.segment, self.path)
-
-    # --- recovery (before serving) ---------------------------------------------------------
-
-    def orphans(self) -> Iterator[tuple[str, Path]]:
-        """Segments no live process holds, each locked by this process while it is replayed."""
-        for path in sorted(self.directory.glob("*" + SUFFIX)):
-            if path == self.path:
-                continue
-            try:
-                fd = os.open(path, os.O_RDONLY)
-            except FileNotFoundError:
-                continue
-            try:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    continue  # its process is alive
-                try:
-                    if os.stat(path).st_ino != os.fstat(fd).st_ino:
-                        continue
-                except FileNotFoundError:
-                    continue  # replayed and deleted by another process meanwhile
-                yield path.name[: -len(SUFFIX)], path
-            finally:
-                os.close(fd)
-        for path in self.directory.glob("*.new"):  # a process died while creating its segment
-            path.unlink(missing_ok=True)
-
-
-def read_segment(path: Path, start: int) -> Iterator[tuple[NewRecord, int]]:
-    """The records of a segment whose lines end after ``start``, each with its end offset. A
-    last line without its newline was never acknowledged (its write did not return) and is
-    skipped, as are empty lines (probes)."""
-    data = path.read_bytes()
-    offset = start
-    while offset < len(data):
-        end = data.find(b"\n", offset)
-        if end < 0:
-            log.warning("audit journal %s: an unfinished last line is skipped", path.name)
-            return
-        line = data[offset:end]
-        offset = end + 1
-        if line.strip():
-            body, content = orjson.loads(line)
-            yield NewRecord(body, content), offset
+def read_records(path: Path, start: int) -> Iterator[tuple[NewRecord, int]]:
+    """The records of a segment past ``start``, each with the offset where its line ends."""
+    for line, end in read_lines(path, start):
+        body, content = orjson.loads(line)
+        yield NewRecord(body, content), end
 
 
 def backlog(directory: Path, store: AuditStore) -> int:
@@ -286,9 +36,7 @@ def backlog(directory: Path, store: AuditStore) -> int:
     count = 0
     for path in directory.glob("*" + SUFFIX):
         try:
-            count += sum(
-                1 for _ in read_segment(path, store.journal_mark(path.name[: -len(SUFFIX)]))
-            )
+            count += sum(1 for _ in read_records(path, store.journal_mark(path.stem)))
         except FileNotFoundError:
             continue  # committed and deleted meanwhile
     return count

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 
 from ..config import AuditSettings, Settings
 from ..extras import require
+from ..journal import Journal
 from ..pipeline import UsageRecord
 from ..store import DATABASE_FILE
 from .energy import EnergyModel
-from .journal import JOURNAL_DIR, AuditJournal, read_segment
+from .journal import JOURNAL_DIR, read_records, record_line
 from .records import NewRecord, build_record, sha256_hex
 from .signing import KEY_FILE, AuditSigner
 from .store import AuditStore
@@ -85,9 +86,9 @@ class AuditTrail:
         self.store.register_key(self.signer)
         self.policy_version = policy_version(settings)
         self.energy = EnergyModel(settings.audit.energy)
-        self._journal: AuditJournal | None = None
+        self._journal: Journal | None = None
         if settings.audit.store == "sqlite":
-            self._journal = AuditJournal(
+            self._journal = Journal(
                 data_dir / JOURNAL_DIR, fsync=settings.audit.sqlite_synchronous == "full"
             )
             self._replay(self._journal)
@@ -100,12 +101,12 @@ class AuditTrail:
             retention_s=days * SECONDS_PER_DAY if days is not None else None,
         )
 
-    def _replay(self, journal: AuditJournal) -> None:
+    def _replay(self, journal: Journal) -> None:
         """Append what stopped processes left in their journal segments to the chain."""
         checkpoint_every = self._settings.audit.checkpoint_every
         for segment, path in journal.orphans():
             count, batch, end = 0, [], 0
-            for record, end in read_segment(path, self.store.journal_mark(segment)):
+            for record, end in read_records(path, self.store.journal_mark(segment)):
                 batch.append(record)
                 if len(batch) == MAX_GROUP:
                     self.store.append(batch, self.signer, checkpoint_every, {segment: end})
@@ -148,7 +149,7 @@ class AuditTrail:
     def _submit(self, record: NewRecord) -> asyncio.Future[None]:
         if self._journal is None:
             return self._writer.submit(record)
-        mark, closed = self._journal.append(record)
+        mark, closed = self._journal.append(record_line(record))
         if closed is not None:
             self._writer.segment_done(closed)
         self._writer.enqueue(record, mark)

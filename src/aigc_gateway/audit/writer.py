@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from ..errors import StorageUnavailable
 from ..health import describe_storage_error
-from .journal import Mark, SegmentDone
+from ..journal import Mark, SegmentDone
 from .records import NewRecord
 from .signing import AuditSigner
 from .store import AuditStore

@@ -2,9 +2,12 @@
 
 One SQLite file, ``labels/registry.db`` in the data dir (WAL). Texts are stored as n-gram
 fingerprints linked to their request id and ProduceID (the text itself only when the tenant's
-policy keeps content); images as the payload of their invisible watermark. Writes go through
-one background thread so the event loop never waits for disk; lookups first wait until every
-queued write is committed.
+policy keeps content); images as the payload of their invisible watermark. A write is one line
+in the registry's journal (``labels/registry-journal/``, ``aigc_gateway/journal.py``) before
+its request is answered — fingerprints, never the text unless it is kept — so a process killed
+before the write's commit loses nothing: the next registry opened on the data dir commits what
+its journal holds. The commit itself happens on one background thread, so the event loop never
+waits for the database; lookups first wait until every queued write is committed.
 
 A group of writes that cannot be committed (disk full, read-only, corrupt file) is kept and
 retried with backoff — never dropped — while :attr:`LabelRegistry.fault` says why, for
@@ -20,14 +23,15 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from ..errors import StorageUnavailable
+from ..journal import Journal, Mark, SegmentDone, read_lines
 from ..store import DataFileError, open_sqlite
 from .fingerprint import Grams
 from .keys import labels_dir
@@ -35,6 +39,7 @@ from .keys import labels_dir
 log = logging.getLogger(__name__)
 
 REGISTRY_FILE = "registry.db"
+JOURNAL_DIR = "registry-journal"
 MIN_MATCHED_HASHES = 2
 """A stored text is reported when the best chain of shared n-grams holds this many distinct
 hashes…"""
@@ -47,6 +52,7 @@ MIN_OVERLAP_HASHES = 4
 MAX_SHARED_BY = 4
 """An n-gram stored for more texts than this is a stock phrase and proves nothing."""
 _QUERY_BATCH = 500
+WRITE_GROUP = 256
 FILTER_MAX_ROWS = 10_000_000
 """Up to this many stored fingerprints (8 bytes each) are also held in memory, sorted, so a
 lookup whose hashes are not stored at all (most texts) needs no SQL query."""
@@ -71,6 +77,7 @@ CREATE TABLE IF NOT EXISTS text_fingerprints (
     pos INTEGER
 );
 CREATE INDEX IF NOT EXISTS text_fingerprints_hash ON text_fingerprints (hash);
+CREATE TABLE IF NOT EXISTS journal_marks (segment TEXT PRIMARY KEY, committed INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS image_marks (
     mark TEXT PRIMARY KEY,
     produce_id TEXT NOT NULL,
@@ -102,6 +109,106 @@ class ImageEntry:
     height: int
 
 
+@dataclass(frozen=True, slots=True)
+class _TextRow:
+    """A generated text as the registry stores it (its journal line, its rows)."""
+
+    produce_id: str
+    request_id: str
+    tenant: str
+    created_at: float
+    chars: int
+    hashes: Any
+    """The fingerprints (int64), one per n-gram; ``offsets`` their width offsets."""
+    offsets: Any
+    content: str | None
+
+    def write(self, db: sqlite3.Connection) -> None:
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO texts (produce_id, request_id, tenant, created_at, chars, "
+            "fingerprints, content) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.produce_id,
+                self.request_id,
+                self.tenant,
+                self.created_at,
+                self.chars,
+                len(self.hashes),
+                self.content,
+            ),
+        )
+        if cursor.rowcount:
+            text_id = cursor.lastrowid
+            db.executemany(
+                "INSERT INTO text_fingerprints (hash, text_id, pos) VALUES (?, ?, ?)",
+                (
+                    (int(value), text_id, int(offset))
+                    for value, offset in zip(self.hashes, self.offsets, strict=True)
+                ),
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class _ImageRow:
+    entry: ImageEntry
+    created_at: float
+
+    def write(self, db: sqlite3.Connection) -> None:
+        entry = self.entry
+        db.execute(
+            "INSERT OR REPLACE INTO image_marks VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.mark,
+                entry.produce_id,
+                entry.request_id,
+                entry.tenant,
+                self.created_at,
+                entry.width,
+                entry.height,
+            ),
+        )
+
+
+_Row = _TextRow | _ImageRow
+_Write = tuple[_Row, Mark] | SegmentDone
+
+
+def _line(row: _Row) -> bytes:
+    if isinstance(row, _TextRow):
+        fields = [
+            "text",
+            row.produce_id,
+            row.request_id,
+            row.tenant,
+            row.created_at,
+            row.chars,
+            row.hashes,
+            row.offsets,
+            row.content,
+        ]
+    else:
+        entry = row.entry
+        fields = [
+            "image",
+            entry.mark,
+            entry.produce_id,
+            entry.request_id,
+            entry.tenant,
+            entry.width,
+            entry.height,
+            row.created_at,
+        ]
+    return orjson.dumps(fields, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+
+
+def _row(line: bytes) -> _Row:
+    kind, *fields = orjson.loads(line)
+    if kind == "text":
+        return _TextRow(*fields)
+    *entry, created_at = fields
+    return _ImageRow(ImageEntry(*entry), created_at)
+
+
 class LabelRegistry:
     def __init__(self, data_dir: Path) -> None:
         self._path = labels_dir(data_dir) / REGISTRY_FILE
@@ -111,15 +218,34 @@ class LabelRegistry:
         """Why queued writes cannot be committed now (None: healthy)."""
         self._idle = threading.Condition()
         self._unfinished = 0
-        self._writes: queue.SimpleQueue[Callable[[sqlite3.Connection], None] | None] = (
-            queue.SimpleQueue()
-        )
+        self._writes: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
         self._known = np.empty(0, np.int64)
         self._recent = np.empty(0, np.int64)
         """The in-memory filter: sorted unique stored hashes, a large part and a recent part."""
         self._known_rowid = 0
+        self._journal = Journal(self._path.parent / JOURNAL_DIR, fsync=False)
+        self._journal_lock = threading.Lock()
+        """Texts are added on the event loop, image marks on a worker thread."""
+        self._replay()
         self._writer = threading.Thread(target=self._write_loop, name="label-registry", daemon=True)
         self._writer.start()
+
+    def _replay(self) -> None:
+        """Commit what stopped processes left in their journal segments."""
+        for segment, path in self._journal.orphans():
+            (start,) = self._db.execute(
+                "SELECT COALESCE(MAX(committed), 0) FROM journal_marks WHERE segment = ?",
+                (segment,),
+            ).fetchone()
+            group: list[_Write | None] = []
+            for line, end in read_lines(path, start):
+                group.append((_row(line), Mark(segment, end)))
+                if len(group) == WRITE_GROUP:
+                    self._commit(self._db, group)
+                    group = []
+            self._commit(self._db, [*group, SegmentDone(segment, path)])
+            if len(group) or start:
+                log.warning("label registry: writes of a stopped process committed")
 
     def _connect(self) -> sqlite3.Connection:
         connection = open_sqlite(self._path, SCHEMA)
@@ -131,54 +257,33 @@ class LabelRegistry:
     # --- writing ---------------------------------------------------------------------------
 
     def add_text(self, entry: TextEntry) -> int:
-        """Queue a generated text; returns how many fingerprints it will be stored under."""
+        """Journal a generated text for the registry; returns how many fingerprints it is
+        stored under. Raises StorageUnavailable when the journal cannot be written."""
         fingerprints, offsets = Grams.of(entry.text).fingerprint()
-
-        def write(db: sqlite3.Connection) -> None:
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO texts (produce_id, request_id, tenant, created_at, chars, "
-                "fingerprints, content) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    entry.produce_id,
-                    entry.request_id,
-                    entry.tenant,
-                    time.time(),
-                    len(entry.text),
-                    len(fingerprints),
-                    entry.text if entry.keep_content else None,
-                ),
-            )
-            if cursor.rowcount:
-                text_id = cursor.lastrowid
-                db.executemany(
-                    "INSERT INTO text_fingerprints (hash, text_id, pos) VALUES (?, ?, ?)",
-                    (
-                        (int(value), text_id, int(offset))
-                        for value, offset in zip(fingerprints, offsets, strict=True)
-                    ),
-                )
-
-        self._put(write)
+        row = _TextRow(
+            entry.produce_id,
+            entry.request_id,
+            entry.tenant,
+            time.time(),
+            len(entry.text),
+            fingerprints,
+            offsets,
+            entry.text if entry.keep_content else None,
+        )
+        self._put(row)
         return len(fingerprints)
 
     def add_image(self, entry: ImageEntry) -> None:
-        def write(db: sqlite3.Connection) -> None:
-            db.execute(
-                "INSERT OR REPLACE INTO image_marks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    entry.mark,
-                    entry.produce_id,
-                    entry.request_id,
-                    entry.tenant,
-                    time.time(),
-                    entry.width,
-                    entry.height,
-                ),
-            )
+        self._put(_ImageRow(entry, time.time()))
 
-        self._put(write)
+    def _put(self, row: _Row) -> None:
+        with self._journal_lock:
+            mark, closed = self._journal.append(_line(row))
+            if closed is not None:
+                self._queue(closed)
+            self._queue((row, mark))
 
-    def _put(self, write: Callable[[sqlite3.Connection], None] | None) -> None:
+    def _queue(self, write: _Write | None) -> None:
         with self._idle:
             self._unfinished += 1
         self._writes.put(write)
@@ -187,7 +292,7 @@ class LabelRegistry:
         connection: sqlite3.Connection | None = None
         while True:
             group = [self._writes.get()]
-            while len(group) < 256:
+            while len(group) < WRITE_GROUP:
                 try:
                     group.append(self._writes.get_nowait())
                 except queue.Empty:
@@ -203,14 +308,17 @@ class LabelRegistry:
                     if not isinstance(exc, sqlite3.OperationalError) and connection is not None:
                         connection.close()  # a fresh connection after corruption or I/O errors
                         connection = None
-                    if None in group:  # closing: report what is lost, do not wait forever
-                        log.error("label registry: %d writes lost at shutdown", len(group) - 1)
+                    if None in group:  # closing: do not wait forever; the journal keeps them
+                        log.error(
+                            "label registry: %d writes stay in the journal for the next start",
+                            len(group) - 1,
+                        )
                         break
                     time.sleep(delay)
                     delay = min(RETRY_MAX_S, delay * 2)
                     continue
                 except Exception:  # a bug, not the disk: retrying cannot help
-                    log.exception("label registry: %d writes lost", len(group))
+                    log.exception("label registry: %d writes not committed", len(group))
                     break
                 if self.fault:
                     log.info("label registry: writes committed again")
@@ -225,17 +333,32 @@ class LabelRegistry:
                 return
 
     @staticmethod
-    def _commit(connection: sqlite3.Connection, group: list[Any]) -> None:
+    def _commit(connection: sqlite3.Connection, group: list[_Write | None]) -> None:
+        """Commit a group's rows with their journal marks, then drop the closed segments."""
+        marks: dict[str, int] = {}
+        done = []
         connection.execute("BEGIN IMMEDIATE")
         try:
             for write in group:
-                if write is not None:
-                    write(connection)
+                if isinstance(write, SegmentDone):
+                    done.append(write)
+                elif write is not None:
+                    row, mark = write
+                    row.write(connection)
+                    marks[mark.segment] = mark.end
+            connection.executemany(
+                "INSERT INTO journal_marks (segment, committed) VALUES (?, ?) "
+                "ON CONFLICT (segment) DO UPDATE SET committed = excluded.committed",
+                list(marks.items()),
+            )
             connection.execute("COMMIT")
         except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             raise
+        for segment in done:  # committed (and fsynced: the registry commits with FULL)
+            segment.path.unlink(missing_ok=True)
+            connection.execute("DELETE FROM journal_marks WHERE segment = ?", (segment.segment,))
 
     def flush(self, timeout: float = FLUSH_TIMEOUT_S) -> None:
         """Wait until every queued write is committed; 503 if that takes longer than timeout."""
@@ -247,7 +370,9 @@ class LabelRegistry:
                 )
 
     def close(self) -> None:
-        self._put(None)
+        with self._journal_lock:
+            self._queue(self._journal.close())
+        self._queue(None)
         self._writer.join(timeout=10)
         self._db.close()
 

@@ -1,7 +1,8 @@
-"""The audit journal (SQLite trail): a record is acknowledged once its journal line is durable,
-and joins the chain on the writer thread. A process SIGKILLed while none of its acknowledged
-records had been committed yet leaves them in its journal segment; the next trail opened on the
-data dir appends them to the chain, and a segment another live process holds is left alone."""
+"""Journals: a write is acknowledged once its journal line is durable and reaches its database
+on a writer thread. The audit trail (SQLite): a process SIGKILLed while none of its acknowledged
+records had been committed leaves them in its journal segment; the next trail opened on the
+data dir appends them to the chain, and a segment another live process holds is left alone. The
+label registry likewise: a text registered by a killed process is found by the next one."""
 
 from __future__ import annotations
 
@@ -16,17 +17,23 @@ from pathlib import Path
 from aigc_gateway.audit.journal import JOURNAL_DIR
 from aigc_gateway.audit.trail import AuditTrail
 from aigc_gateway.config import Settings
+from aigc_gateway.labeling.keys import labels_dir
+from aigc_gateway.labeling.registry import JOURNAL_DIR as REGISTRY_JOURNAL
+from aigc_gateway.labeling.registry import REGISTRY_FILE, LabelRegistry
 from aigc_gateway.pipeline import UsageRecord
 
 from .conftest import run_cli
 
 RECORDS = 300
 
-CHILD = """
+AUDIT_CHILD = """
 import asyncio, os, signal, sys, time
 from pathlib import Path
 from aigc_gateway.audit.trail import AuditTrail
 from aigc_gateway.config import Settings
+from aigc_gateway.labeling.keys import labels_dir
+from aigc_gateway.labeling.registry import JOURNAL_DIR as REGISTRY_JOURNAL
+from aigc_gateway.labeling.registry import REGISTRY_FILE, LabelRegistry
 from aigc_gateway.pipeline import UsageRecord
 
 trail = AuditTrail(Settings(), Path(sys.argv[1]))
@@ -61,7 +68,7 @@ def test_acknowledged_records_in_the_journal_join_the_chain_after_sigkill(
 ) -> None:
     AuditTrail(Settings(), tmp_path).close()  # the database exists, so it can be locked
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(tmp_path), str(RECORDS)],
+        [sys.executable, "-c", AUDIT_CHILD, str(tmp_path), str(RECORDS)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -114,3 +121,52 @@ def test_a_live_process_segment_is_left_to_it(tmp_path: Path) -> None:
         live.close()
     assert sorted(_request_ids(tmp_path)) == sorted([f"live-{i}" for i in range(20)] + ["live-99"])
     assert list((tmp_path / JOURNAL_DIR).iterdir()) == []
+
+
+REGISTRY_CHILD = """
+import os, signal, sys
+from pathlib import Path
+from aigc_gateway.labeling.registry import LabelRegistry, TextEntry
+
+registry = LabelRegistry(Path(sys.argv[1]))
+print("ready", flush=True)
+sys.stdin.readline()
+for index, text in enumerate(sys.argv[2:]):
+    registry.add_text(TextEntry(f"pid-{index}", f"req-{index}", "t", text, False))
+print("acknowledged", flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+TEXTS = [
+    "The harbour lights came on one by one while the fishing boats returned with the tide.",
+    "Quarterly revenue rose by twelve percent, driven mostly by the new subscription plans.",
+]
+
+
+def test_registered_texts_of_a_killed_process_are_found(tmp_path: Path) -> None:
+    LabelRegistry(tmp_path).close()
+    child = subprocess.Popen(
+        [sys.executable, "-c", REGISTRY_CHILD, str(tmp_path), *TEXTS],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdin is not None
+    assert child.stdout.readline().strip() == "ready"
+    lock = sqlite3.connect(labels_dir(tmp_path) / REGISTRY_FILE, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")  # the child's writer thread cannot commit
+    child.stdin.write("go\n")
+    child.stdin.flush()
+    assert child.stdout.readline().strip() == "acknowledged"
+    assert child.wait(30) == -signal.SIGKILL
+    lock.execute("ROLLBACK")
+    assert lock.execute("SELECT COUNT(*) FROM texts").fetchone() == (0,)
+    lock.close()
+
+    registry = LabelRegistry(tmp_path)
+    try:
+        for index, text in enumerate(TEXTS):
+            (match,) = registry.trace_text(text)
+            assert match["produce_id"] == f"pid-{index}"
+    finally:
+        registry.close()
+    assert list((labels_dir(tmp_path) / REGISTRY_JOURNAL).iterdir()) == []
