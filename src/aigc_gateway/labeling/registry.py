@@ -214,7 +214,7 @@ class LabelRegistry:
         self._path = labels_dir(data_dir) / REGISTRY_FILE
         self._db = self._connect()
         self._lock = threading.Lock()
-        self.fault: str | None = None
+        self._commit_fault: str | None = None
         """Why queued writes cannot be committed now (None: healthy)."""
         self._idle = threading.Condition()
         self._unfinished = 0
@@ -229,6 +229,12 @@ class LabelRegistry:
         self._replay()
         self._writer = threading.Thread(target=self._write_loop, name="label-registry", daemon=True)
         self._writer.start()
+
+    @property
+    def fault(self) -> str | None:
+        """Why registry writes cannot be journalled or committed now (None: healthy)."""
+        with self._journal_lock:
+            return self._journal.fault or self._commit_fault
 
     def _replay(self) -> None:
         """Commit what stopped processes left in their journal segments."""
@@ -303,7 +309,7 @@ class LabelRegistry:
                     connection = connection or self._connect()
                     self._commit(connection, group)
                 except (sqlite3.Error, OSError, DataFileError) as exc:
-                    self.fault = f"cannot write {self._path}: {exc}"
+                    self._commit_fault = f"cannot write {self._path}: {exc}"
                     log.error("label registry: %d writes wait for retry: %s", len(group), exc)
                     if not isinstance(exc, sqlite3.OperationalError) and connection is not None:
                         connection.close()  # a fresh connection after corruption or I/O errors
@@ -320,9 +326,9 @@ class LabelRegistry:
                 except Exception:  # a bug, not the disk: retrying cannot help
                     log.exception("label registry: %d writes not committed", len(group))
                     break
-                if self.fault:
+                if self._commit_fault:
                     log.info("label registry: writes committed again")
-                self.fault = None
+                self._commit_fault = None
                 break
             with self._idle:
                 self._unfinished -= len(group)
