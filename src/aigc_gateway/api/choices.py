@@ -120,9 +120,13 @@ async def _events(
                 item = pending if pending is not None else await anext(stream)
                 pending = None
                 shape = shape_type(context, _model(context, model), index)
-                opening = shape.opening()
-                if opening:
-                    yield opening
+                opening = shape.opening() or b""
+                if isinstance(item, Outcome):
+                    if opening:
+                        yield opening
+                else:  # with the first delta, which is here already: one write, not two
+                    yield opening + shape.delta(item)
+                    item = await anext(stream)
                 while not isinstance(item, Outcome):
                     yield shape.delta(item)
                     item = await anext(stream)
@@ -138,7 +142,11 @@ async def _events(
                 return
         outcomes.append(item)
         single = len(streams) == 1
-        yield shape.closing(item, include_usage=include_usage and single)
-    if include_usage and len(outcomes) > 1:
+        closing = shape.closing(item, include_usage=include_usage and single)
+        if single:  # the last events in one write
+            yield closing + DONE
+            return
+        yield closing
+    if include_usage:
         yield shape.usage_chunk(_total(outcomes))
     yield DONE
