@@ -10,10 +10,12 @@ targets take turns in ``--rounds`` rounds so that machine noise hits them alike.
 at a concurrency is the gateway's percentile minus the direct path's at the same concurrency.
 Targets: ``direct`` (the mock), ``aigc-gateway`` (empty pipeline: guards off, label and record
 stages on), ``aigc-gateway-default`` (default policy), ``aigc-gateway-2w`` (empty pipeline,
-``serve --workers 2``) and ``litellm`` (one worker, master key). Per-key limits are off in
-every gateway (``--workers 2`` would need Redis for them). Then, from ``bench/audit.py``: the
-record stage's added p50 on SQLite (in-process pipeline, 5 ms backend, concurrency 32) and a
-SIGKILL of a two-worker gateway under load. Writes docs/benchmarks/overhead.json.
+``serve --workers 2``), ``aigc-gateway-normal`` (empty pipeline, ``audit.sqlite_synchronous:
+normal``: a request's record is durable once its journal line is written, not fsynced) and
+``litellm`` (one worker, master key). Per-key limits are off in every gateway (``--workers 2``
+would need Redis for them). Then, from ``bench/audit.py``: the record stage's added p50 on
+SQLite, synchronous full (default) and normal (in-process pipeline, 5 ms backend, concurrency
+32) and a SIGKILL of a two-worker gateway under load. Writes docs/benchmarks/overhead.json.
 
     .venv/bin/python bench/overhead.py --skip-litellm --baseline-src ../old/src
 
@@ -64,15 +66,21 @@ NO_LIMITS = {"requests_per_minute": None, "tokens_per_day": None}
 GATEWAY = "aigc-gateway"
 DEFAULT = "aigc-gateway-default"
 TWO_WORKERS = "aigc-gateway-2w"
+NORMAL = "aigc-gateway-normal"
+"""Empty pipeline with ``audit.sqlite_synchronous: normal``: acknowledged once the journal line
+is written (survives a killed process), not fsynced (power loss)."""
 
 
-def gateway_config(mock_url: str, profile: str, workers: int = 1) -> dict[str, Any]:
+def gateway_config(
+    mock_url: str, profile: str, workers: int = 1, synchronous: str = "full"
+) -> dict[str, Any]:
     config: dict[str, Any] = {
         "upstreams": {"mock": {"base_url": mock_url, "max_retries": 0}},
         "models": {"bench": {"backends": [f"mock/{UPSTREAM_MODEL}"]}},
         "limits": NO_LIMITS,
         "local_model": {"enabled": False},
         "server": {"workers": workers},
+        "audit": {"sqlite_synchronous": synchronous},
     }
     if profile == "empty":
         config.update(EMPTY_PIPELINE)
@@ -270,11 +278,19 @@ def audit_numbers(work: Path, mock_url: str, args: argparse.Namespace) -> dict[s
 
     from aigc_gateway.audit.trail import AuditTrail
 
-    trail = AuditTrail(settings_for("sqlite"), work / "audit-inproc")
+    trails = {
+        "off": None,
+        "sqlite": AuditTrail(settings_for("sqlite"), work / "audit-inproc"),
+        "sqlite_normal": AuditTrail(
+            settings_for("sqlite", synchronous="normal"), work / "audit-inproc-normal"
+        ),
+    }
     try:
-        latency = pipeline_latency({"off": None, "sqlite": trail}, args.audit_requests, 2)
+        latency = pipeline_latency(trails, args.audit_requests, 2)
     finally:
-        trail.close()
+        for trail in trails.values():
+            if trail is not None:
+                trail.close()
     config = {
         "local_model": {"enabled": False},
         "limits": NO_LIMITS,
@@ -369,6 +385,8 @@ def main() -> None:
             if not variant:
                 gateway(DEFAULT, gateway_config(mock_url, "default"), serve_command)
                 gateway(TWO_WORKERS, gateway_config(mock_url, "empty", 2), serve_command)
+                normal = gateway_config(mock_url, "empty", synchronous="normal")
+                gateway(NORMAL, normal, serve_command)
             if args.baseline_src is not None:
                 gateway("baseline", empty, serve_from(args.baseline_src.resolve()))
             if args.otel:
@@ -413,11 +431,21 @@ def main() -> None:
     if audit:
         kill = audit["kill_2_workers"]
         print_table(
-            "Audit: record stage on SQLite (in-process, concurrency 32) and SIGKILL of 2 workers",
-            ["added p50 ms", "acknowledged", "recorded", "from journal", "lost", "audit verify"],
+            "Audit: record stage on SQLite (in-process, concurrency 32; synchronous full and "
+            "normal) and SIGKILL of 2 workers",
+            [
+                "added p50 ms",
+                "normal",
+                "acknowledged",
+                "recorded",
+                "from journal",
+                "lost",
+                "verify",
+            ],
             [
                 [
                     summary["audit_added_p50_ms_sqlite"],
+                    summary["audit_added_p50_ms_sqlite_normal"],
                     kill["acknowledged"],
                     kill["recorded"],
                     kill["from_journal"],
@@ -500,11 +528,15 @@ def summarise(results: dict[str, Any], audit: dict[str, Any], args: argparse.Nam
         "lost_records_after_kill": nan,
         "rps_2_workers_ratio": round(cell(TWO_WORKERS, 64).get("rps", nan) / one_worker, 3),
     }
+    if NORMAL in plain:
+        summary["overhead_p50_ms_sqlite_normal"] = added(NORMAL, 1, 50)
     if audit:
         latency = audit["pipeline_latency_ms"]
-        summary["audit_added_p50_ms_sqlite"] = round(
-            latency["sqlite"]["p50_ms"] - latency["off"]["p50_ms"], 3
-        )
+        for name, key in (
+            ("sqlite", "audit_added_p50_ms_sqlite"),
+            ("sqlite_normal", "audit_added_p50_ms_sqlite_normal"),
+        ):
+            summary[key] = round(latency[name]["p50_ms"] - latency["off"]["p50_ms"], 3)
         summary["lost_records_after_kill"] = audit["kill_2_workers"]["lost"]
     for peer in ("baseline", "otel"):
         if peer in plain:

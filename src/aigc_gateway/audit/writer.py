@@ -38,6 +38,10 @@ from .store import AuditStore
 log = logging.getLogger(__name__)
 
 MAX_GROUP = 512
+JOURNALED_LINGER_S = 0.01
+"""With the journal nobody waits for a commit: the thread lets records gather this long before
+it commits, so that each commit (and its GIL time, which the event loop would wait for) serves
+more of them."""
 RETENTION_EVERY_S = 3600.0
 PROBE_EVERY_S = 2.0
 
@@ -120,6 +124,8 @@ class AuditWriter:
                 group = [self._pending.get(timeout=timeout)]
             except queue.Empty:
                 group = []
+            if group and isinstance(group[0], _Pending) and group[0].future is None:
+                time.sleep(JOURNALED_LINGER_S)
             while len(group) < MAX_GROUP:
                 try:
                     group.append(self._pending.get_nowait())

@@ -53,6 +53,9 @@ MAX_SHARED_BY = 4
 """An n-gram stored for more texts than this is a stock phrase and proves nothing."""
 _QUERY_BATCH = 500
 WRITE_GROUP = 256
+LINGER_S = 0.01
+"""Writes are journalled: the thread lets them gather this long, so one commit (and its GIL
+time, which the event loop would wait for) serves more of them."""
 FILTER_MAX_ROWS = 10_000_000
 """Up to this many stored fingerprints (8 bytes each) are also held in memory, sorted, so a
 lookup whose hashes are not stored at all (most texts) needs no SQL query."""
@@ -298,6 +301,8 @@ class LabelRegistry:
         connection: sqlite3.Connection | None = None
         while True:
             group = [self._writes.get()]
+            if group[0] is not None:
+                time.sleep(LINGER_S)
             while len(group) < WRITE_GROUP:
                 try:
                     group.append(self._writes.get_nowait())
