@@ -84,6 +84,7 @@ class Journal:
         self._waiting: list[tuple[int, asyncio.Future[None]]] = []
         """Lines written but not yet synced: (end offset, the request's future)."""
         self._syncing: asyncio.Future[None] | None = None
+        self._sync_scheduled = False
         self._sync_thread = ThreadPoolExecutor(1, thread_name_prefix="audit-journal-sync")
         self._fd = -1
         self._open_segment()
@@ -153,6 +154,16 @@ class Journal:
         return future
 
     def _start_sync(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start the next fdatasync once the callbacks ready now have run: requests that end
+        together (in the same turn of the loop) write their lines first and share it."""
+        if not self._sync_scheduled:
+            self._sync_scheduled = True
+            loop.call_soon(self._sync_now, loop)
+
+    def _sync_now(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._sync_scheduled = False
+        if not self._waiting or self._syncing is not None:
+            return  # settled meanwhile (rotation, close), or the running sync will go on
         target, fd = self._offset, self._fd
         self._syncing = loop.run_in_executor(self._sync_thread, os.fdatasync, fd)
         self._syncing.add_done_callback(partial(self._sync_done, fd, target))
