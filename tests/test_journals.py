@@ -14,6 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from aigc_gateway import journal
 from aigc_gateway.audit.journal import JOURNAL_DIR
 from aigc_gateway.audit.trail import AuditTrail
 from aigc_gateway.config import Settings
@@ -170,3 +173,22 @@ def test_registered_texts_of_a_killed_process_are_found(tmp_path: Path) -> None:
     finally:
         registry.close()
     assert list((labels_dir(tmp_path) / REGISTRY_JOURNAL).iterdir()) == []
+
+
+def test_segments_rotate_and_are_deleted_once_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(journal, "SEGMENT_BYTES", 4000)  # a new segment every few records
+    trail = AuditTrail(Settings(), tmp_path)
+
+    async def record_all() -> None:
+        await asyncio.gather(*(trail.record(_usage(index)) for index in range(200)))
+
+    asyncio.run(record_all())
+    assert trail.flush()
+    assert len(list((tmp_path / JOURNAL_DIR).glob("*.journal"))) == 1  # only the open one
+    trail.close()
+    assert sorted(_request_ids(tmp_path)) == sorted(f"live-{index}" for index in range(200))
+    assert list((tmp_path / JOURNAL_DIR).iterdir()) == []
+    verified = run_cli("audit", "verify", data_dir=tmp_path)
+    assert verified.returncode == 0 and "200 records" in verified.stdout, verified.stdout
