@@ -117,13 +117,19 @@ def wait_http(url: str, process: subprocess.Popen[bytes], timeout_s: float = 120
     raise RuntimeError(f"{url} did not come up")
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants: a server, its workers, their model and scan workers."""
+    pids, todo = [], [pid]
+    while todo:
+        pids.append(todo.pop())
+        todo.extend(child_pids(pids[-1]))
+    return pids
+
+
 def process_memory_mb(pid: int) -> dict[str, float]:
     """RSS, PSS (shared pages divided among every process that maps them, on the whole machine)
     and private memory (pages no other process maps) of ``pid`` and all its descendants."""
-    pids, todo = [], [pid]
-    while todo:  # the process, its workers, their model and scan workers
-        pids.append(todo.pop())
-        todo.extend(child_pids(pids[-1]))
+    pids = process_tree(pid)
     totals = {"Rss": 0, "Pss": 0, "Private_Clean": 0, "Private_Dirty": 0}
     for each in pids:
         for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():

@@ -9,7 +9,13 @@ side by side.
     .venv/bin/python bench/local_model.py --build portable=DIR --build native=DIR
 
 All paths run the bundled SmolLM2-135M-Instruct GGUF with the same thread count; they take
-turns prompt by prompt so machine noise hits both alike. Writes docs/benchmarks/local_model.json.
+turns prompt by prompt so machine noise hits both alike. Every generation is exactly
+``--max-tokens`` long (the end-of-generation tokens are banned with ``logit_bias`` on every
+path): the gateway's watermark changes which tokens greedy decoding picks, so answers would
+otherwise end at different lengths and tokens/s would compare different amounts of work against
+the same per-request costs. CPU ms per token counts the path's processes (direct: this one; a
+gateway: the server and its children, the model's worker included).
+Writes docs/benchmarks/local_model.json.
 
 With ``--build NAME=DIR`` (a llama-cpp-python wheel installed with ``pip install --no-deps
 --target DIR``) every round runs once per build, builds taking turns round by round, each in a
@@ -27,12 +33,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import llama_cpp
-from common import print_table, start_gateway, write_result
+from common import print_table, process_tree, start_gateway, write_result
 from llama_cpp import Llama, StoppingCriteriaList
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -47,6 +55,8 @@ PROMPTS = [
     "请简单介绍一下长城。",
 ]
 REPEAT_PENALTY = 1.1
+NEVER = -100.0
+"""The ``logit_bias`` that keeps a token from being sampled."""
 
 
 class Direct:
@@ -66,9 +76,16 @@ class Direct:
             eos_token=model.token_get_text(self.llama.token_eos()),
             bos_token=model.token_get_text(self.llama.token_bos()),
         )
+        self.end_tokens = [
+            token
+            for token in range(self.llama.n_vocab())
+            if llama_cpp.llama_vocab_is_eog(model.vocab, token)
+        ]
+        """The tokens that end a generation (SmolLM2: <|endoftext|>, <|im_end|>, <reponame>)."""
 
     def run(self, prompt: str, max_tokens: int) -> tuple[float, float, int]:
         text = self.formatter(messages=[{"role": "user", "content": prompt}]).prompt
+        bias = {token: NEVER for token in self.end_tokens}
         tokens = self.llama.tokenize(text.encode(), add_bos=False, special=True)
         sampled = 0
 
@@ -87,6 +104,7 @@ class Direct:
             seed=1,
             repeat_penalty=REPEAT_PENALTY,
             stop=[self.formatter.eos_token],
+            logit_bias=bias,
             stream=True,
             stopping_criteria=StoppingCriteriaList([count]),
         ):
@@ -96,7 +114,9 @@ class Direct:
         return (first or ended) - started, ended - started, max(sampled - 1, 0)
 
 
-def through_gateway(client: httpx.Client, prompt: str, max_tokens: int) -> tuple[float, float, int]:
+def through_gateway(
+    client: httpx.Client, prompt: str, max_tokens: int, end_tokens: list[int]
+) -> tuple[float, float, int]:
     body = {
         "model": "smollm2-135m-instruct",
         "messages": [{"role": "user", "content": prompt}],
@@ -104,6 +124,7 @@ def through_gateway(client: httpx.Client, prompt: str, max_tokens: int) -> tuple
         "temperature": 0,
         "top_p": 1.0,
         "seed": 1,
+        "logit_bias": {str(token): NEVER for token in end_tokens},
         "stream": True,
         "stream_options": {"include_usage": True},
     }
@@ -121,8 +142,25 @@ def through_gateway(client: httpx.Client, prompt: str, max_tokens: int) -> tuple
     return (first or ended) - started, ended - started, tokens
 
 
-Sample = tuple[float, float, int]
-"""One generation: seconds to the first token, seconds in all, tokens generated."""
+Sample = tuple[float, float, int, float]
+"""One generation: seconds to the first token, seconds in all, tokens generated, and the CPU
+seconds its path used (direct: this process; a gateway: the server and its child processes,
+the model's worker included)."""
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes, all their threads (from /proc)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def timed(run: Callable[[], tuple[float, float, int]], cpu: Callable[[], float]) -> Sample:
+    before = cpu()
+    first, total, tokens = run()
+    return first, total, tokens, cpu() - before
 
 
 ISOLATIONS = {"gateway": "process", "gateway_thread": "thread"}
@@ -154,15 +192,22 @@ def measure(rounds: int, max_tokens: int, threads: int) -> dict[str, list[Sample
                 )
                 for path, (_, url, key) in gateways.items()
             }
+            end = direct.end_tokens
             for client in clients.values():
-                through_gateway(client, "warm up", 8)
+                through_gateway(client, "warm up", 8, end)
             direct.run("warm up", 8)
+            trees = {
+                path: process_tree(service.process.pid)
+                for path, (service, _, _) in gateways.items()
+            }
             samples: dict[str, list[Sample]] = {"direct": [], **{path: [] for path in clients}}
             for _ in range(rounds):
                 for prompt in PROMPTS:
-                    samples["direct"].append(direct.run(prompt, max_tokens))
+                    run = partial(direct.run, prompt, max_tokens)
+                    samples["direct"].append(timed(run, time.process_time))
                     for path, client in clients.items():
-                        samples[path].append(through_gateway(client, prompt, max_tokens))
+                        run = partial(through_gateway, client, prompt, max_tokens, end)
+                        samples[path].append(timed(run, partial(cpu_seconds, trees[path])))
             for client in clients.values():
                 client.close()
             direct.llama.close()
@@ -178,6 +223,7 @@ def tabulate(samples: dict[str, list[Sample]]) -> dict[str, dict[str, float]]:
             "tokens": sum(r[2] for r in runs),
             "tokens_per_s": round(sum(r[2] for r in runs) / sum(r[1] for r in runs), 2),
             "ttft_p50_ms": round(statistics.median(r[0] for r in runs) * 1000, 2),
+            "cpu_ms_per_token": round(sum(r[3] for r in runs) * 1000 / sum(r[2] for r in runs), 3),
         }
         for name, runs in samples.items()
     }
@@ -193,6 +239,9 @@ def summarise(table: dict[str, dict[str, float]]) -> dict[str, float]:
         "gateway_ttft_p50_ms": table["gateway"]["ttft_p50_ms"],
         "direct_ttft_p50_ms": table["direct"]["ttft_p50_ms"],
         "thread_tokens_per_s": table["gateway_thread"]["tokens_per_s"],
+        "direct_cpu_ms_per_token": table["direct"]["cpu_ms_per_token"],
+        "gateway_cpu_ms_per_token": table["gateway"]["cpu_ms_per_token"],
+        "thread_cpu_ms_per_token": table["gateway_thread"]["cpu_ms_per_token"],
         "thread_ttft_p50_ms": table["gateway_thread"]["ttft_p50_ms"],
         "process_vs_thread_tokens_per_s": round(
             table["gateway"]["tokens_per_s"] / table["gateway_thread"]["tokens_per_s"], 3
@@ -206,8 +255,11 @@ def compare(rounds: int, max_tokens: int, threads: int) -> dict[str, Any]:
     print_table(
         f"Local model (SmolLM2-135M Q4_1, {threads} threads, temperature 0, "
         f"{max_tokens} max tokens, {len(samples['direct'])} generations each)",
-        ["path", "tokens", "tokens/s", "TTFT p50 ms"],
-        [[name, t["tokens"], t["tokens_per_s"], t["ttft_p50_ms"]] for name, t in table.items()],
+        ["path", "tokens", "tokens/s", "TTFT p50 ms", "CPU ms/token"],
+        [
+            [name, t["tokens"], t["tokens_per_s"], t["ttft_p50_ms"], t["cpu_ms_per_token"]]
+            for name, t in table.items()
+        ],
     )
     return {
         "summary": summarise(table),

@@ -9,9 +9,13 @@ feeds it jobs one at a time, first come first served. A host runs the two for
   talks over a socket pair. A native crash
   (SIGSEGV, SIGABRT, SIGILL, the OOM killer) ends only the child: the generation it was running
   fails with 503 ``local_model_crashed`` and ``Retry-After``, jobs that had not started are
-  handed to a new child, started at once. Each token crosses the socket as one small pickle.
+  handed to a new child, started at once. Chunks cross the socket as small pickles.
 - :class:`ThreadHost` (``thread``) on a thread of the gateway's own process: no copy per token,
   but a native crash ends the gateway.
+
+Either way the runner joins the text of tokens that come within ``COALESCE_S`` of each other
+into one chunk (:func:`coalesced`): each chunk costs the gateway a message, a wake-up of its
+event loop and a pass of the output guards, so fewer of them leave more of the CPU to llama.cpp.
 
 The watermark's logits processor travels with its job, so it runs in the engine's sampler
 wherever the engine is.
@@ -32,7 +36,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
@@ -52,6 +56,9 @@ WORKER_COMMAND = f"import sys; from {__name__} import main; main(int(sys.argv[1]
 """The worker's ``python -c`` (not ``-m``: what it pickles must name this module, not __main__)."""
 STARTED = "started"
 """The event a runner sends when it begins a job (a crash after it fails the job)."""
+COALESCE_S = 0.03
+"""Tokens generated within this long of the last chunk sent travel together (:func:`coalesced`):
+about three per message at the bundled model's 100 tokens/s on two cores."""
 
 
 def bundled_model_path() -> Path:
@@ -226,6 +233,34 @@ class Engine:
         self._llama.close()
 
 
+def coalesced(chunks: Iterator[Chunk], interval_s: float = COALESCE_S) -> Iterator[Chunk]:
+    """The engine's chunks with the text of tokens that come close together joined.
+
+    The first token goes on at once; a later one goes when ``interval_s`` has passed since the
+    last chunk went, carrying every token held meanwhile, so a token waits at most until the
+    next one. The last chunk (finish reason and usage) carries whatever is still held. Slow
+    generation is passed on token by token; fast generation costs one message, one wake-up of
+    the gateway's event loop and one pass of the output guards per few tokens instead of per
+    token.
+    """
+    held: list[str] = []
+    sent_at = -interval_s
+    for chunk in chunks:
+        if chunk.finish_reason is not None:
+            if held:
+                chunk = replace(chunk, text="".join(held) + chunk.text)
+            yield chunk
+            return
+        held.append(chunk.text)
+        now = time.monotonic()
+        if now - sent_at >= interval_s:
+            yield Chunk(text="".join(held))
+            held.clear()
+            sent_at = now
+    if held:  # a generator that ends without a last chunk (not the engine's)
+        yield Chunk(text="".join(held))
+
+
 @dataclass(slots=True)
 class Runner:
     """Jobs first come, first served on the thread that calls :meth:`run`."""
@@ -275,7 +310,7 @@ class Runner:
                 self._current = (job_id, stop)
             self.send((job_id, STARTED))
             try:
-                for chunk in self.engine.generate(job, stop):
+                for chunk in coalesced(self.engine.generate(job, stop)):
                     self.send((job_id, chunk))
             except InvalidRequest as exc:
                 self.send((job_id, Failure.of(exc)))
