@@ -33,6 +33,7 @@ import io
 import json
 import math
 import random
+import re
 import sys
 import tempfile
 import time
@@ -49,12 +50,8 @@ from aigc_gateway.labeling.implicit import ImplicitLabels, new_produce_id
 from aigc_gateway.labeling.keys import WatermarkKey
 from aigc_gateway.labeling.registry import LabelRegistry, TextEntry
 from aigc_gateway.labeling.signing import create_signing_identity, load_signing_identity
-from aigc_gateway.labeling.watermark import (
-    GreenList,
-    VocabTokenizer,
-    WatermarkProcessor,
-    score_tokens,
-)
+from aigc_gateway.labeling.vocab import VocabTokenizer
+from aigc_gateway.labeling.watermark import GreenList, WatermarkProcessor, score_tokens
 from aigc_gateway.language import is_cjk
 from aigc_gateway.providers.base import GenerationRequest
 from aigc_gateway.providers.local import LocalModel, bundled_model_path
@@ -226,21 +223,26 @@ async def generate_all(
 # --- attacks ---------------------------------------------------------------------------------
 
 
+WORD = re.compile(r"\S+")
+"""A word of non-CJK text: what whitespace (spaces, newlines, indentation) separates."""
+WORD_AND_SPACE = re.compile(r"\S+\s*")
+
+
 def substitute(text: str, rate: float, rng: random.Random, vocab: dict[str, list[str]]) -> str:
-    """Replace ``rate`` of the words (English) or CJK characters (Chinese) at random."""
+    """Replace ``rate`` of the words (English) or CJK characters (Chinese) at random; the
+    whitespace between words is kept as it was."""
     if sum(map(is_cjk, text)) * 3 >= len(text):
         return "".join(
             rng.choice(vocab["zh"]) if is_cjk(ch) and rng.random() < rate else ch for ch in text
         )
-    return " ".join(
-        rng.choice(vocab["en"]) if rng.random() < rate else word for word in text.split(" ")
-    )
+    return WORD.sub(lambda m: rng.choice(vocab["en"]) if rng.random() < rate else m[0], text)
 
 
 def delete(text: str, rate: float, rng: random.Random) -> str:
+    """Delete ``rate`` of the words (with the whitespace after them) or CJK characters."""
     if sum(map(is_cjk, text)) * 3 >= len(text):
         return "".join(ch for ch in text if not (is_cjk(ch) and rng.random() < rate))
-    return " ".join(word for word in text.split(" ") if rng.random() >= rate)
+    return WORD_AND_SPACE.sub(lambda m: "" if rng.random() < rate else m[0], text)
 
 
 def human_of_tokens(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from aigc_gateway.labeling.fingerprint import Grams
+from aigc_gateway.labeling.fingerprint import Grams, normalise
 from aigc_gateway.labeling.keys import labels_dir
-from aigc_gateway.labeling.registry import REGISTRY_FILE, LabelRegistry, TextEntry
+from aigc_gateway.labeling.registry import MIN_UNITS, REGISTRY_FILE, LabelRegistry, TextEntry
 
 ANSWER = (
     "Photosynthesis lets green plants capture sunlight in their chloroplasts and turn water "
@@ -17,6 +17,8 @@ OTHER = (
     "A sourdough starter is a culture of wild yeast and lactic acid bacteria that you feed "
     "with flour and water every day until it doubles in size within a few hours."
 )
+
+THIRD = "Tidal forces from the moon slowly lengthen the day on Earth by a few milliseconds."
 
 
 def registry_with(tmp_path: Path, *texts: str) -> LabelRegistry:
@@ -46,6 +48,19 @@ def test_a_shared_common_phrase_alone_is_not_a_match(tmp_path: Path) -> None:
     registry.close()
 
 
+def test_code_with_few_letters_is_traced_by_its_symbols(tmp_path: Path) -> None:
+    """The fine check counts punctuation and symbols: a code excerpt with 14 letters and digits
+    (too few for the letters-and-digits chain alone) is traced, a look-alike with other values
+    is not."""
+    code = "numbers = [[1, 2], [3, 4]]  # [((x ** x), 0)] for (x, y) in pairs\nprint(numbers)\n"
+    registry = registry_with(tmp_path, ANSWER, code)
+    excerpt = "numbers = [[1, 2], [3, 4]]  # [((x ** x), 0)]"
+    assert len(normalise(excerpt)) < MIN_UNITS
+    assert [m["produce_id"] for m in registry.trace_text(f"See: {excerpt} (docs)")] == ["pid-1"]
+    assert registry.trace_text("See: values = [[5, 6], [7, 8]]  # [((y ** y), 1)] (docs)") == []
+    registry.close()
+
+
 def test_rows_stored_before_offsets_are_still_traced(tmp_path: Path) -> None:
     path = labels_dir(tmp_path) / REGISTRY_FILE
     old = sqlite3.connect(path)
@@ -60,10 +75,20 @@ def test_rows_stored_before_offsets_are_still_traced(tmp_path: Path) -> None:
     old.executemany("INSERT INTO text_fingerprints VALUES (?, 1)", [(int(h),) for h in hashes])
     old.commit()
     old.close()
-    registry = LabelRegistry(tmp_path)  # adds the offsets column to the old table
+    registry = LabelRegistry(tmp_path)  # adds the offsets and fine n-gram columns
     registry.add_text(TextEntry("pid-new", "req-2", "t", OTHER, False))
     assert [m["produce_id"] for m in registry.trace_text(ANSWER[20:110])] == ["pid-old"]
     assert [m["produce_id"] for m in registry.trace_text(OTHER[10:100])] == ["pid-new"]
+    # A text stored with offsets but before the fine n-grams: matched by its chain of n-grams.
+    hashes, offsets = Grams.of(THIRD).fingerprint()
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO texts VALUES (3, 'pid-mid', 'req', 't', 0, 10, 10, NULL, NULL)")
+        db.executemany(
+            "INSERT INTO text_fingerprints VALUES (?, 3, ?)",
+            [(int(h), int(p)) for h, p in zip(hashes, offsets, strict=True)],
+        )
+    edited = THIRD.replace("lengthen", "extend")
+    assert [m["produce_id"] for m in registry.trace_text(edited)] == ["pid-mid"]
     registry.close()
 
 
@@ -76,9 +101,8 @@ def test_texts_added_after_a_lookup_are_found(tmp_path: Path) -> None:
     registry.flush()
     assert [m["produce_id"] for m in registry.trace_text(OTHER[5:90])] == ["pid-1"]
     other_process = LabelRegistry(tmp_path)
-    third = "Tidal forces from the moon slowly lengthen the day on Earth by a few milliseconds."
-    other_process.add_text(TextEntry("pid-2", "req-2", "t", third, False))
+    other_process.add_text(TextEntry("pid-2", "req-2", "t", THIRD, False))
     other_process.flush()
-    assert [m["produce_id"] for m in registry.trace_text(third)] == ["pid-2"]
+    assert [m["produce_id"] for m in registry.trace_text(THIRD)] == ["pid-2"]
     other_process.close()
     registry.close()

@@ -8,20 +8,20 @@ decides the sampled token, greedy and random.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from llama_cpp import Llama, LogitsProcessorList
 
+import aigc_gateway
 from aigc_gateway.config import LocalModelSettings, WatermarkSettings
 from aigc_gateway.labeling.keys import WatermarkKey, WatermarkKeyRing
-from aigc_gateway.labeling.watermark import (
-    GreenList,
-    VocabTokenizer,
-    WatermarkDetector,
-    WatermarkProcessor,
-)
+from aigc_gateway.labeling.vocab import VocabTokenizer
+from aigc_gateway.labeling.watermark import GreenList, WatermarkDetector, WatermarkProcessor
 from aigc_gateway.providers.base import GenerationRequest
 from aigc_gateway.providers.local import LocalModel, bundled_model_path
 from aigc_gateway.providers.messages import ChatMessage
@@ -159,3 +159,55 @@ def test_rotated_key_ring_keeps_old_keys_verifiable(
 def test_short_text_gives_no_decision(tokenizer: VocabTokenizer) -> None:
     verdict = WatermarkDetector(tokenizer, [KEY], 0.25, 4.0).detect("Hello there.")
     assert verdict["decided"] is False and verdict["detected"] is False
+
+
+def _sample_texts() -> list[str]:
+    """English and Chinese prompts (the evaluation suites), this package's Python code, word
+    lists and odd Unicode: what a scan meets."""
+    package = Path(aigc_gateway.__file__).parent
+    texts = []
+    for path in sorted((package / "data" / "eval").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            texts += [m["content"] for m in json.loads(line).get("messages", []) if m["content"]]
+    for path in sorted(package.rglob("*.py")):
+        code = path.read_text(encoding="utf-8")
+        texts += [code[i : i + 1500] for i in range(0, len(code), 1500)]
+    texts.append((package / "data" / "zh_surnames.txt").read_text(encoding="utf-8"))
+    texts += [
+        "<|im_start|>user\nhi<|im_end|><|endoftext|>",
+        "a\u200b\u200db e\u0301 🙂👍🏽 \u202eabc\t\t  x\r\n\r\n１２３ａｂｃ ﬁ \x00\x01",
+        "   a    b 3.14159e10 ǅ ｶﾀｶﾅ 한국어 العربية \u00a0\u3000x ''s 've Ⅻ ²³ 12345678901234",
+        "第1章：2026年11月30日，价格￥1,234.50元（含税）；电话 138-0013-8000。",
+        "\U00042059\U00042059 a",  # unassigned plane 4: llama.cpp's own tokenizer answers
+    ]
+    return texts
+
+
+@pytest.fixture(scope="module")
+def vocab_llama() -> Llama:
+    return Llama(model_path=str(bundled_model_path()), vocab_only=True, verbose=False)
+
+
+def test_fast_tokenizer_gives_llama_cpp_ids(tokenizer: VocabTokenizer, vocab_llama: Llama) -> None:
+    """Detection tokenises with ``tokenizers`` built from the GGUF's vocabulary and merges; it
+    must give the ids llama.cpp gives (the ids the watermark was applied to)."""
+    assert tokenizer.engine == "tokenizers"
+    llama = vocab_llama
+    assert tokenizer.vocab_size == llama.n_vocab()
+    texts = _sample_texts()
+    assert len(texts) > 2000
+    differ = [
+        text
+        for text in texts
+        if tokenizer.tokenize(text) != llama.tokenize(text.encode(), add_bos=False, special=False)
+    ]
+    assert differ == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(exclude_categories=("Cs",)), max_size=60))
+def test_fast_tokenizer_on_any_text(
+    tokenizer: VocabTokenizer, vocab_llama: Llama, text: str
+) -> None:
+    expected = vocab_llama.tokenize(text.encode(), add_bos=False, special=False)
+    assert tokenizer.tokenize(text) == expected

@@ -5,16 +5,20 @@ spacing, punctuation and case, and character n-grams need no word boundaries, so
 well as English. An n-gram spans ``NGRAM`` width units, where a CJK character (which carries
 more information than a Latin letter) counts two. A stored text keeps the hash of every n-gram
 with the width offset where it starts (registries from before kept a winnowed subset, Schleimer
-et al. 2003, which still matches: the same hashes, fewer of them). A suspect text is compared
-with all its n-gram hashes; the evidence for one stored text is the best *chain* of shared
-n-grams: in order in both texts, each near the previous one (``BRIDGE``) and on nearly its
-alignment (suspect offset minus stored offset, give or take ``DRIFT`` units for edits), scored
-by the width units of the suspect it covers — so a copy with edits counts as one piece of
-evidence while common phrases found at unrelated places do not add up.
+et al. 2003, which still matches: the same hashes, fewer of them); these are indexed and find
+the candidates for a suspect text. A stored text also keeps its *fine* n-grams (``FINE_NGRAM``
+units of every non-space character: punctuation and symbols count, so code and formulas do)
+for the check of a candidate: the best *chain* of shared fine n-grams near the n-grams it
+shares with the suspect, in order in both texts, each near the previous one (``BRIDGE``) and on
+nearly its alignment (suspect offset minus stored offset, give or take ``FINE_DRIFT`` units for
+edits), scored by the width units of the suspect it covers — so a copy with edits counts as one
+piece of evidence while common phrases found at unrelated places do not add up. Texts stored
+without fine n-grams are checked the same way with the indexed ones (``DRIFT``).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +29,12 @@ from .watermark import mix64
 
 NGRAM = 8
 """Width of an n-gram in units: a Chinese, Japanese or Korean character counts 2, others 1."""
+FINE_NGRAM = 6
+"""Width of the n-grams of the finer check (punctuation kept, so code and formulas count)."""
+FINE_DRIFT = 8
+"""``DRIFT`` of the finer check."""
+FINE_WINDOW = 48
+"""The finer check looks this many width units around each coarse n-gram shared."""
 BRIDGE = 32
 """Shared n-grams at most this many width units apart can follow each other on a chain."""
 DRIFT = 8
@@ -33,6 +43,8 @@ MAX_REPEATS = 8
 """An n-gram repeated more often in one stored text is no evidence of a copy (and would make
 the chain search quadratic)."""
 _WIDE = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
+_ALNUM = re.compile(r"[^\W_]")
+"""What ``str.isalnum`` accepts (word characters but the underscore)."""
 _BASE = 1_000_003
 _BASE_U64 = np.uint64(_BASE)
 _SALT = np.uint64(0x5DEECE66D2B1A9F3)
@@ -42,6 +54,11 @@ def normalise(text: str) -> str:
     """Letters and digits only, NFKC-folded and case-folded."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     return "".join(filter(str.isalnum, folded))
+
+
+def fine_normalise(text: str) -> str:
+    """Every character but white space, NFKC-folded and case-folded."""
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,22 +75,32 @@ class Grams:
 
     @classmethod
     def of(cls, text: str) -> Grams:
-        normalised = normalise(text)
+        """The ``NGRAM``-unit n-grams of the letters and digits (what the registry indexes)."""
+        return cls.build(normalise(text), NGRAM)
+
+    @classmethod
+    def fine(cls, text: str) -> Grams:
+        """The ``FINE_NGRAM``-unit n-grams of every non-space character (punctuation and
+        symbols kept): the finer check of a candidate that shares an n-gram of :meth:`of`."""
+        return cls.build(fine_normalise(text), FINE_NGRAM)
+
+    @classmethod
+    def build(cls, normalised: str, ngram: int) -> Grams:
         codes = np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32)
         wide = np.zeros(len(codes), dtype=bool)
         for low, high in _WIDE:
             wide |= (codes >= low) & (codes <= high)
         width = np.concatenate([[0], np.cumsum(np.where(wide, 2, 1))])
-        ends = np.searchsorted(width, width[:-1] + NGRAM)
+        ends = np.searchsorted(width, width[:-1] + ngram)
         starts = np.flatnonzero(ends <= len(codes))
         if len(starts) == 0:
             return cls(normalised, np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64), width)
         ends = ends[starts]
         # Polynomial hash mod 2**64 of codes[i:j], by Horner's rule over the n-gram's characters
-        # (at most NGRAM of them), all n-grams at once; uint64 arithmetic wraps as intended.
+        # (at most ``ngram`` of them), all n-grams at once; uint64 arithmetic wraps as intended.
         lengths = ends - starts
         spans = np.zeros(len(starts), dtype=np.uint64)
-        padded = np.concatenate([codes, np.zeros(NGRAM, dtype=np.uint32)]).astype(np.uint64)
+        padded = np.concatenate([codes, np.zeros(ngram, dtype=np.uint32)]).astype(np.uint64)
         for offset in range(int(lengths.max())):
             inside = offset < lengths
             spans = np.where(inside, spans * _BASE_U64 + padded[starts + offset], spans)
@@ -83,6 +110,11 @@ class Grams:
         """What the registry stores: every n-gram's hash (SQLite-friendly int64) and the width
         offset where it starts."""
         return self.signed(), self.width[: len(self.hashes)].astype(np.int64)
+
+    def packed(self) -> bytes:
+        """Every n-gram's hash and start offset, as stored for the finer check."""
+        hashes, offsets = self.fingerprint()
+        return np.stack([hashes, offsets], axis=1).tobytes()
 
     def signed(self) -> np.ndarray:
         return self.hashes.view(np.int64)
@@ -121,17 +153,33 @@ class Grams:
             return None
         return offsets[start_char], offsets[end_char - 1] + 1
 
-    def best_chain(self, stored: Mapping[int, Sequence[int]]) -> Chain | None:
+    def covered(self, among: np.ndarray) -> int:
+        """Width units covered by the n-grams of the mask ``among`` together."""
+        index = np.flatnonzero(among)
+        if len(index) == 0:
+            return 0
+        starts, ends = self.width[index], self.width[self.ends[index]]  # both ascending
+        return int((np.minimum(ends[:-1], starts[1:]) - starts[:-1]).sum() + ends[-1] - starts[-1])
+
+    def best_chain(
+        self,
+        stored: Mapping[int, Sequence[int]],
+        drift: int = DRIFT,
+        among: np.ndarray | None = None,
+    ) -> Chain | None:
         """The best chain of n-grams shared with one stored text, ``stored`` mapping its
         (signed) hashes to the width offsets where they start in it.
 
         A chain takes shared n-grams in order in both texts, each at most ``BRIDGE`` units past
         the previous one and on nearly its alignment (suspect offset minus stored offset, give
-        or take ``DRIFT``: an edit may replace text of another length). Its score is the width
-        units of the suspect it covers; found by dynamic programming over the shared n-grams.
+        or take ``drift``: an edit may replace text of another length). Its score is the width
+        units of the suspect it covers; found by dynamic programming over the shared n-grams
+        (or over those of ``among``, a mask of this text's n-grams known to be shared).
         """
         signed = self.signed()
-        shared = np.flatnonzero(np.isin(signed, np.fromiter(stored, np.int64))).tolist()
+        if among is None:
+            among = np.isin(signed, np.fromiter(stored, np.int64, len(stored)))
+        shared = np.flatnonzero(among).tolist()
         starts, ends, offsets, values = [], [], [], []
         for index in shared:
             value = int(signed[index])
@@ -155,7 +203,7 @@ class Grams:
             for i in range(first, j):
                 if offsets[i] >= offsets[j] or starts[i] >= starts[j]:
                     continue
-                if abs(starts[i] - offsets[i] - alignment) > DRIFT:
+                if abs(starts[i] - offsets[i] - alignment) > drift:
                     continue
                 gained = covered[i] + ends[j] - max(starts[j], ends[i])
                 if gained > covered[j]:
@@ -166,6 +214,94 @@ class Grams:
             hashes.add(values[node])
             begin, node = starts[node], previous[node]
         return Chain(covered[last], len(hashes), begin, ends[last])
+
+
+def members(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are among ``keys`` (sorted): a binary search each, no sorting."""
+    if len(keys) == 0:
+        return np.zeros(len(values), dtype=bool)
+    return keys[np.minimum(np.searchsorted(keys, values), len(keys) - 1)] == values
+
+
+@dataclass(frozen=True, slots=True)
+class Suspect:
+    """Both gram sets of a text being traced: the coarse ones (letters and digits) and the
+    fine ones (every non-space character), and where the coarse text's characters lie in the
+    fine one."""
+
+    coarse: Grams
+    fine: Grams
+    alnum: np.ndarray
+
+    @classmethod
+    def of(cls, text: str, coarse: Grams) -> Suspect:
+        fine = Grams.fine(text)
+        alnum = np.fromiter((m.start() for m in _ALNUM.finditer(fine.normalised)), np.int64)
+        return cls(coarse, fine, alnum)
+
+
+def finer_chain(
+    suspect: Suspect, shared: Mapping[int, object], stored: StoredGrams, min_units: int
+) -> Chain | None:
+    """The best chain of fine n-grams shared with a stored text near where the suspect shares
+    the coarse n-grams ``shared`` with it (within ``FINE_WINDOW`` units of each), if one can
+    cover ``min_units``; else None. The chain's place is given in coarse width units, as for
+    :meth:`Grams.best_chain`.
+    """
+    coarse, fine, alnum = suspect.coarse, suspect.fine, suspect.alnum
+    common = members(fine.signed(), stored.keys)
+    if fine.covered(common) < min_units or len(alnum) != len(coarse.normalised):
+        return None
+    anchors = np.flatnonzero(np.isin(coarse.signed(), np.fromiter(shared, np.int64, len(shared))))
+
+    def to_fine(units: np.ndarray) -> np.ndarray:
+        chars = np.searchsorted(coarse.width, units)
+        inside = np.minimum(chars, len(alnum) - 1)
+        return fine.width[np.where(chars < len(alnum), alnum[inside], len(fine.normalised))]
+
+    firsts = to_fine(coarse.width[anchors]) - FINE_WINDOW
+    ends = to_fine(coarse.width[coarse.ends[anchors]]) + FINE_WINDOW
+    begins = fine.width[: len(fine.hashes)]
+    best: Chain | None = None
+    index = 0
+    while index < len(anchors):  # overlapping windows merged
+        first, end = int(firsts[index]), int(ends[index])
+        index += 1
+        while index < len(anchors) and firsts[index] <= end:
+            end = max(end, int(ends[index]))
+            index += 1
+        among = common & (begins >= first) & (begins < end)
+        if fine.covered(among) < min_units:  # no chain of these can cover min_units
+            continue
+        chain = fine.best_chain(stored.offsets, FINE_DRIFT, among)
+        if chain is not None and (best is None or chain.units > best.units):
+            best = chain
+    if best is None or best.units < min_units:
+        return None
+
+    def to_coarse(units: int) -> int:
+        char = int(np.searchsorted(fine.width, units))
+        return int(coarse.width[int(np.searchsorted(alnum, char))])
+
+    return Chain(best.units, best.hashes, to_coarse(best.first), to_coarse(best.end))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredGrams:
+    """A stored text's fine n-grams, as :meth:`Grams.packed` kept them."""
+
+    offsets: dict[int, list[int]]
+    """Each hash with the width offsets where it starts."""
+    keys: np.ndarray
+    """The distinct hashes, sorted."""
+
+    @classmethod
+    def unpack(cls, blob: bytes) -> StoredGrams:
+        pairs = np.frombuffer(blob, dtype=np.int64).reshape(-1, 2)
+        offsets: dict[int, list[int]] = {}
+        for value, offset in pairs.tolist():
+            offsets.setdefault(value, []).append(offset)
+        return cls(offsets, np.unique(pairs[:, 0]))
 
 
 @dataclass(frozen=True, slots=True)

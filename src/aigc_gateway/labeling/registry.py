@@ -1,13 +1,16 @@
 """The label registry: what was generated here, by which request, found again by content.
 
 One SQLite file, ``labels/registry.db`` in the data dir (WAL). Texts are stored as n-gram
-fingerprints linked to their request id and ProduceID (the text itself only when the tenant's
-policy keeps content); images as the payload of their invisible watermark. A write is one line
-in the registry's journal (``labels/registry-journal/``, ``aigc_gateway/journal.py``) before
-its request is answered — fingerprints, never the text unless it is kept — so a process killed
-before the write's commit loses nothing: the next registry opened on the data dir commits what
-its journal holds. The commit itself happens on one background thread, so the event loop never
-waits for the database; lookups first wait until every queued write is committed.
+fingerprints (indexed) and fine n-grams (one blob per text, see :mod:`.fingerprint`) linked to
+their request id and ProduceID (the text itself only when the tenant's policy keeps content);
+images as the payload of their invisible watermark. A write is one line in the registry's
+journal (``labels/registry-journal/``, ``aigc_gateway/journal.py``) before its request is
+answered — fingerprints, never the text unless it is kept — so a process killed before the
+write's commit loses nothing: the next registry opened on the data dir commits what its journal
+holds (the fine n-grams are made by the writer thread, off the request's path; a text replayed
+from the journal without its content has none and is matched by its fingerprints alone). The
+commit itself happens on one background thread, so the event loop never waits for the database;
+lookups first wait until every queued write is committed.
 
 A group of writes that cannot be committed (disk full, read-only, corrupt file) is kept and
 retried with backoff — never dropped — while :attr:`LabelRegistry.fault` says why, for
@@ -22,7 +25,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +36,7 @@ import orjson
 from ..errors import StorageUnavailable
 from ..journal import Journal, Mark, SegmentDone, read_lines
 from ..store import DataFileError, open_sqlite
-from .fingerprint import Grams
+from .fingerprint import Grams, StoredGrams, Suspect, finer_chain, members
 from .keys import labels_dir
 
 log = logging.getLogger(__name__)
@@ -43,12 +46,17 @@ JOURNAL_DIR = "registry-journal"
 MIN_MATCHED_HASHES = 2
 """A stored text is reported when the best chain of shared n-grams holds this many distinct
 hashes…"""
+FINE_MIN_UNITS = 20
+"""…and covers this many width units of the suspect, counting the fine n-grams (of every
+non-space character) near the n-grams it shares with the suspect…"""
 MIN_UNITS = 18
-"""…and covers this many width units of the suspect (a CJK character counts 2)."""
+"""…or, for texts stored before the fine n-grams were kept, the n-grams of letters and digits
+(a CJK character counts 2 units)."""
 MIN_OVERLAP_UNITS = 18
 """Fingerprints stored without offsets (before they were kept): one contiguous overlap this long
 holding ``MIN_OVERLAP_HASHES`` distinct hashes."""
 MIN_OVERLAP_HASHES = 4
+FINE_CACHE = 1024
 MAX_SHARED_BY = 4
 """An n-gram stored for more texts than this is a stock phrase and proves nothing."""
 _QUERY_BATCH = 500
@@ -72,7 +80,8 @@ CREATE TABLE IF NOT EXISTS texts (
     created_at REAL NOT NULL,
     chars INTEGER NOT NULL,
     fingerprints INTEGER NOT NULL,
-    content TEXT
+    content TEXT,
+    fine BLOB
 );
 CREATE TABLE IF NOT EXISTS text_fingerprints (
     hash INTEGER NOT NULL,
@@ -125,11 +134,15 @@ class _TextRow:
     """The fingerprints (int64), one per n-gram; ``offsets`` their width offsets."""
     offsets: Any
     content: str | None
+    text: str | None = None
+    """The text, in memory only (never journalled): the writer makes its fine n-grams."""
 
     def write(self, db: sqlite3.Connection) -> None:
+        source = self.text if self.text is not None else self.content
+        fine = Grams.fine(source).packed() if source is not None else None
         cursor = db.execute(
             "INSERT OR IGNORE INTO texts (produce_id, request_id, tenant, created_at, chars, "
-            "fingerprints, content) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "fingerprints, content, fine) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 self.produce_id,
                 self.request_id,
@@ -138,6 +151,7 @@ class _TextRow:
                 self.chars,
                 len(self.hashes),
                 self.content,
+                fine,
             ),
         )
         if cursor.rowcount:
@@ -230,6 +244,7 @@ class LabelRegistry:
         self._journal_lock = threading.Lock()
         """Texts are added on the event loop, image marks on a worker thread."""
         self._replay()
+        self._fine_cache: OrderedDict[int, StoredGrams | None] = OrderedDict()
         self._writer = threading.Thread(target=self._write_loop, name="label-registry", daemon=True)
         self._writer.start()
 
@@ -261,6 +276,9 @@ class LabelRegistry:
         columns = {row[1] for row in connection.execute("PRAGMA table_info(text_fingerprints)")}
         if "pos" not in columns:  # a registry from before offsets were stored
             connection.execute("ALTER TABLE text_fingerprints ADD COLUMN pos INTEGER")
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(texts)")}
+        if "fine" not in columns:  # … or before the fine n-grams were
+            connection.execute("ALTER TABLE texts ADD COLUMN fine BLOB")
         return connection
 
     # --- writing ---------------------------------------------------------------------------
@@ -278,6 +296,7 @@ class LabelRegistry:
             fingerprints,
             offsets,
             entry.text if entry.keep_content else None,
+            entry.text,
         )
         self._put(row)
         return len(fingerprints)
@@ -392,6 +411,10 @@ class LabelRegistry:
     def trace_text(self, text: str, limit: int = 10) -> list[dict[str, Any]]:
         """Stored texts that share content with ``text``, best overlap first."""
         self.flush()
+        with self._lock:
+            filtered = self._refresh_filter()
+            if filtered and len(self._known) + len(self._recent) == 0:
+                return []  # nothing stored yet: no need to hash the text
         grams = Grams.of(text)
         query = np.unique(grams.signed())
         if len(query) == 0:
@@ -399,9 +422,9 @@ class LabelRegistry:
         by_hash: dict[int, set[int]] = defaultdict(set)
         rows: list[tuple[int, int, int | None]] = []
         with self._lock:
-            present = self._stored_among(query)
+            present = self._stored_among(query) if filtered else None
             if present is not None:
-                if len(present) < MIN_MATCHED_HASHES:
+                if len(present) == 0:
                     return []
                 query = present
             for start in range(0, len(query), _QUERY_BATCH):
@@ -418,10 +441,17 @@ class LabelRegistry:
             if len(by_hash[value]) <= MAX_SHARED_BY:
                 by_text[text_id][value].append(offset)
         candidates = []
-        for text_id, stored in by_text.items():
-            if len(stored) < MIN_MATCHED_HASHES:
-                continue
-            found = _best_overlap(grams, stored)
+        suspect: Suspect | None = None
+        ranked = sorted(by_text.items(), key=lambda item: (len(item[1]), item[0]), reverse=True)
+        for text_id, stored in ranked[:limit]:  # those sharing the most n-grams
+            found = None
+            stored_fine = self._fine_grams(text_id)
+            if stored_fine is not None:
+                if suspect is None:
+                    suspect = Suspect.of(text, grams)
+                found = _fine_overlap(suspect, stored, stored_fine)
+            elif len(stored) >= MIN_MATCHED_HASHES:
+                found = _best_overlap(grams, stored)
             if found is not None:
                 candidates.append((*found, text_id))
         candidates.sort(key=lambda candidate: candidate[:2], reverse=True)
@@ -450,13 +480,27 @@ class LabelRegistry:
             )
         return matches
 
-    def _stored_among(self, query: np.ndarray) -> np.ndarray | None:
-        """The hashes of ``query`` (sorted, unique) that are stored, from the in-memory filter
-        (brought up to date with rows added since); None when the registry is too big for it."""
+    def _fine_grams(self, text_id: int) -> StoredGrams | None:
+        """A stored text's fine n-grams (None for texts stored before they were kept); the
+        last ``FINE_CACHE`` looked up are kept in memory (stored texts never change)."""
+        if text_id in self._fine_cache:
+            self._fine_cache.move_to_end(text_id)
+            return self._fine_cache[text_id]
+        with self._lock:
+            (blob,) = self._db.execute("SELECT fine FROM texts WHERE id = ?", (text_id,)).fetchone()
+        stored = StoredGrams.unpack(blob) if blob else None
+        self._fine_cache[text_id] = stored
+        if len(self._fine_cache) > FINE_CACHE:
+            self._fine_cache.popitem(last=False)
+        return stored
+
+    def _refresh_filter(self) -> bool:
+        """Bring the in-memory filter of stored hashes up to date with rows added since (by
+        any process); False when the registry is too big for it."""
         (top,) = self._db.execute("SELECT max(rowid) FROM text_fingerprints").fetchone()
         if top is not None and top > self._known_rowid:
             if top > FILTER_MAX_ROWS:
-                return None
+                return False
             rows = self._db.execute(
                 "SELECT hash FROM text_fingerprints WHERE rowid > ?", (self._known_rowid,)
             ).fetchall()
@@ -466,12 +510,11 @@ class LabelRegistry:
                 self._known = np.union1d(self._known, self._recent)
                 self._recent = np.empty(0, np.int64)
             self._known_rowid = top
-        found = np.zeros(len(query), dtype=bool)
-        for part in (self._known, self._recent):
-            if len(part):
-                index = np.minimum(np.searchsorted(part, query), len(part) - 1)
-                found |= part[index] == query
-        return query[found]
+        return True
+
+    def _stored_among(self, query: np.ndarray) -> np.ndarray:
+        """The hashes of ``query`` (sorted, unique) that the in-memory filter holds."""
+        return query[members(query, self._known) | members(query, self._recent)]
 
     def text_entry(self, produce_id: str) -> dict[str, Any] | None:
         """What the registry holds about one generated text (never its content)."""
@@ -498,6 +541,19 @@ class LabelRegistry:
             return self._db.execute(
                 "SELECT mark, produce_id, request_id, tenant, width, height FROM image_marks"
             ).fetchall()
+
+
+def _fine_overlap(
+    suspect: Suspect,
+    shared: dict[int, list[int | None]],
+    stored_fine: StoredGrams,
+) -> tuple[int, int, tuple[int, int]] | None:
+    """The evidence for a text stored with its fine n-grams: their best chain near the n-grams
+    it shares with the suspect, if it qualifies."""
+    chain = finer_chain(suspect, shared, stored_fine, FINE_MIN_UNITS)
+    if chain is None or chain.hashes < MIN_MATCHED_HASHES:
+        return None
+    return chain.units, chain.hashes, (chain.first, chain.end)
 
 
 def _best_overlap(

@@ -17,7 +17,8 @@ from .labeler import ContentLabeler
 from .registry import LabelRegistry
 from .signing import load_signing_identity
 from .verify import Verifier
-from .watermark import GreenList, VocabTokenizer, WatermarkDetector
+from .vocab import VocabTokenizer
+from .watermark import GreenList, WatermarkDetector
 
 
 def tokenizer_path(settings: Settings) -> Path | None:

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .keys import WatermarkKey
+from .vocab import VocabTokenizer
 
 SCHEME = "kgw-lefthash-1"
 MIN_SCORED_TOKENS = 16
@@ -96,34 +95,6 @@ class WatermarkProcessor:
             return scores
         mask = self._green.mask(int(input_ids[-1]), len(scores))
         return scores + self._delta * mask
-
-
-class VocabTokenizer:
-    """The local model's tokenizer, loaded from the GGUF without its weights, on first use."""
-
-    def __init__(self, model_path: Path) -> None:
-        self._path = model_path
-        self._llama: Any = None
-        self._lock = threading.Lock()
-
-    def _load(self) -> Any:
-        if self._llama is None:
-            from llama_cpp import Llama
-            from llama_cpp._utils import suppress_stdout_stderr
-
-            # llama.cpp warns about the context size of a vocabulary-only load; not our concern.
-            with suppress_stdout_stderr(disable=False):
-                self._llama = Llama(model_path=str(self._path), vocab_only=True, verbose=False)
-        return self._llama
-
-    @property
-    def vocab_size(self) -> int:
-        with self._lock:
-            return int(self._load().n_vocab())
-
-    def tokenize(self, text: str) -> list[int]:
-        with self._lock:
-            return list(self._load().tokenize(text.encode(), add_bos=False, special=False))
 
 
 @dataclass(frozen=True, slots=True)
