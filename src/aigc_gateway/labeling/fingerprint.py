@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -223,21 +224,24 @@ def members(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return keys[np.minimum(np.searchsorted(keys, values), len(keys) - 1)] == values
 
 
-@dataclass(frozen=True, slots=True)
 class Suspect:
     """Both gram sets of a text being traced: the coarse ones (letters and digits) and the
-    fine ones (every non-space character), and where the coarse text's characters lie in the
-    fine one."""
+    fine ones (every non-space character, made on first use), and where the coarse text's
+    characters lie in the fine one."""
 
-    coarse: Grams
-    fine: Grams
-    alnum: np.ndarray
+    def __init__(self, text: str, coarse: Grams) -> None:
+        self.text = text
+        self.coarse = coarse
 
-    @classmethod
-    def of(cls, text: str, coarse: Grams) -> Suspect:
-        fine = Grams.fine(text)
-        alnum = np.fromiter((m.start() for m in _ALNUM.finditer(fine.normalised)), np.int64)
-        return cls(coarse, fine, alnum)
+    @cached_property
+    def fine(self) -> Grams:
+        return Grams.fine(self.text)
+
+    @cached_property
+    def alnum(self) -> np.ndarray:
+        """Index in the fine text of each character of the coarse text."""
+        found = (m.start() for m in _ALNUM.finditer(self.fine.normalised))
+        return np.fromiter(found, np.int64)
 
 
 def finer_chain(
@@ -248,9 +252,12 @@ def finer_chain(
     cover ``min_units``; else None. The chain's place is given in coarse width units, as for
     :meth:`Grams.best_chain`.
     """
-    coarse, fine, alnum = suspect.coarse, suspect.fine, suspect.alnum
+    coarse, fine = suspect.coarse, suspect.fine
     common = members(fine.signed(), stored.keys)
-    if fine.covered(common) < min_units or len(alnum) != len(coarse.normalised):
+    if fine.covered(common) < min_units:
+        return None
+    alnum = suspect.alnum
+    if len(alnum) != len(coarse.normalised):  # cannot happen: the same text's characters
         return None
     anchors = np.flatnonzero(np.isin(coarse.signed(), np.fromiter(shared, np.int64, len(shared))))
 

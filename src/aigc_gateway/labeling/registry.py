@@ -444,19 +444,19 @@ class LabelRegistry:
         suspect: Suspect | None = None
         ranked = sorted(by_text.items(), key=lambda item: (len(item[1]), item[0]), reverse=True)
         for text_id, stored in ranked[:limit]:  # those sharing the most n-grams
-            found = None
+            found, basis = None, grams  # the gram set whose width units the evidence counts
             stored_fine = self._fine_grams(text_id)
             if stored_fine is not None:
                 if suspect is None:
-                    suspect = Suspect.of(text, grams)
-                found = _fine_overlap(suspect, stored, stored_fine)
+                    suspect = Suspect(text, grams)
+                found, basis = _fine_overlap(suspect, stored, stored_fine), suspect.fine
             elif len(stored) >= MIN_MATCHED_HASHES:
                 found = _best_overlap(grams, stored)
             if found is not None:
-                candidates.append((*found, text_id))
+                candidates.append((*found, text_id, int(basis.width[-1])))
         candidates.sort(key=lambda candidate: candidate[:2], reverse=True)
         matches = []
-        for covered, matched_count, span, text_id in candidates[:limit]:
+        for covered, matched_count, span, text_id, total in candidates[:limit]:
             with self._lock:
                 row = self._db.execute(
                     "SELECT produce_id, request_id, tenant, created_at, chars, fingerprints, "
@@ -473,7 +473,7 @@ class LabelRegistry:
                     "matched_fingerprints": matched_count,
                     "record_fingerprints": row[5],
                     "overlap_units": covered,
-                    "overlap_of_suspect": round(covered / int(grams.width[-1]), 4),
+                    "overlap_of_suspect": round(covered / total, 4),
                     "content_kept": bool(row[6]),
                     "suspect_span": span and grams.text_span(text, *span),
                 }
