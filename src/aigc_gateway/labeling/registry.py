@@ -46,7 +46,7 @@ JOURNAL_DIR = "registry-journal"
 MIN_MATCHED_HASHES = 2
 """A stored text is reported when the best chain of shared n-grams holds this many distinct
 hashes…"""
-FINE_MIN_UNITS = 20
+FINE_MIN_UNITS = 22
 """…and covers this many width units of the suspect, counting the fine n-grams (of every
 non-space character) near the n-grams it shares with the suspect…"""
 MIN_UNITS = 18
