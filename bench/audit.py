@@ -45,6 +45,7 @@ import uvloop
 from common import (
     ROOT,
     Service,
+    fsync_latency_ms,
     latency_summary,
     print_table,
     start_gateway,
@@ -378,6 +379,7 @@ def main() -> None:
             trails["postgres"] = AuditTrail(
                 settings_for("postgres", postgres.create_database()), work / "inproc-pg"
             )
+        fsync = fsync_latency_ms(work)
         latency = pipeline_latency(trails, args.requests, args.rounds)
         for trail in trails.values():
             if trail is not None:
@@ -404,7 +406,8 @@ def main() -> None:
         base = latency["off"]["p50_ms"]
         for title, table in (
             (
-                f"Pipeline latency per request, 5 ms backend, concurrency {CONCURRENCY} (ms)",
+                f"Pipeline latency per request, 5 ms backend, concurrency {CONCURRENCY} (ms; "
+                f"the disk's fdatasync p50 {fsync['p50_ms']} ms)",
                 latency,
             ),
             (f"Latency through the server over HTTP, concurrency {CONCURRENCY} (ms)", http),
@@ -464,6 +467,7 @@ def main() -> None:
     nan = float("nan")
     summary = {
         "audit_added_p50_ms_sqlite": round(latency["sqlite"]["p50_ms"] - base, 3),
+        "audit_added_p50_ms_sqlite_normal": round(latency["sqlite_normal"]["p50_ms"] - base, 3),
         "audit_added_p50_ms_postgres": round(latency["postgres"]["p50_ms"] - base, 3)
         if "postgres" in latency
         else nan,
@@ -479,6 +483,7 @@ def main() -> None:
             "backend_delay_ms": BACKEND_DELAY_S * 1000,
             "requests_per_mode": args.requests,
             "pipeline_latency_ms": latency,
+            "fsync_ms": fsync,
             "http_requests_per_server": args.http_requests,
             "http_latency_ms": http,
             "records_per_s": {name: round(rate) for name, rate in rates.items()},

@@ -104,6 +104,25 @@ def write_result(name: str, summary: dict[str, float], details: dict[str, Any]) 
     return path
 
 
+def fsync_latency_ms(directory: Path, count: int = 200) -> dict[str, float]:
+    """The data disk's ``fdatasync`` latency now: what a durable write costs at least (with
+    ``audit.sqlite_synchronous: full`` every answered request waits for one)."""
+    path = directory / "fsync-probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    samples = []
+    try:
+        for _ in range(count):
+            os.write(fd, b"x" * 1024)
+            started = time.perf_counter()
+            os.fdatasync(fd)
+            samples.append(time.perf_counter() - started)
+    finally:
+        os.close(fd)
+        path.unlink()
+    summary = latency_summary(samples)
+    return {key: summary[key] for key in ("p50_ms", "p99_ms")}
+
+
 def wait_http(url: str, process: subprocess.Popen[bytes], timeout_s: float = 120) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

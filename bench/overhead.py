@@ -46,6 +46,7 @@ from common import (
     ServeCommand,
     Service,
     free_port,
+    fsync_latency_ms,
     latency_summary,
     percentile,
     print_table,
@@ -278,6 +279,7 @@ def audit_numbers(work: Path, mock_url: str, args: argparse.Namespace) -> dict[s
 
     from aigc_gateway.audit.trail import AuditTrail
 
+    fsync = fsync_latency_ms(work)
     trails = {
         "off": None,
         "sqlite": AuditTrail(settings_for("sqlite"), work / "audit-inproc"),
@@ -298,7 +300,7 @@ def audit_numbers(work: Path, mock_url: str, args: argparse.Namespace) -> dict[s
         "models": {"echo": {"backends": ["mock/echo"]}},
     }
     kill = kill_test(work / "kill-2w", config, None, args.kill_after, workers=2)
-    return {"pipeline_latency_ms": latency, "kill_2_workers": kill}
+    return {"pipeline_latency_ms": latency, "fsync_ms": fsync, "kill_2_workers": kill}
 
 
 def local_model_memory(work: Path) -> dict[str, Any]:
@@ -432,7 +434,8 @@ def main() -> None:
         kill = audit["kill_2_workers"]
         print_table(
             "Audit: record stage on SQLite (in-process, concurrency 32; synchronous full and "
-            "normal) and SIGKILL of 2 workers",
+            f"normal; the disk's fdatasync p50 {audit['fsync_ms']['p50_ms']} ms) and SIGKILL of "
+            "2 workers",
             [
                 "added p50 ms",
                 "normal",
