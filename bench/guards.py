@@ -268,29 +268,20 @@ EMAIL_SEED = "bench-emails"
 """Not the training seed: other fake names, values and template choices."""
 
 
-def chunks(text: str, size: int = 1500) -> list[str]:
-    out, current = [], ""
-    for paragraph in text.split("\n\n"):
-        if current and len(current) + len(paragraph) > size:
-            out.append(current)
-            current = ""
-        current += paragraph + "\n\n"
-    return [*out, current] if current.strip() else out
-
-
 def document_rates(engine: Any) -> dict[str, Any]:
     """How often documents passed as a ``tool`` message are flagged as INJECTION under the
     default policy: this repository's docs (real, English), and e-mails from the training
     generator (``training/synthetic.py``, a seed it never trained on) clean and with an
     instruction to the model planted in them. The e-mails share the training templates, so
-    their rates are optimistic; they are reported apart from the real documents."""
+    their rates are optimistic; they are reported apart from the real documents. The
+    ``planted_task_emails`` carry a bare task (no address to the model) on a line of its own."""
     synthetic = training_module("synthetic")
 
     sets: dict[str, list[str]] = {
         "repository_docs_en": [
             piece
             for name in REPOSITORY_DOCS
-            for piece in chunks((ROOT / name).read_text(encoding="utf-8"))
+            for piece in training_module("build").chunks((ROOT / name).read_text(encoding="utf-8"))
         ]
     }
     for lang in ("en", "zh"):
@@ -300,6 +291,8 @@ def document_rates(engine: Any) -> dict[str, Any]:
         ][:200]
         planted = synthetic.planted_documents(rng, lang, 600)
         sets[f"planted_emails_{lang}"] = [doc for doc in planted if "\nSubject:" in doc][:200]
+        tasks = synthetic.planted_task_documents(rng, lang, 600)
+        sets[f"planted_task_emails_{lang}"] = [doc for doc in tasks if "\nSubject:" in doc][:200]
     out: dict[str, Any] = {}
     for name, texts in sets.items():
         hits = [text for text in texts if engine.scan(text, "input", "tool", {"INJECTION"})]
@@ -524,6 +517,12 @@ def cmd_run(args: argparse.Namespace) -> None:
         "injection_planted_email_tpr_zh": results["documents_in_tool_role"]["planted_emails_zh"][
             "flagged"
         ],
+        **{
+            f"injection_planted_task_email_tpr_{lang}": results["documents_in_tool_role"][
+                f"planted_task_emails_{lang}"
+            ]["flagged"]
+            for lang in ("en", "zh")
+        },
         **{
             f"injection_bipia_{key}": results["bipia"][part]["flagged"]
             for key, part in BIPIA_KEYS.items()

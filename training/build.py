@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -26,23 +27,45 @@ from typing import Any
 from . import synthetic
 from .sources import (
     BENCH_LICENSES,
+    CALIBRATION_DOCUMENT_FILES,
+    CATQA_EN,
+    CATQA_LEFT_OUT,
+    CATQA_ZH,
     CMRC_DEV,
     CMRC_TRIAL,
+    CVALUES_PROMPTS,
     DEFAULT_BENCH,
     DEFAULT_MIRRORS,
+    DOCUMENT_FILES,
     GPTFUZZ_QUESTIONS,
     GSM8K_TRAIN,
+    HARMFULQA,
+    HH_HARMLESS_TEST,
+    KDCONV_FILES,
     NOT_FOR_TRAINING,
     PINNED_FILES,
     ROOT,
+    HeldOutOverlap,
     PinnedFile,
     Record,
     bench_file_hashes,
     bench_splits,
+    nested_questions,
     source_repo,
     trainable,
 )
-from .text_models import MAX_FPR, SEED, Calibration, Example, TrainedTextModel, train_text_model
+from .text_models import (
+    MAX_FPR,
+    SEED,
+    Calibration,
+    Example,
+    TrainedTextModel,
+    features_matrix,
+    logistic,
+    source_counts,
+    threshold_at_fpr,
+    train_text_model,
+)
 
 DATA_DIR = ROOT / "src" / "aigc_gateway" / "data"
 CARDS = ROOT / "training" / "cards"
@@ -53,6 +76,13 @@ INJECTION_C = 32.0
 HARM_C = 8.0
 HARM_HEAD_FPR = MAX_FPR / 2
 """Each of the two harm models gets half of the false-positive budget."""
+HARM_POSITIVE_LANGUAGES = ("en",)
+"""Languages whose new public harmful questions (CategoricalHarmfulQA, HarmfulQA) are request
+positives. The Chinese CategoricalHarmfulQA questions are not: with them the Chinese request
+model's operating point fell to ~0.50 and everyday how-to questions ("…有什么好方法？") were
+blocked (3 of 123 hand-written everyday prompts, over the 2 % limit), because the Chinese
+development negatives have few everyday how-to questions written by people. They stay
+negatives of the injection model."""
 SYNTHETIC_PER_LANGUAGE = {
     "benign_instructions": 1500,
     "benign_questions": 800,
@@ -66,7 +96,13 @@ SYNTHETIC_PER_LANGUAGE = {
     "system_prompts": 400,
     "benign_requests": 700,
 }
+TASK_C = 8.0
+TASK_DOCUMENT_FPR = 0.01
+"""Share of the calibration documents (per group) the planted-task model may flag."""
+TASK_SYNTHETIC = {"bare_tasks": 2000, "documents": 1500, "calibration_documents": 400}
+DOCUMENT_CHUNK_CHARS = 1500
 GSM8K_QUESTIONS = 1500
+KDCONV_QUESTIONS = 3000
 CMRC_QUESTIONS = 2000
 CMRC_PASSAGES = 900
 CMRC_PLANTED = 500
@@ -83,7 +119,7 @@ HAND_WRITTEN = {
     ),
 }
 MODEL_FILES = {
-    "injection": ("injection.npz",),
+    "injection": ("injection.npz", "task.npz"),
     "harm": ("harm.npz", "toxicity.npz", "harm_lexicon.json"),
     "names_en": ("names_en.json.gz", "en_not_names.txt"),
     "names_zh": ("names_zh.json.gz", "zh_lexicon.txt.gz", "zh_surnames.txt"),
@@ -149,6 +185,49 @@ class Data:
             planted = synthetic.planted_instruction(fake, rng, "zh").rstrip("。")
             self.cmrc_planted.append("。".join([*sentences[:at], planted, *sentences[at:]]))
         self.synthetic = self._synthetic()
+        overlap = HeldOutOverlap(held_texts)
+        self.dropped_as_held_out: dict[str, int] = {}
+
+        def kept(pinned: PinnedFile, texts: list[str]) -> list[str]:
+            texts = unique(t for t in texts if t)
+            fresh = [t for t in texts if t not in overlap]
+            self.dropped_as_held_out[pinned.name] = len(texts) - len(fresh)
+            return fresh
+
+        self.harmful_questions = {
+            "en": kept(CATQA_EN, nested_questions(CATQA_EN.read(mirrors), CATQA_LEFT_OUT))
+            + kept(HARMFULQA, nested_questions(HARMFULQA.read(mirrors))),
+            "zh": kept(CATQA_ZH, nested_questions(CATQA_ZH.read(mirrors), CATQA_LEFT_OUT)),
+        }
+        self.markdown = {f.name: chunks(f.read(mirrors).decode("utf-8")) for f in DOCUMENT_FILES}
+        self.calibration_markdown = [
+            piece for f in CALIBRATION_DOCUMENT_FILES for piece in chunks(f.read(mirrors).decode())
+        ]
+        self.tasks = self._tasks()
+        turns = [
+            message["message"]
+            for pinned in KDCONV_FILES
+            for conversation in json.loads(pinned.read(mirrors))
+            for message in conversation["messages"]
+        ]
+        questions = unique(t for t in turns if t.endswith(("？", "?")))
+        rng.shuffle(questions)
+        self.kdconv_questions = questions[:KDCONV_QUESTIONS]
+        self.hh_requests = kept(
+            HH_HARMLESS_TEST,
+            [
+                json.loads(line)["chosen"].split("\n\nHuman: ", 1)[1].split("\n\nAssistant:")[0]
+                for line in gzip.decompress(HH_HARMLESS_TEST.read(mirrors)).splitlines()
+            ],
+        )
+        self.cvalues = kept(
+            CVALUES_PROMPTS,
+            [
+                json.loads(line)["prompt"].strip()
+                for line in CVALUES_PROMPTS.read(mirrors).splitlines()
+                if line.strip()
+            ],
+        )
 
     def _synthetic(self) -> dict[str, dict[str, list[str]]]:
         """Per generator and language, the synthetic texts (fixed seed)."""
@@ -178,6 +257,22 @@ class Data:
                 out[name][lang] = unique(make(rng, lang, SYNTHETIC_PER_LANGUAGE[name]))
         return out
 
+    def _tasks(self) -> dict[str, dict[str, list[str]]]:
+        """The planted-task model's synthetic texts, from a seed of their own (the other
+        generators' output stays as it was)."""
+        rng = random.Random(f"{SEED}:tasks")
+        out: dict[str, dict[str, list[str]]] = {name: {} for name in TASK_SYNTHETIC}
+        out["planted_task_documents"] = {}
+        for lang in ("en", "zh"):
+            out["bare_tasks"][lang] = unique(
+                synthetic.bare_tasks(rng, lang, TASK_SYNTHETIC["bare_tasks"])
+            )
+            out["documents"][lang] = synthetic.documents(rng, lang, TASK_SYNTHETIC["documents"])
+            count = TASK_SYNTHETIC["calibration_documents"]
+            out["calibration_documents"][lang] = synthetic.documents(rng, lang, count)
+            out["planted_task_documents"][lang] = synthetic.planted_task_documents(rng, lang, count)
+        return out
+
     def synthetic_counts(self) -> dict[str, dict[str, int]]:
         return {
             name: {lang: len(v) for lang, v in by.items()} for name, by in self.synthetic.items()
@@ -188,6 +283,18 @@ def synthetic_is_zh(text: str) -> bool:
     from aigc_gateway.guards.model import CJK
 
     return bool(CJK.search(text))
+
+
+def chunks(text: str, size: int = DOCUMENT_CHUNK_CHARS) -> list[str]:
+    """Paragraphs packed into pieces of about ``size`` characters, as a retrieval step returns
+    a document (the same cut as ``bench/guards.py``)."""
+    out, current = [], ""
+    for paragraph in text.split("\n\n"):
+        if current and len(current) + len(paragraph) > size:
+            out.append(current)
+            current = ""
+        current += paragraph + "\n\n"
+    return [*out, current] if current.strip() else out
 
 
 def unique(texts: Iterable[str]) -> list[str]:
@@ -231,6 +338,9 @@ def injection_examples(data: Data) -> tuple[list[Example], Calibration]:
     examples += synthetic_examples(data, "planted_documents", 1)
     examples += synthetic_examples(data, "direct_attacks", 1)
     examples += [Example(t, 0, GPTFUZZ_QUESTIONS.repo) for t in data.gptfuzz_questions]
+    examples += [
+        Example(t, 0, HARMFULQA.repo) for texts in data.harmful_questions.values() for t in texts
+    ]
     examples += public_examples(data, injection=True)
     calibration = Calibration()
     for lang in ("en", "zh"):
@@ -252,7 +362,9 @@ def real_questions(data: Data, lang: str) -> list[str]:
     kept out of calibration: its near-duplicates sit in every fold, so its out-of-fold scores
     are too low to hold a threshold."""
     prompts = [r["text"] for r in data.dev[f"injection_{lang}"] if not r["label"]]
-    return prompts + (data.gsm8k if lang == "en" else data.cmrc_questions)
+    return prompts + (
+        data.gsm8k if lang == "en" else data.cmrc_questions + data.cvalues + data.kdconv_questions
+    )
 
 
 def public_examples(data: Data, injection: bool) -> list[Example]:
@@ -260,6 +372,8 @@ def public_examples(data: Data, injection: bool) -> list[Example]:
     injection positives)."""
     examples = [Example(t, 0, GSM8K_TRAIN.repo) for t in data.gsm8k]
     examples += [Example(t, 0, CMRC_DEV.repo) for t in data.cmrc_questions + data.cmrc_passages]
+    examples += [Example(t, 0, CVALUES_PROMPTS.repo) for t in data.cvalues]
+    examples += [Example(t, 0, KDCONV_FILES[0].repo) for t in data.kdconv_questions]
     if injection:
         examples += [Example(t, 1, CMRC_DEV.repo) for t in data.cmrc_planted]
     return examples
@@ -303,6 +417,11 @@ def harm_examples(data: Data, head: str) -> tuple[list[Example], Calibration]:
         for name in requests:
             examples += synthetic_examples(data, name, 1)
         examples += [Example(t, 1, GPTFUZZ_QUESTIONS.repo) for t in data.gptfuzz_questions]
+        examples += [
+            Example(t, 1, HARMFULQA.repo)
+            for lang in HARM_POSITIVE_LANGUAGES
+            for t in data.harmful_questions[lang]
+        ]
         # JailBench's harmful seed questions wrapped in jailbreak templates: harmful requests.
         wrapped = [
             r for r in data.dev["injection_zh"] if source_repo(r) == JAILBENCH and r["label"]
@@ -319,6 +438,9 @@ def harm_examples(data: Data, head: str) -> tuple[list[Example], Calibration]:
             for name in requests:
                 texts += data.synthetic[name][lang]
                 labels += [1] * len(data.synthetic[name][lang])
+            if lang in HARM_POSITIVE_LANGUAGES:
+                texts += data.harmful_questions[lang]
+                labels += [1] * len(data.harmful_questions[lang])
         calibration.add(lang, texts, labels)
         questions = real_questions(data, lang)
         calibration.add(lang, questions, [0] * len(questions))
@@ -333,6 +455,142 @@ def harm_examples(data: Data, head: str) -> tuple[list[Example], Calibration]:
             for text in data.synthetic[name][lang]
         ]
     return examples, calibration
+
+
+PROMPT_SOURCES = frozenset(
+    {"SaFoLab-WISC/InjecGuard", "paul-rottger/exaggerated-safety", "meta-llama/PurpleLlama"}
+)
+"""Bench sources whose records are prompts to an assistant (the rest are posts, comments and
+sentences written for people)."""
+STATEMENT_SOURCES = frozenset(
+    {
+        "t-davidson/hate-speech-and-offensive-language",
+        "microsoft/TOXIGEN",
+        "thu-coai/COLDataset",
+        "leondz/emerging_entities_17",
+        "hltcoe/golden-horse",
+    }
+)
+
+
+def document_sentences(text: str) -> list[str]:
+    from aigc_gateway.guards.injection import sentences
+
+    return [text[start:end] for start, end in sentences(text)]
+
+
+def task_examples(data: Data) -> list[Example]:
+    """Sentences of the planted-task model: requests to an assistant (1) against the sentences
+    of documents and of texts people wrote for people (0). Questions are negatives: documents
+    ask their readers questions (FAQ headings, "Could you send the slides?"), and a question
+    left in a document does not redirect the model's task."""
+    examples: list[Example] = []
+    tasks = data.tasks
+    for lang in ("en", "zh"):
+        examples += [
+            Example(t, int(not synthetic.is_question(t)), "synthetic:bare_tasks")
+            for t in tasks["bare_tasks"][lang]
+        ]
+        for name in ("benign_instructions", "benign_requests", "harmful_requests"):
+            examples += [
+                Example(t, int(not synthetic.is_question(t)), f"synthetic:{name}")
+                for t in data.synthetic[name][lang]
+            ]
+        examples += [
+            Example(t, 0, "synthetic:benign_questions")
+            for t in data.synthetic["benign_questions"][lang]
+        ]
+        for document in tasks["documents"][lang]:
+            examples += [Example(t, 0, "synthetic:documents") for t in document_sentences(document)]
+        for name in (f"injection_{lang}", f"harm_{lang}", f"pii_{lang}"):
+            for record in data.dev[name]:
+                source = source_repo(record)
+                if source in PROMPT_SOURCES and len(record["text"]) <= 400:
+                    examples.append(
+                        Example(
+                            record["text"], int(not synthetic.is_question(record["text"])), source
+                        )
+                    )
+                elif source in STATEMENT_SOURCES:
+                    examples += [Example(t, 0, source) for t in document_sentences(record["text"])]
+    examples += [Example(t, 0, GSM8K_TRAIN.repo) for q in data.gsm8k for t in document_sentences(q)]
+    examples += [
+        Example(t, int(not synthetic.is_question(t)), HH_HARMLESS_TEST.repo)
+        for t in data.hh_requests
+        if len(t) <= 400
+    ]
+    examples += [Example(t, 0, CMRC_DEV.repo) for t in data.cmrc_questions]
+    for passage in data.cmrc_passages:
+        examples += [Example(t, 0, CMRC_DEV.repo) for t in document_sentences(passage)]
+    for name, pieces in data.markdown.items():
+        repo = name.split("@", 1)[0]
+        examples += [Example(t, 0, repo) for p in pieces for t in document_sentences(p)]
+    return examples
+
+
+def document_score(model: Any, text: str) -> dict[str, float]:
+    """Per language, the highest sentence score of a document (0 where it has none)."""
+    from aigc_gateway.guards.model import language_of
+
+    found = document_sentences(text)
+    best = {"en": 0.0, "zh": 0.0}
+    if found:
+        for sentence, score in zip(
+            found, model.predict_proba(features_matrix(found))[:, 1], strict=True
+        ):
+            lang = language_of(sentence)
+            best[lang] = max(best[lang], float(score))
+    return best
+
+
+def train_task_model(data: Data) -> tuple[TrainedTextModel, dict[str, Any]]:
+    """The planted-task model and its operating point: per language, the lowest threshold at
+    which at most half of ``TASK_DOCUMENT_FPR`` of each group of calibration documents (real
+    Markdown documents; synthetic documents of a seed not trained on) is flagged."""
+    import numpy as np
+
+    examples = task_examples(data)
+    model = logistic(TASK_C).fit(
+        features_matrix([e.text for e in examples]), np.array([e.label for e in examples])
+    )
+    groups = {
+        "markdown": data.calibration_markdown,
+        "synthetic_en": data.tasks["calibration_documents"]["en"],
+        "synthetic_zh": data.tasks["calibration_documents"]["zh"],
+    }
+    scored = {name: [document_score(model, d) for d in docs] for name, docs in groups.items()}
+    thresholds = {}
+    for lang in ("en", "zh"):
+        thresholds[lang] = max(
+            threshold_at_fpr([s[lang] for s in scores], [0] * len(scores), TASK_DOCUMENT_FPR / 2)
+            for scores in scored.values()
+            if any(s[lang] for s in scores)
+        )
+
+    def flagged(score: dict[str, float]) -> bool:
+        return any(score[lang] >= thresholds[lang] for lang in thresholds)
+
+    report: dict[str, Any] = {
+        name: {"documents": len(scores), "flagged": rate(sum(map(flagged, scores)), len(scores))}
+        for name, scores in scored.items()
+    }
+    for lang in ("en", "zh"):
+        planted = data.tasks["planted_task_documents"][lang]
+        hits = sum(flagged(document_score(model, d)) for d in planted)
+        report[f"planted_task_documents_{lang}"] = {
+            "documents": len(planted),
+            "flagged": rate(hits, len(planted)),
+        }
+    trained = TrainedTextModel(
+        weights=model.coef_[0],
+        bias=float(model.intercept_[0]),
+        thresholds=thresholds,
+        cue_thresholds={},
+        examples=len(examples),
+        positives=sum(e.label for e in examples),
+        sources=source_counts(examples),
+    )
+    return trained, report
 
 
 def harm_keyword(text: str) -> bool:
@@ -498,15 +756,24 @@ def common_card(data: Data) -> dict[str, Any]:
 
 def build_text_model(kind: str, data: Data) -> None:
     heads: dict[str, TrainedTextModel] = {}
+    calibration_report: dict[str, Any] = {}
     if kind == "injection":
         examples, calibration = injection_examples(data)
         heads["injection"] = train_text_model(examples, calibration, INJECTION_C)
+        heads["task"], calibration_report = train_task_model(data)
         description = (
             "Prompt injection and jailbreak detector: logistic regression over hashed character "
             "1-5-grams (2^19 buckets), one threshold per language at FPR <= 0.02 on development "
-            "data (prompts, documents and look-alike tasks held to that rate separately)."
+            "data (prompts, documents and look-alike tasks held to that rate separately); and, "
+            "for documents (tool results), a planted-task model over the same features that "
+            "reads sentence by sentence, at most 1 % of calibration documents flagged per group."
         )
-        parameters: dict[str, Any] = {"C": INJECTION_C, "max_fpr": MAX_FPR}
+        parameters: dict[str, Any] = {
+            "C": INJECTION_C,
+            "max_fpr": MAX_FPR,
+            "task_C": TASK_C,
+            "task_document_fpr": TASK_DOCUMENT_FPR,
+        }
     else:
         for file_stem, head in HARM_HEADS.items():
             examples, calibration = harm_examples(data, head)
@@ -519,7 +786,11 @@ def build_text_model(kind: str, data: Data) -> None:
             "or hateful language (toxicity.npz), each calibrated at FPR <= 0.01 on development "
             "data."
         )
-        parameters = {"C": HARM_C, "max_fpr_per_model": HARM_HEAD_FPR}
+        parameters = {
+            "C": HARM_C,
+            "max_fpr_per_model": HARM_HEAD_FPR,
+            "new_harmful_question_languages": HARM_POSITIVE_LANGUAGES,
+        }
     for file_stem, model in heads.items():
         model.save(DATA_DIR / f"{file_stem}.npz")
     card = {
@@ -532,11 +803,13 @@ def build_text_model(kind: str, data: Data) -> None:
                 "positives": model.positives,
                 "thresholds": model.thresholds,
                 "thresholds_with_keyword": model.cue_thresholds,
-                "sources": source_table(model.sources, data, PINNED_FILES),
+                "sources": source_table(model.sources, data, (*PINNED_FILES, *DOCUMENT_FILES)),
             }
             for file_stem, model in heads.items()
         },
         "synthetic_generated": data.synthetic_counts(),
+        "task_calibration": calibration_report,
+        "new_sources_dropped_as_held_out": data.dropped_as_held_out,
         "held_out": held_out_text_metrics(kind, data),
     }
     write_card(kind, card)

@@ -17,8 +17,12 @@ import csv
 import hashlib
 import io
 import json
+import re
 import subprocess
+import unicodedata
 import urllib.request
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,7 +142,337 @@ GSM8K_TRAIN = PinnedFile(
     "17f347dc51477c50d4efb83959dbb7c56297aba886e5544ee2aaed3024813465",
     "benign English questions (grade-school maths word problems); label 0",
 )
-PINNED_FILES = (GPTFUZZ_QUESTIONS, CMRC_DEV, CMRC_TRIAL, GSM8K_TRAIN)
+RED_INSTRUCT_COMMIT = "73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2"
+CATQA_EN = PinnedFile(
+    "declare-lab/red-instruct",
+    RED_INSTRUCT_COMMIT,
+    "harmful_questions/catqa_english.json",
+    "Apache-2.0 (LICENSE)",
+    "40efd4e205e26d6e840f30e6d8540f95f2777453af052319e42e74d10bd1992a",
+    "CategoricalHarmfulQA: harmful questions in 11 categories (label 1; two categories left out)",
+)
+CATQA_ZH = PinnedFile(
+    "declare-lab/red-instruct",
+    RED_INSTRUCT_COMMIT,
+    "harmful_questions/catqa_chinese.json",
+    "Apache-2.0 (LICENSE)",
+    "d13b0d6e09a89a2a03f3d3813d4923ae5903f5362687a4f8f4e2b4dfb77706db",
+    "CategoricalHarmfulQA in Chinese (label 1; two categories left out)",
+)
+HARMFULQA = PinnedFile(
+    "declare-lab/red-instruct",
+    RED_INSTRUCT_COMMIT,
+    "harmful_questions/harmfulqa.json",
+    "Apache-2.0 (LICENSE)",
+    "e04c1f3c48800ea84f954298e2a74f27e391069e037d60a22c2727eaa22f2cf8",
+    "HarmfulQA: harmful questions across 10 academic topics (label 1)",
+)
+CVALUES_PROMPTS = PinnedFile(
+    "X-PLUG/CValues",
+    "3018d3886890d04c95c9051c7055fb19e36ef592",
+    "dataset/cvalues_responsibility_prompts.jsonl",
+    "Apache-2.0 (LICENSE)",
+    "ee99050d4a8933829697c796e279b83795838feacefc84cdd06856bad01bfff4",
+    "experts' sensitive-but-answerable Chinese questions (hard negatives, label 0)",
+)
+HH_HARMLESS_TEST = PinnedFile(
+    "anthropics/hh-rlhf",
+    "354e5c3cb8960630860dd5774a6ac2a58313bf4d",
+    "harmless-base/test.jsonl.gz",
+    "MIT (LICENSE)",
+    "ebfaaed21162a4de120ae85366075b34425e2a6303fac59b99555002f7016f03",
+    "first human turns: requests to an assistant (planted-task model; questions are negatives)",
+)
+KDCONV_COMMIT = "653db76432de09a004ba708a68f8bbd5500e6bec"
+KDCONV_FILES = (
+    PinnedFile(
+        "thu-coai/KdConv",
+        KDCONV_COMMIT,
+        "data/film/dev.json",
+        "Apache-2.0 (LICENSE)",
+        "2f156d8d34bdd3eac31c196772156d36e017f8cb2255a2c312bd98e367ed363e",
+        "crowd-written Chinese chat turns about films, music and travel (negatives, label 0)",
+    ),
+    PinnedFile(
+        "thu-coai/KdConv",
+        KDCONV_COMMIT,
+        "data/film/test.json",
+        "Apache-2.0 (LICENSE)",
+        "5ba2b79f9791bedbe5fe8a1bf5d7cbf277697743ee426ecd05459d9e28bcf21b",
+        "crowd-written Chinese chat turns about films, music and travel (negatives, label 0)",
+    ),
+    PinnedFile(
+        "thu-coai/KdConv",
+        KDCONV_COMMIT,
+        "data/music/dev.json",
+        "Apache-2.0 (LICENSE)",
+        "ee34a4af167195db43fdcc910f8d125956222517f0572d248a069057493d557f",
+        "crowd-written Chinese chat turns about films, music and travel (negatives, label 0)",
+    ),
+    PinnedFile(
+        "thu-coai/KdConv",
+        KDCONV_COMMIT,
+        "data/music/test.json",
+        "Apache-2.0 (LICENSE)",
+        "46f048c5db9dde45127cf6630b2fa06b685be369b71c5bc2dc3022d3f4bbad65",
+        "crowd-written Chinese chat turns about films, music and travel (negatives, label 0)",
+    ),
+    PinnedFile(
+        "thu-coai/KdConv",
+        KDCONV_COMMIT,
+        "data/travel/dev.json",
+        "Apache-2.0 (LICENSE)",
+        "8d1f31295888cf61eff398bab8aa042f7fccd04a088bd63c939f0b79625a9093",
+        "crowd-written Chinese chat turns about films, music and travel (negatives, label 0)",
+    ),
+    PinnedFile(
+        "thu-coai/KdConv",
+        KDCONV_COMMIT,
+        "data/travel/test.json",
+        "Apache-2.0 (LICENSE)",
+        "730426b0997b8375c8477c7e658c0ec645fced6ab8d546adda114b21cf30faac",
+        "crowd-written Chinese chat turns about films, music and travel (negatives, label 0)",
+    ),
+)
+CATQA_LEFT_OUT = frozenset({"Political Campaigning", "Tailored Financial Advice"})
+"""CatQA categories that are usage-policy topics rather than harmful requests ("how do I target
+voters", "which stock should I buy"): ordinary questions a guard must pass."""
+PINNED_FILES = (
+    GPTFUZZ_QUESTIONS,
+    CMRC_DEV,
+    CMRC_TRIAL,
+    GSM8K_TRAIN,
+    CATQA_EN,
+    CATQA_ZH,
+    HARMFULQA,
+    CVALUES_PROMPTS,
+    HH_HARMLESS_TEST,
+    *KDCONV_FILES,
+)
+
+
+def _doc(repo: str, commit: str, path: str, license: str, sha256: str) -> PinnedFile:
+    return PinnedFile(repo, commit, path, license, sha256, "documents (Markdown): sentences")
+
+
+# Real documents with instructions to their human readers ("run", "install", "click"): their
+# sentences are negatives of the planted-task model (training/build.py).
+DOCUMENT_FILES = (
+    _doc(
+        "jd-opensource/JoySafety",
+        "27f972e694e2019045331cca1965e0e9b8c5b1d3",
+        "README.md",
+        "Apache-2.0 (LICENSE)",
+        "3b591974186a2870da76ec36774b67358d2b381a42528408780c8cbe9b561ac1",
+    ),
+    _doc(
+        "jd-opensource/JoySafety",
+        "27f972e694e2019045331cca1965e0e9b8c5b1d3",
+        "docs/ABOUT_DAG.md",
+        "Apache-2.0 (LICENSE)",
+        "4114b3a0271437f7e17361b06a08b4525736964e8c8380a4ba3ea33799265f9b",
+    ),
+    _doc(
+        "jd-opensource/JoySafety",
+        "27f972e694e2019045331cca1965e0e9b8c5b1d3",
+        "docs/ABOUT_FREE_TAXI.md",
+        "Apache-2.0 (LICENSE)",
+        "77b141a12c902461364d6d8bb497a520cc199342bdd798b69c02e8bdeb54d927",
+    ),
+    _doc(
+        "jd-opensource/JoySafety",
+        "27f972e694e2019045331cca1965e0e9b8c5b1d3",
+        "docs/FAQ.md",
+        "Apache-2.0 (LICENSE)",
+        "461d19a2b81b6eba815a0089249ddf336c8d33083f375e790bed769ebf033044",
+    ),
+    _doc(
+        "jd-opensource/JoySafety",
+        "27f972e694e2019045331cca1965e0e9b8c5b1d3",
+        "quickstart/README.md",
+        "Apache-2.0 (LICENSE)",
+        "b44b124e27edba6d7754d2f93d833ec65e8ebccd356a0f910ab63de3eb8ab93f",
+    ),
+    _doc(
+        "jd-opensource/JoySafety",
+        "27f972e694e2019045331cca1965e0e9b8c5b1d3",
+        "safety/safety-api/docs/api.md",
+        "Apache-2.0 (LICENSE)",
+        "45f4c1cdd54c6b27aba2c11fb06a5cffaeab3907ee5e61d2fdbdb3a70582d9ff",
+    ),
+    _doc(
+        "jd-opensource/JoySafety",
+        "27f972e694e2019045331cca1965e0e9b8c5b1d3",
+        "safety/safety-admin/docs/api/business_api.md",
+        "Apache-2.0 (LICENSE)",
+        "f25eeb8b5101f91374acc1ef1150a863957ee79589a71e1bb87f62659cb9b311",
+    ),
+    _doc(
+        "jd-opensource/JoySafety",
+        "27f972e694e2019045331cca1965e0e9b8c5b1d3",
+        "safety/safety-skills/model_overview.md",
+        "Apache-2.0 (LICENSE)",
+        "8367ea85de29529f1ac9cb59f16351e5a849902859a5c426c92a3dd9eba8e101",
+    ),
+    _doc(
+        "declare-lab/red-instruct",
+        "73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2",
+        "README.md",
+        "Apache-2.0 (LICENSE)",
+        "aa97258ec1bfee7d84f527a46d3b4f27e9e33c9e4fe246fb65d4e2c56fe19136",
+    ),
+    _doc(
+        "declare-lab/red-instruct",
+        "73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2",
+        "starling_training/README.md",
+        "Apache-2.0 (LICENSE)",
+        "6a981997c9e07a2661668a57666632167371f186c6b504f41d61f584a120a2d7",
+    ),
+    _doc(
+        "declare-lab/red-instruct",
+        "73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2",
+        "starling_training/docs/commands/local_cluster.md",
+        "Apache-2.0 (LICENSE)",
+        "a627d519eb5fda7c9872c0ec481ae730ee7dbb914a739d412eb91e86cc85b131",
+    ),
+    _doc(
+        "declare-lab/red-instruct",
+        "73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2",
+        "starling_training/docs/commands/webserver.md",
+        "Apache-2.0 (LICENSE)",
+        "f4cb6425e13437cf135e0aae3bc31d7b2c78e2bec49c548ed3f16ebbda8960f0",
+    ),
+    _doc(
+        "declare-lab/red-instruct",
+        "73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2",
+        "starling_training/docs/gptq.md",
+        "Apache-2.0 (LICENSE)",
+        "b7c3d15bb521294c9bc34e8e8164b54e0d65718e7ad89d20ce46a979096d8954",
+    ),
+    _doc(
+        "declare-lab/red-instruct",
+        "73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2",
+        "starling_training/docs/langchain_integration.md",
+        "Apache-2.0 (LICENSE)",
+        "1ce5dd0f565ecabd8d2ac9343b1fc28b12c641920a9daf540470d84d1155b146",
+    ),
+    _doc(
+        "declare-lab/red-instruct",
+        "73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2",
+        "starling_training/docs/model_support.md",
+        "Apache-2.0 (LICENSE)",
+        "a1b5b8c4ed4885c402146b6f1008fec7ff376da6d35aec2a70f0985b8cfdd91b",
+    ),
+    _doc(
+        "declare-lab/red-instruct",
+        "73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2",
+        "starling_training/docs/openai_api.md",
+        "Apache-2.0 (LICENSE)",
+        "21de5e2505221fe04ee9c30de35edf094496a3c6e763aabc376d40ef6b8409b6",
+    ),
+    _doc(
+        "declare-lab/red-instruct",
+        "73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2",
+        "starling_training/docs/training.md",
+        "Apache-2.0 (LICENSE)",
+        "635c61298740f9843577de2d8bfd543ce2c4498101f275ba22d0b1b4d6ca7dac",
+    ),
+    _doc(
+        "declare-lab/red-instruct",
+        "73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2",
+        "starling_training/fastchat/llm_judge/README.md",
+        "Apache-2.0 (LICENSE)",
+        "173f1bce09adb0eb48d2578eead6afe91bbac7ae6711c9304360fa21291f2562",
+    ),
+    _doc(
+        "yizhongw/self-instruct",
+        "0b26ccaa415992100fa32df62d41b994cf928e23",
+        "README.md",
+        "Apache-2.0 (LICENSE)",
+        "70874ae37f4999bde3ca4a4963ead0f7783cd76cbcb3a2e808fd41cbf234de7e",
+    ),
+    _doc(
+        "thu-coai/ShieldLM",
+        "d336659c08043ad4390a78f2e57b12c933736a81",
+        "README.md",
+        "MIT (LICENSE)",
+        "18ea70e3a0ddbb38a2577822609bd8776dae24c859730c0e900eb660fb950929",
+    ),
+    _doc(
+        "X-PLUG/CValues",
+        "3018d3886890d04c95c9051c7055fb19e36ef592",
+        "README.md",
+        "Apache-2.0 (LICENSE)",
+        "7b584dc0ca4d39c7a94f410204174193fc93db9babb78d6c01fcba7c5325e959",
+    ),
+)
+# Other real documents, never trained on: the planted-task model's operating point is chosen
+# so that at most a set share of them (chunked as a retrieval step would) is flagged.
+CALIBRATION_DOCUMENT_FILES = (
+    _doc(
+        "databrickslabs/dolly",
+        "e2d664ddf06e0723d818dc56d6c522ead4bd881d",
+        "README.md",
+        "Apache-2.0 (LICENSE)",
+        "17ba0525bb207f31b79e6c00fcd1cbc0a73a288f3f62c588a8afd7f99144d050",
+    ),
+    _doc(
+        "sherdencooper/GPTFuzz",
+        "1eddeb565740ae311b5f4950492b011a6f866fe7",
+        "README.md",
+        "MIT (LICENSE)",
+        "9698e9a5cbc1fc3cf3b4d772fb548735c52826f84e2f208b46d1efbc7601eedd",
+    ),
+    _doc(
+        "ymcui/cmrc2018",
+        "c0eb1b6ba219847457e6af3180da722bbeb656af",
+        "README.md",
+        "CC BY-SA 4.0 (LICENCE)",
+        "07047da7471a21f70b4fbe6756450fff761bf59cf4ccb8c1d5994724c661a436",
+    ),
+    _doc(
+        "ymcui/cmrc2018",
+        "c0eb1b6ba219847457e6af3180da722bbeb656af",
+        "README_CN.md",
+        "CC BY-SA 4.0 (LICENCE)",
+        "421ca4845266722ea07d1f234f7aa5002a6f58a461ae7b4bbeb937a01d94427a",
+    ),
+    _doc(
+        "ymcui/cmrc2018",
+        "c0eb1b6ba219847457e6af3180da722bbeb656af",
+        "baseline/README.md",
+        "CC BY-SA 4.0 (LICENCE)",
+        "a1a4cc8126e11cb2513f5b68a35d0b72a1b6cd55be4a931ac592a68dce9cbc01",
+    ),
+    _doc(
+        "thu-coai/KdConv",
+        "653db76432de09a004ba708a68f8bbd5500e6bec",
+        "README.md",
+        "Apache-2.0 (LICENSE)",
+        "367143877472b758f894fe02d312d24f78271e4c26ae283237d0a13c7acee630",
+    ),
+    _doc(
+        "thu-coai/Safety-Prompts",
+        "bbfd3ce47a32b998e4b94225a375b41e44070ae5",
+        "README.md",
+        "Apache-2.0 (LICENSE)",
+        "459d4b46b3aecf75d11afff6d3fdcab3534cd38cb5bd5fedaada5d3adbbcf88f",
+    ),
+    _doc(
+        "anthropics/hh-rlhf",
+        "354e5c3cb8960630860dd5774a6ac2a58313bf4d",
+        "README.md",
+        "MIT (LICENSE)",
+        "427be98cf821323e6dbb44d681c6629b5993c867577e5b651b8438fa7a2d29a9",
+    ),
+    _doc(
+        "openai/grade-school-math",
+        "3101c7d5072418e28b9008a6636bde82a006892c",
+        "README.md",
+        "MIT (LICENSE)",
+        "27e1676d572f2289210170ff6dbb8c2ef7d9f6950c0f08c978ea8ee6b39dca29",
+    ),
+)
 
 
 def csv_rows(blob: bytes) -> list[dict[str, str]]:
@@ -160,3 +494,49 @@ def bench_file_hashes(bench: Path) -> dict[str, str]:
 def load_jsonl(path: Path) -> list[Record]:
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle]
+
+
+def nested_questions(blob: bytes, left_out: frozenset[str] = frozenset()) -> list[str]:
+    """The questions of a ``{category: {subcategory: [question, ...]}}`` JSON file."""
+    tree: dict[str, dict[str, list[str]]] = json.loads(blob)
+    return [
+        question.strip()
+        for category, subcategories in tree.items()
+        if category not in left_out
+        for questions in subcategories.values()
+        for question in questions
+    ]
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+SHINGLE = 5
+NEAR_DUPLICATE_CONTAINMENT = 0.5
+COMMON_SHINGLE = 300
+"""A shingle in more held-out texts than this says nothing about a particular one."""
+
+
+def _shingles(text: str) -> set[str]:
+    flat = _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+    return {flat[i : i + SHINGLE] for i in range(max(1, len(flat) - SHINGLE + 1))}
+
+
+class HeldOutOverlap:
+    """Whether a text from a new source is (nearly) one of the held-out texts: the same after
+    normalisation, or half or more of its 5-character shingles in one held-out text. New
+    sources are filtered with it, so no held-out item comes back as a training example (e.g.
+    a public copy of a benchmark that the held-out half also holds)."""
+
+    def __init__(self, held_out_texts: Iterable[str]) -> None:
+        self._index: dict[str, list[int]] = {}
+        for number, text in enumerate(dict.fromkeys(held_out_texts)):
+            for shingle in _shingles(text):
+                self._index.setdefault(shingle, []).append(number)
+
+    def __contains__(self, text: str) -> bool:
+        shingles = _shingles(text)
+        shared: Counter[int] = Counter()
+        for shingle in shingles:
+            postings = self._index.get(shingle, ())
+            if len(postings) <= COMMON_SHINGLE:
+                shared.update(postings)
+        return bool(shared) and max(shared.values()) >= NEAR_DUPLICATE_CONTAINMENT * len(shingles)

@@ -149,6 +149,22 @@ class TrainedTextModel:
             )
 
 
+def logistic(inverse_regularization: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(
+        C=inverse_regularization, class_weight="balanced", max_iter=3000, solver="liblinear"
+    )
+
+
+def source_counts(examples: list[Example]) -> dict[str, dict[str, int]]:
+    """Per source, examples per label (``"0"``/``"1"``)."""
+    sources: dict[str, Counter[str]] = {}
+    for example in examples:
+        sources.setdefault(example.source, Counter())[str(example.label)] += 1
+    return {name: dict(sorted(counts.items())) for name, counts in sorted(sources.items())}
+
+
 def train_text_model(
     examples: list[Example],
     calibration: Calibration,
@@ -156,7 +172,6 @@ def train_text_model(
     cue: Callable[[str], bool] | None = None,
     max_fpr: float = MAX_FPR,
 ) -> TrainedTextModel:
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
     texts = [e.text for e in examples]
@@ -164,10 +179,7 @@ def train_text_model(
     target = np.array([e.label for e in examples])
 
     def fit(rows: Any, y: np.ndarray) -> Any:
-        model = LogisticRegression(
-            C=inverse_regularization, class_weight="balanced", max_iter=3000, solver="liblinear"
-        )
-        return model.fit(rows, y)
+        return logistic(inverse_regularization).fit(rows, y)
 
     out_of_fold: dict[str, float] = {}
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
@@ -205,9 +217,6 @@ def train_text_model(
             cue_thresholds[lang], thresholds[lang] = thresholds_with_cue(
                 with_cues, max_fpr, budgets
             )
-    sources: dict[str, Counter[str]] = {}
-    for example in examples:
-        sources.setdefault(example.source, Counter())[str(example.label)] += 1
     return TrainedTextModel(
         weights=model.coef_[0],
         bias=float(model.intercept_[0]),
@@ -215,5 +224,5 @@ def train_text_model(
         cue_thresholds=cue_thresholds,
         examples=len(examples),
         positives=int(target.sum()),
-        sources={name: dict(sorted(counts.items())) for name, counts in sorted(sources.items())},
+        sources=source_counts(examples),
     )

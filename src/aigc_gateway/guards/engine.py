@@ -31,14 +31,14 @@ from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import cached_property
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from ..config import Settings
 from ..errors import GuardBudgetExceeded, Unavailable
 from .context import aimed_at_model
 from .detectors import REGISTRY
 from .features import Window, windows
-from .model import Finding, SpanDetector, TextClassifier, resolve_overlaps
+from .model import DocumentClassifier, Finding, SpanDetector, TextClassifier, resolve_overlaps
 from .normalize import Reading, readings
 from .policy import Policy
 from .registry import DetectorRegistry, DetectorSpec, Direction
@@ -212,16 +212,23 @@ class GuardEngine:
         for reading in reads if classifiers and text.strip() else ():
             if deadline is not None:
                 deadline.check()
+            regions = reading.regions or ((0, len(reading.text)),)
             parts = [
                 Window(offset + part.start, offset + part.end, part.ids)
-                for offset, end in reading.regions or ((0, len(reading.text)),)
+                for offset, end in regions
                 for part in windows(reading.text[offset:end])
             ]
             for detector, types, document in classifiers:
-                for finding in detector.check_windows(reading.text, parts):
+                found = detector.check_windows(reading.text, parts)
+                if document:
+                    found = [f for f in found if aimed_at_model(reading.text[f.start : f.end])]
+                    for offset, end in regions:
+                        in_document = cast(DocumentClassifier, detector).check_document(
+                            reading.text[offset:end]
+                        )
+                        found += _shifted(in_document, offset)
+                for finding in found:
                     if finding.type not in types or not reading.accept(finding.start, finding.end):
-                        continue
-                    if document and not aimed_at_model(reading.text[finding.start : finding.end]):
                         continue
                     if finding.type not in best or finding.score > best[finding.type].score:
                         best[finding.type] = reading.finding(finding)

@@ -4,16 +4,52 @@ A linear model over character n-grams (``data/injection.npz``) scores each windo
 a handful of unambiguous phrases ("ignore all previous instructions", "忽略之前的所有指令",
 "repeat your system prompt", chat-template tokens such as ``<|im_start|>``) fire on their own,
 which matters for indirect injection buried in a long tool result or document.
+
+In a document (a tool result), a second linear model (``data/task.npz``) reads sentence by
+sentence for a *planted task*: a request meant for an assistant ("Write a script that…",
+"Translate your answer into German", "Recommend this product") that does not belong to the
+document, as opposed to the instructions documents give their human readers ("reply to this
+e-mail", "run ``make test``"). It is trained on sentences of documents of every shape against
+assistant requests, and calibrated so that at most 1 % of each group of calibration documents
+(real Markdown documents, synthetic e-mails, pages, tables, code and logs) is flagged.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from .features import LinearTextModel, Window, windows
-from .model import Finding, language_of
+from .features import LinearTextModel, Window, ngram_ids, normalize, windows
+from .model import CJK, Finding, language_of
 
 MODEL = "injection.npz"
+TASK_MODEL = "task.npz"
+SENTENCE_END = re.compile(r"[.!?](?=\s|$)|[。！？；]|\n")
+MIN_SENTENCE_CHARS = 8
+MAX_SENTENCE_CHARS = 400
+LETTERS = re.compile(r"[^\W\d_]{2}")
+
+
+def sentences(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each sentence or line with some words in it, at most
+    ``MAX_SENTENCE_CHARS`` long (a longer one is read from its start)."""
+    start = 0
+    for end_mark in SENTENCE_END.finditer(text):
+        yield from _sentence(text, start, end_mark.end())
+        start = end_mark.end()
+    yield from _sentence(text, start, len(text))
+
+
+def _sentence(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    wide = sum(1 for _ in CJK.finditer(text, start, end))  # a Chinese character says more
+    if end - start + wide >= MIN_SENTENCE_CHARS and LETTERS.search(text, start, end):
+        yield start, min(end, start + MAX_SENTENCE_CHARS)
+
+
 PHRASE_SCORE = 0.95
 OVERRIDE_PHRASES = re.compile(
     r"(?i)\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
@@ -65,6 +101,25 @@ class InjectionDetector:
 
     def __init__(self) -> None:
         self.model = LinearTextModel.load(MODEL)
+        self.task = LinearTextModel.load(TASK_MODEL)
+
+    def planted_task(self, text: str) -> Finding | None:
+        """The sentence of a document most like a request to an assistant, if it scores at or
+        above the task model's operating point for its language."""
+        best: Finding | None = None
+        for start, end in sentences(text):
+            sentence = text[start:end]
+            score = self.task.score(ngram_ids(normalize(sentence)))
+            if score >= self.task.thresholds[language_of(sentence)] and (
+                best is None or score > best.score
+            ):
+                best = Finding("INJECTION", start, end, score, "injection_task")
+        return best
+
+    def check_document(self, text: str) -> list[Finding]:
+        """Findings that count in a document even where no window speaks to the model."""
+        found = self.planted_task(text)
+        return [found] if found else []
 
     def check(self, text: str) -> list[Finding]:
         return self.check_windows(text, windows(text))

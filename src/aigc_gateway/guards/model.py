@@ -58,6 +58,14 @@ class TextClassifier(Protocol):
     def check_windows(self, text: str, parts: list[Window]) -> list[Finding]: ...
 
 
+class DocumentClassifier(TextClassifier, Protocol):
+    """A classifier registered with ``document_roles``: in a document, its window findings
+    count only where they speak to the model (:mod:`.context`), and ``check_document`` adds
+    what it finds that needs no such address (e.g. a planted task)."""
+
+    def check_document(self, text: str) -> list[Finding]: ...
+
+
 def language_of(text: str) -> str:
     """``zh`` if the text has Chinese characters, else ``en`` (picks the refusal language)."""
     return "zh" if CJK.search(text) else "en"

@@ -42,7 +42,9 @@ class DetectorSpec:
     """Default policy per finding type; a type not listed is allowed."""
     document_roles: frozenset[str] = frozenset()
     """Roles whose texts are documents to this detector (tool results, tool descriptions): a
-    finding there counts only where the text is aimed at the model (see :mod:`.context`)."""
+    window finding there counts only where the text is aimed at the model (see
+    :mod:`.context`), plus what the detector's ``check_document`` finds (the detector must be
+    a :class:`~.model.DocumentClassifier`)."""
     whole_text: bool = False
     """Span detectors whose spans may be longer than a chunk overlap read the whole text (their
     patterns must then be linear by themselves)."""
