@@ -41,7 +41,7 @@ from .features import Window, windows
 from .model import DocumentClassifier, Finding, SpanDetector, TextClassifier, resolve_overlaps
 from .normalize import Reading, readings
 from .policy import Policy
-from .registry import DetectorRegistry, DetectorSpec, Direction
+from .registry import RESULT_ROLES, DetectorRegistry, DetectorSpec, Direction
 
 log = logging.getLogger(__name__)
 
@@ -222,11 +222,11 @@ class GuardEngine:
                 found = detector.check_windows(reading.text, parts)
                 if document:
                     found = [f for f in found if aimed_at_model(reading.text[f.start : f.end])]
-                    for offset, end in regions:
-                        in_document = cast(DocumentClassifier, detector).check_document(
-                            reading.text[offset:end]
-                        )
-                        found += _shifted(in_document, offset)
+                for offset, end in regions if document and role in RESULT_ROLES else ():
+                    in_document = cast(DocumentClassifier, detector).check_document(
+                        reading.text[offset:end]
+                    )
+                    found += _shifted(in_document, offset)
                 for finding in found:
                     if finding.type not in types or not reading.accept(finding.start, finding.end):
                         continue

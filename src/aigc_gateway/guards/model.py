@@ -60,8 +60,9 @@ class TextClassifier(Protocol):
 
 class DocumentClassifier(TextClassifier, Protocol):
     """A classifier registered with ``document_roles``: in a document, its window findings
-    count only where they speak to the model (:mod:`.context`), and ``check_document`` adds
-    what it finds that needs no such address (e.g. a planted task)."""
+    count only where they speak to the model (:mod:`.context`), and in texts a tool returned
+    (``registry.RESULT_ROLES``) ``check_document`` adds what it finds that needs no such
+    address (e.g. a planted task)."""
 
     def check_document(self, text: str) -> list[Finding]: ...
 

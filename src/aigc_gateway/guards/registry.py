@@ -16,9 +16,15 @@ from typing import Any, Literal
 
 Direction = Literal["input", "output"]
 Action = Literal["allow", "mask", "pseudonymize", "block", "route_local"]
-ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function", "field"})
-"""Roles of request texts: message roles; tool definitions are read as ``tool`` text and the
-fields the model never reads (``user``, ``metadata``, ``stop``) as ``field``."""
+ROLES = frozenset(
+    {"system", "developer", "user", "assistant", "tool", "function", "tool_definition", "field"}
+)
+"""Roles of request texts: message roles; the descriptions in tool definitions are read as
+``tool_definition`` text and the fields the model never reads (``user``, ``metadata``,
+``stop``) as ``field``."""
+RESULT_ROLES = frozenset({"tool", "function"})
+"""Roles of texts a tool returned: where a :class:`~.model.DocumentClassifier` also looks for
+a planted task (a tool's own description is written as instructions, and is not read so)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,7 +99,7 @@ def request_texts(request: GenerationRequest) -> list[TextSlot]:
     extra = request.passthrough
     for tool_index, tool in enumerate(extra.get("tools") or ()):
         for path, text in _descriptions(tool, ("passthrough", "tools", tool_index)):
-            slots.append(TextSlot("tool", text, path))
+            slots.append(TextSlot("tool_definition", text, path))
     if isinstance(extra.get("user"), str):
         slots.append(TextSlot(FIELD_ROLE, extra["user"], ("passthrough", "user")))
     for key, value in (extra.get("metadata") or {}).items():
