@@ -55,6 +55,36 @@ def ngram_ids(normalized: str, bits: int = HASH_BITS) -> np.ndarray:
     return np.unique(np.concatenate(parts)).astype(np.int64)
 
 
+def ngram_id_pairs(normalized: Sequence[str], bits: int = HASH_BITS) -> np.ndarray:
+    """For several normalised texts in one pass: the sorted unique ``text index << bits | bucket
+    id`` of every text's n-grams (the same ids as :func:`ngram_ids` of each text alone)."""
+    if not normalized:
+        return np.zeros(0, dtype=np.int64)
+    joined = "\x00".join(normalized)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    # the owner of each character: its text's index, or -1 for the separators
+    owner = np.full(len(codes), -1, dtype=np.int64)
+    start = 0
+    for index, text in enumerate(normalized):
+        owner[start : start + len(text)] = index
+        start += len(text) + 1
+    parts = []
+    with np.errstate(over="ignore"):
+        for size in NGRAM_SIZES:
+            if len(codes) < size:
+                break
+            count = len(codes) - size + 1
+            hashed = np.full(count, size, dtype=np.uint64)
+            for offset in range(size):
+                hashed = hashed * _MULTIPLIER + codes[offset : offset + count]
+            hashed = (hashed ^ (hashed >> np.uint64(31))) * _MIX
+            first, last = owner[:count], owner[size - 1 : size - 1 + count]
+            inside = (first == last) & (first >= 0)
+            ids = (hashed >> np.uint64(64 - bits)).astype(np.int64)
+            parts.append((first[inside] << bits) | ids[inside])
+    return np.unique(np.concatenate(parts))
+
+
 def data_path(name: str) -> Any:
     return resources.files("aigc_gateway").joinpath("data", name)
 
@@ -82,6 +112,16 @@ class LinearTextModel:
                 thresholds={lang: float(stored[f"threshold_{lang}"]) for lang in ("en", "zh")},
                 cue_thresholds=cues,
             )
+
+    def scores(self, normalized: Sequence[str]) -> np.ndarray:
+        """:meth:`score` of several normalised texts (e.g. the sentences of a document) at once."""
+        pairs = ngram_id_pairs(normalized)
+        owners = pairs >> HASH_BITS
+        ids = pairs & ((1 << HASH_BITS) - 1)
+        sums = np.bincount(owners, weights=self.weights[ids], minlength=len(normalized))
+        counts = np.bincount(owners, minlength=len(normalized))
+        margins = np.clip(sums / np.sqrt(np.maximum(counts, 1)) + self.bias, -30.0, 30.0)
+        return np.where(counts > 0, 1.0 / (1.0 + np.exp(-margins)), 0.0)
 
     def score(self, ids: np.ndarray) -> float:
         """Probability that the text belongs to the positive class."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .features import LinearTextModel, Window, ngram_ids, normalize, windows
+from .features import LinearTextModel, Window, normalize, windows
 from .model import CJK, Finding, language_of
 
 MODEL = "injection.npz"
@@ -106,11 +106,11 @@ class InjectionDetector:
     def planted_task(self, text: str) -> Finding | None:
         """The sentence of a document most like a request to an assistant, if it scores at or
         above the task model's operating point for its language."""
+        spans = list(sentences(text))
+        scores = self.task.scores([normalize(text[start:end]) for start, end in spans])
         best: Finding | None = None
-        for start, end in sentences(text):
-            sentence = text[start:end]
-            score = self.task.score(ngram_ids(normalize(sentence)))
-            if score >= self.task.thresholds[language_of(sentence)] and (
+        for (start, end), score in zip(spans, scores.tolist(), strict=True):
+            if score >= self.task.thresholds[language_of(text[start:end])] and (
                 best is None or score > best.score
             ):
                 best = Finding("INJECTION", start, end, score, "injection_task")
