@@ -61,6 +61,16 @@ def test_code_with_few_letters_is_traced_by_its_symbols(tmp_path: Path) -> None:
     registry.close()
 
 
+def test_a_shared_web_address_is_not_a_match(tmp_path: Path) -> None:
+    """Links are boilerplate many human texts share with a stored one ("https://www.reddit.com/r/
+    …" in forum posts): they do not count, the prose around them does."""
+    linked = f"Sources are collected at https://www.reddit.com/r/askscience/wiki/index. {OTHER}"
+    registry = registry_with(tmp_path, ANSWER, linked)
+    assert registry.trace_text("lol see https://www.reddit.com/r/funny/comments/abc123 ok") == []
+    assert [m["produce_id"] for m in registry.trace_text(OTHER[:90])] == ["pid-1"]
+    registry.close()
+
+
 def test_rows_stored_before_offsets_are_still_traced(tmp_path: Path) -> None:
     path = labels_dir(tmp_path) / REGISTRY_FILE
     old = sqlite3.connect(path)

@@ -44,6 +44,8 @@ MAX_REPEATS = 8
 """An n-gram repeated more often in one stored text is no evidence of a copy (and would make
 the chain search quadratic)."""
 _WIDE = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
+_LINK = re.compile(r"(?:https?|ftp)://\S+|www\.\S+")
+_SPACE = re.compile(r"\s")
 _ALNUM = re.compile(r"[^\W_]")
 """What ``str.isalnum`` accepts (word characters but the underscore)."""
 _BASE = 1_000_003
@@ -238,6 +240,23 @@ class Suspect:
         return Grams.fine(self.text)
 
     @cached_property
+    def outside_links(self) -> np.ndarray:
+        """Which fine n-grams lie outside web addresses: a link ("https://www.reddit.com/r/…")
+        is boilerplate that many human texts share with a stored one, not evidence of a copy."""
+        fine = self.fine
+        folded = unicodedata.normalize("NFKC", self.text).casefold()
+        inside = np.zeros(len(fine.normalised) + 1, dtype=np.int64)
+        for link in _LINK.finditer(folded):
+            # Offsets in the fine text: the same characters without white space.
+            first = link.start() - len(_SPACE.findall(folded, 0, link.start()))
+            inside[first] += 1
+            inside[first + len(link[0])] -= 1
+        in_link = np.cumsum(inside)[:-1] > 0  # per character of the fine text
+        before = np.concatenate([[0], np.cumsum(in_link)])
+        count = len(fine.hashes)
+        return before[fine.ends[:count]] - before[np.arange(count)] == 0
+
+    @cached_property
     def alnum(self) -> np.ndarray:
         """Index in the fine text of each character of the coarse text."""
         found = (m.start() for m in _ALNUM.finditer(self.fine.normalised))
@@ -254,6 +273,9 @@ def finer_chain(
     """
     coarse, fine = suspect.coarse, suspect.fine
     common = members(fine.signed(), stored.keys)
+    if fine.covered(common) < min_units:
+        return None
+    common &= suspect.outside_links
     if fine.covered(common) < min_units:
         return None
     alnum = suspect.alnum
