@@ -41,18 +41,19 @@ def ngram_ids(normalized: str, bits: int = HASH_BITS) -> np.ndarray:
     if not normalized:
         return np.zeros(0, dtype=np.int64)
     codes = np.frombuffer(normalized.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    parts = []
-    with np.errstate(over="ignore"):
-        for size in NGRAM_SIZES:
-            if len(codes) < size:
-                break
-            count = len(codes) - size + 1
-            hashed = np.full(count, size, dtype=np.uint64)
-            for offset in range(size):
-                hashed = hashed * _MULTIPLIER + codes[offset : offset + count]
-            hashed = (hashed ^ (hashed >> np.uint64(31))) * _MIX
-            parts.append(hashed >> np.uint64(64 - bits))
+    parts = [_bucket_ids(codes, size, bits) for size in NGRAM_SIZES if len(codes) >= size]
     return np.unique(np.concatenate(parts)).astype(np.int64)
+
+
+def _bucket_ids(codes: np.ndarray, size: int, bits: int) -> np.ndarray:
+    """The bucket id of every ``size``-character n-gram of ``codes`` (code points), in order."""
+    count = len(codes) - size + 1
+    hashed = np.full(count, size, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(size):
+            hashed = hashed * _MULTIPLIER + codes[offset : offset + count]
+        hashed = (hashed ^ (hashed >> np.uint64(31))) * _MIX
+    return hashed >> np.uint64(64 - bits)
 
 
 def ngram_id_pairs(normalized: Sequence[str], bits: int = HASH_BITS) -> np.ndarray:
@@ -69,19 +70,13 @@ def ngram_id_pairs(normalized: Sequence[str], bits: int = HASH_BITS) -> np.ndarr
         owner[start : start + len(text)] = index
         start += len(text) + 1
     parts = []
-    with np.errstate(over="ignore"):
-        for size in NGRAM_SIZES:
-            if len(codes) < size:
-                break
-            count = len(codes) - size + 1
-            hashed = np.full(count, size, dtype=np.uint64)
-            for offset in range(size):
-                hashed = hashed * _MULTIPLIER + codes[offset : offset + count]
-            hashed = (hashed ^ (hashed >> np.uint64(31))) * _MIX
-            first, last = owner[:count], owner[size - 1 : size - 1 + count]
-            inside = (first == last) & (first >= 0)
-            ids = (hashed >> np.uint64(64 - bits)).astype(np.int64)
-            parts.append((first[inside] << bits) | ids[inside])
+    for size in NGRAM_SIZES:
+        if len(codes) < size:
+            break
+        ids = _bucket_ids(codes, size, bits).astype(np.int64)
+        first, last = owner[: len(ids)], owner[size - 1 : size - 1 + len(ids)]
+        inside = (first == last) & (first >= 0)
+        parts.append((first[inside] << bits) | ids[inside])
     return np.unique(np.concatenate(parts))
 
 
