@@ -15,7 +15,9 @@ path): the gateway's watermark changes which tokens greedy decoding picks, so an
 otherwise end at different lengths and tokens/s would compare different amounts of work against
 the same per-request costs. CPU ms per token counts the path's processes (direct: this one; a
 gateway: the server and its children, the model's worker included).
-Writes docs/benchmarks/local_model.json.
+Writes docs/benchmarks/local_model.json, and the gateway/direct ratio as
+``local_tokens_per_s_ratio`` into docs/benchmarks/overhead.json's summary (issue 9's key, beside
+the hot-path keys bench/overhead.py writes there).
 
 With ``--build NAME=DIR`` (a llama-cpp-python wheel installed with ``pip install --no-deps
 --target DIR``) every round runs once per build, builds taking turns round by round, each in a
@@ -40,7 +42,7 @@ from typing import Any
 
 import httpx
 import llama_cpp
-from common import print_table, process_tree, start_gateway, write_result
+from common import RESULTS, print_table, process_tree, start_gateway, write_result
 from llama_cpp import Llama, StoppingCriteriaList
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -327,6 +329,15 @@ def compare_builds(
     }
 
 
+def record_in_overhead(summary: dict[str, float]) -> None:
+    """This run's gateway/direct tokens/s ratio in docs/benchmarks/overhead.json's summary."""
+    path = RESULTS / "overhead.json"
+    overhead = json.loads(path.read_text())
+    overhead["summary"]["local_tokens_per_s_ratio"] = summary["tokens_per_s_ratio"]
+    path.write_text(json.dumps(overhead, indent=2, ensure_ascii=False) + "\n")
+    print(f"updated {path.name}: local_tokens_per_s_ratio {summary['tokens_per_s_ratio']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -350,11 +361,11 @@ def main() -> None:
     if args.build:
         builds = {name: Path(d) for name, _, d in (b.partition("=") for b in args.build)}
         result = compare_builds(builds, args.rounds, args.max_tokens, args.threads)
-        summary = result.pop("summary")
-        write_result("local_model", summary, result)
-        return
-    result = compare(args.rounds, args.max_tokens, args.threads)
-    write_result("local_model", result.pop("summary"), result)
+    else:
+        result = compare(args.rounds, args.max_tokens, args.threads)
+    summary = result.pop("summary")
+    write_result("local_model", summary, result)
+    record_in_overhead(summary)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import secrets
 import subprocess
@@ -42,6 +43,7 @@ import httpx
 import uvloop
 import yaml
 from common import (
+    RESULTS,
     ROOT,
     ServeCommand,
     Service,
@@ -462,6 +464,8 @@ def main() -> None:
         name += "_vs_baseline"
     if args.otel:
         name += "_otel"
+    if name == "overhead":
+        summary.update(local_model_ratio())
     write_result(
         name,
         summary,
@@ -546,6 +550,15 @@ def summarise(results: dict[str, Any], audit: dict[str, Any], args: argparse.Nam
             summary[f"{peer}_overhead_p50_ms"] = added(peer, 1, 50)
             summary[f"{peer}_rps_c64"] = cell(peer, 64).get("rps", nan)
     return summary
+
+
+def local_model_ratio() -> dict[str, float]:
+    """Issue 9's ``local_tokens_per_s_ratio``, which bench/local_model.py writes into
+    overhead.json: kept when this run rewrites the file."""
+    path = RESULTS / "overhead.json"
+    previous = json.loads(path.read_text())["summary"] if path.exists() else {}
+    key = "local_tokens_per_s_ratio"
+    return {key: previous[key]} if key in previous else {}
 
 
 def _litellm_version(litellm: Path) -> str:
