@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -93,6 +94,20 @@ class RunningGateway:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def usage_row(self, request_id: str, columns: str, timeout_s: float = 10) -> tuple[Any, ...]:
+        """``columns`` of a request's usage row, once the audit writer has committed it (an
+        answer is acknowledged when its record is in the journal; the database follows)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with sqlite3.connect(self.data_dir / "gateway.db") as db:
+                query = f"SELECT {columns} FROM usage WHERE request_id = ?"
+                row = db.execute(query, (request_id,)).fetchone()
+            if row is not None:
+                return tuple(row)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no usage record for {request_id} after {timeout_s} s")
+            time.sleep(0.05)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process.poll() is None:

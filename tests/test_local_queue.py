@@ -23,19 +23,6 @@ MODEL = "smollm2-135m-instruct"
 STORY = [{"role": "user", "content": "Tell me a very long story about the sea."}]
 
 
-def _usage(running: RunningGateway, request_id: str, timeout_s: float = 10) -> tuple:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with sqlite3.connect(running.data_dir / "gateway.db") as db:
-            row = db.execute(
-                "SELECT status, completion_tokens FROM usage WHERE request_id = ?", (request_id,)
-            ).fetchone()
-        if row:
-            return row
-        time.sleep(0.1)
-    raise AssertionError(f"no usage record for {request_id}")
-
-
 def test_full_queue_answers_429_with_retry_after(
     start_gateway: Callable[..., RunningGateway],
 ) -> None:
@@ -71,7 +58,7 @@ def test_stream_disconnect_stops_generation(gateway: RunningGateway) -> None:
         for line in reply.iter_lines():
             if '"content"' in line:
                 break
-    status, tokens = _usage(gateway, request_id)
+    status, tokens = gateway.usage_row(request_id, "status, completion_tokens")
     assert status == "cancelled"
     assert tokens < 200
     quick = httpx.post(

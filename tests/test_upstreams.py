@@ -168,11 +168,7 @@ def test_timeout_falls_back_to_local_model(routed: RunningGateway) -> None:
     reply = ask(routed.client(), "slow-then-local", "Say hi", max_tokens=5)
     content = reply.choices[0].message.content or ""
     assert content and not content.startswith("echo:")
-    with sqlite3.connect(routed.data_dir / "gateway.db") as db:
-        backend = db.execute(
-            "SELECT backend FROM usage WHERE request_id = ?", (reply.id,)
-        ).fetchone()
-    assert backend == ("local",)
+    assert routed.usage_row(reply.id, "backend") == ("local",)
 
 
 def test_circuit_breaker_opens(routed: RunningGateway, mock_upstream: MockUpstream) -> None:
@@ -212,12 +208,8 @@ def test_stream_cut_mid_way_ends_with_error_event(routed: RunningGateway) -> Non
 
 def test_usage_records(routed: RunningGateway) -> None:
     reply = ask(routed.client(), "echo", "record me")
-    with sqlite3.connect(routed.data_dir / "gateway.db") as db:
-        row = db.execute(
-            "SELECT tenant, model, backend, status, prompt_tokens, completion_tokens, latency_ms "
-            "FROM usage WHERE request_id = ?",
-            (reply.id,),
-        ).fetchone()
+    columns = "tenant, model, backend, status, prompt_tokens, completion_tokens, latency_ms"
+    row = routed.usage_row(reply.id, columns)
     assert row[:6] == ("default", "echo", "mock/echo", "ok", 7, 5)
     assert row[6] > 0
 
@@ -228,10 +220,9 @@ def test_keys_per_tenant(routed: RunningGateway) -> None:
     key = created.stdout.strip().splitlines()[-1]
     assert key.startswith("sk-aigc-")
     reply = ask(routed.client(key), "echo", "from acme")
+    assert routed.usage_row(reply.id, "tenant") == ("acme",)
     with sqlite3.connect(routed.data_dir / "gateway.db") as db:
-        tenant = db.execute("SELECT tenant FROM usage WHERE request_id = ?", (reply.id,)).fetchone()
         stored = [r[0] for r in db.execute("SELECT key_hash FROM api_keys")]
-    assert tenant == ("acme",)
     assert key not in stored and all(len(h) == 64 for h in stored)
     listing = run_cli("keys", "list", "--tenant", "acme", data_dir=routed.data_dir)
     key_id = listing.stdout.splitlines()[1].split()[0]

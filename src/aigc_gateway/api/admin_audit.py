@@ -81,7 +81,7 @@ async def list_audit(request: Request) -> Response:
         limit=_integer(params, "limit", DEFAULT_PAGE, 1, MAX_PAGE),
     )
     gateway: Gateway = request.app.state.gateway
-    records = await asyncio.to_thread(gateway.audit.store.query, query)
+    records = await asyncio.to_thread(gateway.audit.query, query)
     data = [_record_json(record) for record in records]
     full = len(data) == query.limit
     return json_response(

@@ -22,12 +22,17 @@ from ..extras import require
 from ..journal import Journal
 from ..pipeline import UsageRecord
 from ..store import DATABASE_FILE
+from .chain import StoredRecord
 from .energy import EnergyModel
 from .journal import JOURNAL_DIR, read_records, record_line
 from .records import NewRecord, build_record, sha256_hex
 from .signing import KEY_FILE, AuditSigner
-from .store import AuditStore
+from .store import AuditQuery, AuditStore
 from .writer import MAX_GROUP, AuditWriter
+
+READ_FLUSH_TIMEOUT_S = 5.0
+"""How long a read waits for journalled records to be committed (a failing database answers
+with what it has)."""
 
 if TYPE_CHECKING:
     from .redaction import Redactor
@@ -158,6 +163,13 @@ class AuditTrail:
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until every record so far has joined the chain (benchmarks, tests)."""
         return self._writer.flush(timeout)
+
+    def query(self, query: AuditQuery) -> list[StoredRecord]:
+        """Stored records matching ``query``, every record this process acknowledged so far
+        among them: records still in the journal are committed first (readers of the API,
+        console and evaluation see their own requests at once)."""
+        self.flush(READ_FLUSH_TIMEOUT_S)
+        return self.store.query(query)
 
     def _build(
         self, usage: UsageRecord, finished_at: float, redact: Callable[[str], str] | None

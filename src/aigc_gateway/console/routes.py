@@ -411,7 +411,7 @@ async def traffic(request: Request) -> Response:
             newest_first=True,
             limit=PAGE_SIZE,
         )
-        stored = await asyncio.to_thread(console.gateway.audit.store.query, query)
+        stored = await asyncio.to_thread(console.gateway.audit.query, query)
         records = [record.parsed() for record in stored]
     next_page = None
     if len(records) == PAGE_SIZE:
@@ -439,8 +439,8 @@ async def traffic(request: Request) -> Response:
 async def _visible_record(
     request: Request, session: Session, request_id: str
 ) -> tuple[Any, dict[str, Any]] | None:
-    store = _console(request).gateway.audit.store
-    found = await asyncio.to_thread(store.query, AuditQuery(request_id=request_id, limit=1))
+    audit = _console(request).gateway.audit
+    found = await asyncio.to_thread(audit.query, AuditQuery(request_id=request_id, limit=1))
     if not found:
         return None
     body = found[0].parsed()

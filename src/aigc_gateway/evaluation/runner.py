@@ -347,7 +347,7 @@ class Evaluator:
     async def _energy(self, request_id: str) -> float | None:
         """The energy the audit trail accounted for this request (its record is durable)."""
         query = AuditQuery(request_id=request_id, limit=1)
-        records = await asyncio.to_thread(self._gateway.audit.store.query, query)
+        records = await asyncio.to_thread(self._gateway.audit.query, query)
         if not records:
             return None
         return float(records[0].parsed().get("energy_wh") or 0.0)
