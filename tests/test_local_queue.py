@@ -21,6 +21,9 @@ from .processes import child_pids_running
 
 MODEL = "smollm2-135m-instruct"
 STORY = [{"role": "user", "content": "Tell me a very long story about the sea."}]
+NO_END = {"0": -100, "2": -100, "4": -100}
+"""``logit_bias`` that bans SmolLM2's end-of-generation tokens (<|endoftext|>, <|im_end|>,
+<reponame>): the answer runs to ``max_tokens``."""
 
 
 def test_full_queue_answers_429_with_retry_after(
@@ -71,7 +74,14 @@ def test_stream_disconnect_stops_generation(gateway: RunningGateway) -> None:
 
 
 def test_non_streaming_disconnect_stops_generation(gateway: RunningGateway) -> None:
-    body = {"model": MODEL, "messages": STORY, "max_tokens": 1500, "temperature": 1.0, "seed": 5}
+    body = {
+        "model": MODEL,
+        "messages": STORY,
+        "max_tokens": 1500,
+        "temperature": 1.0,
+        "seed": 5,
+        "logit_bias": NO_END,  # a story that ends early would answer before the client leaves
+    }
     headers = {"authorization": f"Bearer {gateway.admin_key}"}
     before = time.time()
     try:
