@@ -23,7 +23,12 @@ import pytest
 import yaml
 
 from aigc_gateway.audit.signing import KEY_FILE
-from aigc_gateway.labeling.keys import LABEL_KEY_FILE, LABELS_DIR, WATERMARK_KEYS_FILE
+from aigc_gateway.labeling.keys import (
+    FINGERPRINT_KEY_FILE,
+    LABEL_KEY_FILE,
+    LABELS_DIR,
+    WATERMARK_KEYS_FILE,
+)
 from aigc_gateway.labeling.registry import REGISTRY_FILE
 
 from .conftest import RunningGateway, free_port, launch_gateway, run_cli
@@ -251,6 +256,7 @@ def test_damaged_gateway_db_is_one_line(used_data_dir: Path, damage: str) -> Non
     [
         (f"{LABELS_DIR}/{REGISTRY_FILE}", b"not a database" * 500, ["registry.db"]),
         (f"{LABELS_DIR}/{LABEL_KEY_FILE}", b"", ["label.key"]),
+        (f"{LABELS_DIR}/{FINGERPRINT_KEY_FILE}", b"zz", ["fingerprint.key"]),
         (f"{LABELS_DIR}/{WATERMARK_KEYS_FILE}", b"{", ["watermark-keys.json"]),
         (KEY_FILE, b"-----BEGIN nonsense", [KEY_FILE]),
     ],

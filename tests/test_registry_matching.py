@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from aigc_gateway.labeling.fingerprint import Grams, normalise
+from aigc_gateway.labeling.fingerprint import Grams, legacy_hash, normalise
 from aigc_gateway.labeling.keys import labels_dir
 from aigc_gateway.labeling.registry import MIN_UNITS, REGISTRY_FILE, LabelRegistry, TextEntry
 
@@ -80,19 +80,22 @@ def test_rows_stored_before_offsets_are_still_traced(tmp_path: Path) -> None:
         "chars INTEGER NOT NULL, fingerprints INTEGER NOT NULL, content TEXT);"
         "CREATE TABLE text_fingerprints (hash INTEGER NOT NULL, text_id INTEGER NOT NULL);"
     )
-    hashes = Grams.of(ANSWER).fingerprint()[0][::2]  # old rows: a winnowed subset
+    hashes = Grams.of(ANSWER, legacy_hash).fingerprint()[0][::2]  # old rows: a winnowed subset
     old.execute("INSERT INTO texts VALUES (1, 'pid-old', 'req', 't', 0, 10, 10, NULL)")
     old.executemany("INSERT INTO text_fingerprints VALUES (?, 1)", [(int(h),) for h in hashes])
     old.commit()
     old.close()
-    registry = LabelRegistry(tmp_path)  # adds the offsets and fine n-gram columns
+    registry = LabelRegistry(tmp_path)  # adds the offsets, fine n-gram and scheme columns
     registry.add_text(TextEntry("pid-new", "req-2", "t", OTHER, False))
     assert [m["produce_id"] for m in registry.trace_text(ANSWER[20:110])] == ["pid-old"]
     assert [m["produce_id"] for m in registry.trace_text(OTHER[10:100])] == ["pid-new"]
     # A text stored with offsets but before the fine n-grams: matched by its chain of n-grams.
-    hashes, offsets = Grams.of(THIRD).fingerprint()
+    hashes, offsets = Grams.of(THIRD, legacy_hash).fingerprint()
     with sqlite3.connect(path) as db:
-        db.execute("INSERT INTO texts VALUES (3, 'pid-mid', 'req', 't', 0, 10, 10, NULL, NULL)")
+        db.execute(
+            "INSERT INTO texts (id, produce_id, request_id, tenant, created_at, chars, "
+            "fingerprints) VALUES (3, 'pid-mid', 'req', 't', 0, 10, 10)"
+        )
         db.executemany(
             "INSERT INTO text_fingerprints VALUES (?, 3, ?)",
             [(int(h), int(p)) for h, p in zip(hashes, offsets, strict=True)],

@@ -1,4 +1,5 @@
-"""The ``verify`` and ``labels`` commands: verify a file, set up C2PA signing, rotate keys."""
+"""The ``verify`` and ``labels`` commands: verify a file, set up C2PA signing, rotate keys,
+purge the registry's legacy (unkeyed) fingerprints."""
 
 from __future__ import annotations
 
@@ -120,6 +121,20 @@ def cmd_list_keys(args: argparse.Namespace) -> None:
         print(f"{key.key_id}{active}")
 
 
+def cmd_purge_legacy(args: argparse.Namespace) -> None:
+    from .registry import LabelRegistry
+
+    registry = LabelRegistry(args.data_dir)
+    try:
+        purged = registry.purge_legacy()
+    finally:
+        registry.close()
+    print(
+        f"Removed {purged} registered texts with unkeyed fingerprints (stored before "
+        "fingerprint.key, without their content); they can no longer be traced."
+    )
+
+
 def verify(parser: argparse.ArgumentParser) -> None:
     add_common(parser)
     parser.add_argument("file", help="a text or image file, or - for standard input")
@@ -141,3 +156,10 @@ def labels(parser: argparse.ArgumentParser) -> None:
     rotate.set_defaults(run=cmd_rotate_key)
     listing = add_common(actions.add_parser("keys", help="list the watermark key ids"))
     listing.set_defaults(run=cmd_list_keys)
+    purge = add_common(
+        actions.add_parser(
+            "purge-legacy",
+            help="delete registered texts whose fingerprints predate fingerprint.key",
+        )
+    )
+    purge.set_defaults(run=cmd_purge_legacy)

@@ -14,17 +14,25 @@ nearly its alignment (suspect offset minus stored offset, give or take ``FINE_DR
 edits), scored by the width units of the suspect it covers — so a copy with edits counts as one
 piece of evidence while common phrases found at unrelated places do not add up. Texts stored
 without fine n-grams are checked the same way with the indexed ones (``DRIFT``).
+
+An n-gram's hash is keyed (:class:`NgramKey`): AES-256 under the deployment's fingerprint key
+of the n-gram's 64-bit polynomial value, so that the registry's file alone does not give the
+text back. Registries from before the key used an unkeyed, invertible mix (:func:`legacy_hash`),
+which is kept to match their rows whose text was not kept and so could not be re-keyed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from .watermark import mix64
 
@@ -51,6 +59,37 @@ _ALNUM = re.compile(r"[^\W_]")
 _BASE = 1_000_003
 _BASE_U64 = np.uint64(_BASE)
 _SALT = np.uint64(0x5DEECE66D2B1A9F3)
+_WORDS = np.dtype("<u8")
+
+Hasher = Callable[[np.ndarray, int], np.ndarray]
+"""Maps the polynomial values (uint64) of n-grams ``ngram`` units wide to their hashes."""
+
+
+class NgramKey:
+    """The keyed n-gram hash: AES-256 (a pseudo-random permutation) of the 128-bit block (the
+    n-gram's polynomial value, its width), truncated to 64 bits. Without the key a stored hash
+    says nothing about its characters, and no guess can be tested against it."""
+
+    def __init__(self, secret: bytes) -> None:
+        derived = hmac.new(secret, b"aigc-gateway fingerprint n-grams", hashlib.sha256).digest()
+        self._cipher = Cipher(algorithms.AES(derived), modes.ECB())
+        self.check = hmac.new(secret, b"aigc-gateway key check", hashlib.sha256).hexdigest()[:16]
+        """Names the key without revealing it: the registry keeps it to refuse another key."""
+
+    def __call__(self, values: np.ndarray, ngram: int) -> np.ndarray:
+        blocks = np.empty((len(values), 2), dtype=_WORDS)
+        blocks[:, 0] = values
+        blocks[:, 1] = ngram
+        # ECB: every block on its own, the same n-gram always the same hash (what matching
+        # needs); a fresh context per call, so threads can share the key.
+        sealed = self._cipher.encryptor().update(blocks.tobytes())
+        return np.frombuffer(sealed, dtype=_WORDS)[::2].astype(np.uint64)
+
+
+def legacy_hash(values: np.ndarray, ngram: int) -> np.ndarray:
+    """The unkeyed hash of registries from before :class:`NgramKey` (invertible: only for
+    matching their rows that could not be re-keyed)."""
+    return mix64(values ^ _SALT)
 
 
 def normalise(text: str) -> str:
@@ -77,18 +116,18 @@ class Grams:
     """Cumulative width units before each character of ``normalised`` (one more entry)."""
 
     @classmethod
-    def of(cls, text: str) -> Grams:
+    def of(cls, text: str, hasher: Hasher) -> Grams:
         """The ``NGRAM``-unit n-grams of the letters and digits (what the registry indexes)."""
-        return cls.build(normalise(text), NGRAM)
+        return cls.build(normalise(text), NGRAM, hasher)
 
     @classmethod
-    def fine(cls, text: str) -> Grams:
+    def fine(cls, text: str, hasher: Hasher) -> Grams:
         """The ``FINE_NGRAM``-unit n-grams of every non-space character (punctuation and
         symbols kept): the finer check of a candidate that shares an n-gram of :meth:`of`."""
-        return cls.build(fine_normalise(text), FINE_NGRAM)
+        return cls.build(fine_normalise(text), FINE_NGRAM, hasher)
 
     @classmethod
-    def build(cls, normalised: str, ngram: int) -> Grams:
+    def build(cls, normalised: str, ngram: int, hasher: Hasher) -> Grams:
         codes = np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32)
         wide = np.zeros(len(codes), dtype=bool)
         for low, high in _WIDE:
@@ -107,7 +146,7 @@ class Grams:
         for offset in range(int(lengths.max())):
             inside = offset < lengths
             spans = np.where(inside, spans * _BASE_U64 + padded[starts + offset], spans)
-        return cls(normalised, mix64(spans ^ _SALT), ends, width)
+        return cls(normalised, hasher(spans, ngram), ends, width)
 
     def fingerprint(self) -> tuple[np.ndarray, np.ndarray]:
         """What the registry stores: every n-gram's hash (SQLite-friendly int64) and the width
@@ -227,17 +266,18 @@ def members(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 
 class Suspect:
-    """Both gram sets of a text being traced: the coarse ones (letters and digits) and the
-    fine ones (every non-space character, made on first use), and where the coarse text's
-    characters lie in the fine one."""
+    """Both gram sets of a text being traced with one hasher: the coarse ones (letters and
+    digits) and the fine ones (every non-space character, made on first use), and where the
+    coarse text's characters lie in the fine one."""
 
-    def __init__(self, text: str, coarse: Grams) -> None:
+    def __init__(self, text: str, coarse: Grams, hasher: Hasher) -> None:
         self.text = text
         self.coarse = coarse
+        self.hasher = hasher
 
     @cached_property
     def fine(self) -> Grams:
-        return Grams.fine(self.text)
+        return Grams.fine(self.text, self.hasher)
 
     @cached_property
     def outside_links(self) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 ``labels/watermark-keys.json`` holds the text watermark keys (the newest one marks new text; all
 of them are tried when verifying), ``labels/label.key`` the HMAC key of the GB 45438 reserved
-codes. Files are written with mode 0600 and never leave the data dir.
+codes, ``labels/fingerprint.key`` the key of the registry's content fingerprints. Files are
+written with mode 0600 and never leave the data dir.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 LABELS_DIR = "labels"
 WATERMARK_KEYS_FILE = "watermark-keys.json"
 LABEL_KEY_FILE = "label.key"
+FINGERPRINT_KEY_FILE = "fingerprint.key"
 
 
 def labels_dir(data_dir: Path) -> Path:
@@ -34,21 +36,45 @@ def write_private(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def label_key(data_dir: Path) -> bytes:
-    """The HMAC key for reserved codes; created on first use."""
-    path = labels_dir(data_dir) / LABEL_KEY_FILE
+def create_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (owner-only, synced) unless it exists: two processes starting
+    on a new data dir at once end up using the same file."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    try:
+        os.link(temporary, path)  # fails if ``path`` exists, unlike a rename
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+
+
+def secret_key(path: Path, purpose: str) -> bytes:
+    """The hex key in ``path`` (created on first use), for ``purpose`` (what it protects, in the
+    error message)."""
     if not path.exists():
-        write_private(path, secrets.token_hex(32).encode())
+        create_private(path, secrets.token_hex(32).encode())
     try:
         key = bytes.fromhex(path.read_text(encoding="ascii").strip())
     except (UnicodeDecodeError, ValueError):
         key = b""
     if len(key) < 16:
         raise ValueError(
-            f"{path}: not a label key (expected at least 32 hex characters); restore it from a "
-            "backup — a new key would make the reserved codes of earlier labels unverifiable"
+            f"{path}: not a key (expected at least 32 hex characters); restore it from a "
+            f"backup — a new key would make {purpose}"
         )
     return key
+
+
+def label_key(data_dir: Path) -> bytes:
+    """The HMAC key for reserved codes; created on first use."""
+    return secret_key(
+        labels_dir(data_dir) / LABEL_KEY_FILE, "the reserved codes of earlier labels unverifiable"
+    )
 
 
 @dataclass(frozen=True, slots=True)

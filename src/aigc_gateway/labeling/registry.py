@@ -12,6 +12,12 @@ from the journal without its content has none and is matched by its fingerprints
 commit itself happens on one background thread, so the event loop never waits for the database;
 lookups first wait until every queued write is committed.
 
+Fingerprints are keyed with ``labels/fingerprint.key`` (see :class:`.fingerprint.NgramKey`;
+the registry keeps a check value of its key and refuses another one). A registry from before
+the key is re-keyed when first opened: texts whose content was kept get keyed fingerprints and
+the old values are overwritten in the file; the others (their text is not here) stay *legacy*
+rows, matched with the old unkeyed hash until ``aigc-gateway labels purge-legacy`` removes them.
+
 A group of writes that cannot be committed (disk full, read-only, corrupt file) is kept and
 retried with backoff — never dropped — while :attr:`LabelRegistry.fault` says why, for
 readiness. A lookup waits at most ``FLUSH_TIMEOUT_S`` for queued writes and is otherwise
@@ -20,6 +26,7 @@ answered with :class:`StorageUnavailable` (503), so a storage fault never hangs 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import sqlite3
@@ -36,8 +43,17 @@ import orjson
 from ..errors import StorageUnavailable
 from ..journal import Journal, Mark, SegmentDone, read_lines
 from ..store import DataFileError, open_sqlite
-from .fingerprint import Grams, StoredGrams, Suspect, finer_chain, members
-from .keys import labels_dir
+from .fingerprint import (
+    Grams,
+    Hasher,
+    NgramKey,
+    StoredGrams,
+    Suspect,
+    finer_chain,
+    legacy_hash,
+    members,
+)
+from .keys import FINGERPRINT_KEY_FILE, labels_dir, secret_key
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +83,8 @@ time, which the event loop would wait for) serves more of them."""
 FILTER_MAX_ROWS = 10_000_000
 """Up to this many stored fingerprints (8 bytes each) are also held in memory, sorted, so a
 lookup whose hashes are not stored at all (most texts) needs no SQL query."""
+LEGACY, KEYED = 0, 1
+"""``texts.scheme``: fingerprints made with the old unkeyed hash, or keyed."""
 FLUSH_TIMEOUT_S = 2.0
 RETRY_MIN_S = 0.25
 RETRY_MAX_S = 5.0
@@ -81,7 +99,8 @@ CREATE TABLE IF NOT EXISTS texts (
     chars INTEGER NOT NULL,
     fingerprints INTEGER NOT NULL,
     content TEXT,
-    fine BLOB
+    fine BLOB,
+    scheme INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS text_fingerprints (
     hash INTEGER NOT NULL,
@@ -90,6 +109,7 @@ CREATE TABLE IF NOT EXISTS text_fingerprints (
 );
 CREATE INDEX IF NOT EXISTS text_fingerprints_hash ON text_fingerprints (hash);
 CREATE TABLE IF NOT EXISTS journal_marks (segment TEXT PRIMARY KEY, committed INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS image_marks (
     mark TEXT PRIMARY KEY,
     produce_id TEXT NOT NULL,
@@ -134,15 +154,25 @@ class _TextRow:
     """The fingerprints (int64), one per n-gram; ``offsets`` their width offsets."""
     offsets: Any
     content: str | None
+    scheme: int = KEYED
     text: str | None = None
     """The text, in memory only (never journalled): the writer makes its fine n-grams."""
 
-    def write(self, db: sqlite3.Connection) -> None:
+    def rekeyed(self, key: NgramKey) -> _TextRow:
+        """A legacy row (from an old process's journal) keyed, if its content was kept."""
+        if self.scheme == KEYED or self.content is None:
+            return self
+        hashes, offsets = Grams.of(self.content, key).fingerprint()
+        return dataclasses.replace(self, hashes=hashes, offsets=offsets, scheme=KEYED)
+
+    def write(self, db: sqlite3.Connection, key: NgramKey) -> None:
         source = self.text if self.text is not None else self.content
-        fine = Grams.fine(source).packed() if source is not None else None
+        fine = None
+        if source is not None and self.scheme == KEYED:
+            fine = Grams.fine(source, key).packed()
         cursor = db.execute(
             "INSERT OR IGNORE INTO texts (produce_id, request_id, tenant, created_at, chars, "
-            "fingerprints, content, fine) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "fingerprints, content, fine, scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 self.produce_id,
                 self.request_id,
@@ -152,17 +182,18 @@ class _TextRow:
                 len(self.hashes),
                 self.content,
                 fine,
+                self.scheme,
             ),
         )
         if cursor.rowcount:
-            text_id = cursor.lastrowid
-            db.executemany(
-                "INSERT INTO text_fingerprints (hash, text_id, pos) VALUES (?, ?, ?)",
-                (
-                    (int(value), text_id, int(offset))
-                    for value, offset in zip(self.hashes, self.offsets, strict=True)
-                ),
-            )
+            _insert_fingerprints(db, cursor.lastrowid, self.hashes, self.offsets)
+
+
+def _insert_fingerprints(db: sqlite3.Connection, text_id: Any, hashes: Any, offsets: Any) -> None:
+    db.executemany(
+        "INSERT INTO text_fingerprints (hash, text_id, pos) VALUES (?, ?, ?)",
+        ((int(value), text_id, int(offset)) for value, offset in zip(hashes, offsets, strict=True)),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +201,7 @@ class _ImageRow:
     entry: ImageEntry
     created_at: float
 
-    def write(self, db: sqlite3.Connection) -> None:
+    def write(self, db: sqlite3.Connection, key: NgramKey) -> None:
         entry = self.entry
         db.execute(
             "INSERT OR REPLACE INTO image_marks VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -190,10 +221,14 @@ _Row = _TextRow | _ImageRow
 _Write = tuple[_Row, Mark] | SegmentDone
 
 
+_KIND = {LEGACY: "text", KEYED: "keyed-text"}
+"""A text's journal line by scheme (lines of processes from before the key are legacy)."""
+
+
 def _line(row: _Row) -> bytes:
     if isinstance(row, _TextRow):
         fields = [
-            "text",
+            _KIND[row.scheme],
             row.produce_id,
             row.request_id,
             row.tenant,
@@ -220,8 +255,8 @@ def _line(row: _Row) -> bytes:
 
 def _row(line: bytes) -> _Row:
     kind, *fields = orjson.loads(line)
-    if kind == "text":
-        return _TextRow(*fields)
+    if kind in ("text", "keyed-text"):
+        return _TextRow(*fields, scheme=KEYED if kind == "keyed-text" else LEGACY)
     *entry, created_at = fields
     return _ImageRow(ImageEntry(*entry), created_at)
 
@@ -230,6 +265,12 @@ class LabelRegistry:
     def __init__(self, data_dir: Path) -> None:
         self._path = labels_dir(data_dir) / REGISTRY_FILE
         self._db = self._connect()
+        try:
+            self._key = self._open_key(self._path.parent / FINGERPRINT_KEY_FILE)
+            self._rekey()
+        except BaseException:
+            self._db.close()
+            raise
         self._lock = threading.Lock()
         self._commit_fault: str | None = None
         """Why queued writes cannot be committed now (None: healthy)."""
@@ -244,7 +285,9 @@ class LabelRegistry:
         self._journal_lock = threading.Lock()
         """Texts are added on the event loop, image marks on a worker thread."""
         self._replay()
-        self._fine_cache: OrderedDict[int, StoredGrams | None] = OrderedDict()
+        self._legacy = self._legacy_stored()
+        """Whether legacy rows exist: lookups then also make the old hashes."""
+        self._fine_cache: OrderedDict[int, tuple[int, StoredGrams | None]] = OrderedDict()
         self._writer = threading.Thread(target=self._write_loop, name="label-registry", daemon=True)
         self._writer.start()
 
@@ -263,7 +306,10 @@ class LabelRegistry:
             ).fetchone()
             group: list[_Write | None] = []
             for line, end in read_lines(path, start):
-                group.append((_row(line), Mark(segment, end)))
+                row = _row(line)
+                if isinstance(row, _TextRow):
+                    row = row.rekeyed(self._key)
+                group.append((row, Mark(segment, end)))
                 if len(group) == WRITE_GROUP:
                     self._commit(self._db, group)
                     group = []
@@ -272,7 +318,8 @@ class LabelRegistry:
                 log.warning("label registry: writes of a stopped process committed")
 
     def _connect(self) -> sqlite3.Connection:
-        connection = open_sqlite(self._path, SCHEMA)
+        # Deleted rows are overwritten with zeros: re-keying and purging leave no old hash.
+        connection = open_sqlite(self._path, SCHEMA, "secure_delete=ON")
         columns = {row[1] for row in connection.execute("PRAGMA table_info(text_fingerprints)")}
         if "pos" not in columns:  # a registry from before offsets were stored
             connection.execute("ALTER TABLE text_fingerprints ADD COLUMN pos INTEGER")
@@ -281,12 +328,100 @@ class LabelRegistry:
             connection.execute("ALTER TABLE texts ADD COLUMN fine BLOB")
         return connection
 
+    def _open_key(self, path: Path) -> NgramKey:
+        """The fingerprint key (created with a new registry), checked against the registry's
+        check value: with another key nothing stored could be found again."""
+        stored = self._meta("key_check")
+        if stored is not None and not path.exists():
+            raise ValueError(
+                f"{path}: missing, and {self._path} holds fingerprints made with it; restore "
+                "it from a backup (a new key could not trace them)"
+            )
+        key = NgramKey(secret_key(path, "the registered texts untraceable"))
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('key_check', ?)", (key.check,))
+        if self._meta("key_check") != key.check:
+            raise ValueError(
+                f"{path}: not the key {self._path} was made with; restore that key from a backup"
+            )
+        return key
+
+    def _meta(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else row[0]
+
+    def _rekey(self) -> None:
+        """Key the fingerprints of a registry from before keyed ones (once, in one transaction):
+        texts whose content was kept are fingerprinted again with the key and their old values
+        overwritten in the file (``secure_delete``, then the WAL is truncated); the others stay
+        legacy rows (``scheme`` 0)."""
+        db = self._db
+        rekeyed = 0
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(texts)")}
+            if "scheme" not in columns:
+                db.execute("ALTER TABLE texts ADD COLUMN scheme INTEGER NOT NULL DEFAULT 0")
+                kept = db.execute("SELECT id, content FROM texts WHERE content IS NOT NULL")
+                for text_id, content in kept.fetchall():
+                    hashes, offsets = Grams.of(content, self._key).fingerprint()
+                    db.execute("DELETE FROM text_fingerprints WHERE text_id = ?", (text_id,))
+                    _insert_fingerprints(db, text_id, hashes, offsets)
+                    db.execute(
+                        "UPDATE texts SET fingerprints = ?, fine = ?, scheme = ? WHERE id = ?",
+                        (len(hashes), Grams.fine(content, self._key).packed(), KEYED, text_id),
+                    )
+                    rekeyed += 1
+            db.execute("CREATE INDEX IF NOT EXISTS texts_legacy ON texts (id) WHERE scheme = 0")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        if rekeyed:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            log.warning("label registry: %d texts with kept content re-keyed", rekeyed)
+        (legacy,) = db.execute("SELECT COUNT(*) FROM texts WHERE scheme = 0").fetchone()
+        if legacy:
+            log.warning(
+                "label registry: %d texts stored before keyed fingerprints (content not kept) "
+                "are matched with the old unkeyed hash, which does not hide their text; "
+                "`aigc-gateway labels purge-legacy` removes them",
+                legacy,
+            )
+
+    def _legacy_stored(self) -> bool:
+        query = "SELECT EXISTS (SELECT 1 FROM texts WHERE scheme = 0)"  # the partial index
+        return bool(self._db.execute(query).fetchone()[0])
+
+    def purge_legacy(self) -> int:
+        """Delete the legacy rows (overwritten in the file): they can no longer be traced, and
+        the file no longer holds their unkeyed fingerprints. Returns how many texts."""
+        self.flush()
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "DELETE FROM text_fingerprints WHERE text_id IN "
+                    "(SELECT id FROM texts WHERE scheme = 0)"
+                )
+                purged = db.execute("DELETE FROM texts WHERE scheme = 0").rowcount
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._fine_cache.clear()
+        self._legacy = False
+        return purged
+
     # --- writing ---------------------------------------------------------------------------
 
     def add_text(self, entry: TextEntry) -> int:
         """Journal a generated text for the registry; returns how many fingerprints it is
         stored under. Raises StorageUnavailable when the journal cannot be written."""
-        fingerprints, offsets = Grams.of(entry.text).fingerprint()
+        fingerprints, offsets = Grams.of(entry.text, self._key).fingerprint()
         row = _TextRow(
             entry.produce_id,
             entry.request_id,
@@ -296,7 +431,7 @@ class LabelRegistry:
             fingerprints,
             offsets,
             entry.text if entry.keep_content else None,
-            entry.text,
+            text=entry.text,
         )
         self._put(row)
         return len(fingerprints)
@@ -362,8 +497,7 @@ class LabelRegistry:
                     connection.close()
                 return
 
-    @staticmethod
-    def _commit(connection: sqlite3.Connection, group: list[_Write | None]) -> None:
+    def _commit(self, connection: sqlite3.Connection, group: list[_Write | None]) -> None:
         """Commit a group's rows with their journal marks, then drop the closed segments."""
         marks: dict[str, int] = {}
         done = []
@@ -374,7 +508,7 @@ class LabelRegistry:
                     done.append(write)
                 elif write is not None:
                     row, mark = write
-                    row.write(connection)
+                    row.write(connection, self._key)
                     marks[mark.segment] = mark.end
             connection.executemany(
                 "INSERT INTO journal_marks (segment, committed) VALUES (?, ?) "
@@ -415,8 +549,11 @@ class LabelRegistry:
             filtered = self._refresh_filter()
             if filtered and len(self._known) + len(self._recent) == 0:
                 return []  # nothing stored yet: no need to hash the text
-        grams = Grams.of(text)
-        query = np.unique(grams.signed())
+        hashers: dict[int, Hasher] = {KEYED: self._key}
+        if self._legacy:
+            hashers[LEGACY] = legacy_hash
+        grams = {scheme: Grams.of(text, hasher) for scheme, hasher in hashers.items()}
+        query = np.unique(np.concatenate([each.signed() for each in grams.values()]))
         if len(query) == 0:
             return []
         by_hash: dict[int, set[int]] = defaultdict(set)
@@ -441,17 +578,20 @@ class LabelRegistry:
             if len(by_hash[value]) <= MAX_SHARED_BY:
                 by_text[text_id][value].append(offset)
         candidates = []
-        suspect: Suspect | None = None
+        suspects: dict[int, Suspect] = {}
         ranked = sorted(by_text.items(), key=lambda item: (len(item[1]), item[0]), reverse=True)
         for text_id, stored in ranked[:limit]:  # those sharing the most n-grams
-            found, basis = None, grams  # the gram set whose width units the evidence counts
-            stored_fine = self._fine_grams(text_id)
+            scheme, stored_fine = self._stored_text(text_id)
+            if scheme not in grams:  # a legacy row another process added since: next lookup
+                continue
+            found, basis = None, grams[scheme]  # the gram set the evidence counts units of
             if stored_fine is not None:
-                if suspect is None:
-                    suspect = Suspect(text, grams)
+                if scheme not in suspects:
+                    suspects[scheme] = Suspect(text, grams[scheme], hashers[scheme])
+                suspect = suspects[scheme]
                 found, basis = _fine_overlap(suspect, stored, stored_fine), suspect.fine
             elif len(stored) >= MIN_MATCHED_HASHES:
-                found = _best_overlap(grams, stored)
+                found = _best_overlap(grams[scheme], stored)
             if found is not None:
                 candidates.append((*found, text_id, int(basis.width[-1])))
         candidates.sort(key=lambda candidate: candidate[:2], reverse=True)
@@ -475,20 +615,22 @@ class LabelRegistry:
                     "overlap_units": covered,
                     "overlap_of_suspect": round(covered / total, 4),
                     "content_kept": bool(row[6]),
-                    "suspect_span": span and grams.text_span(text, *span),
+                    "suspect_span": span and grams[KEYED].text_span(text, *span),
                 }
             )
         return matches
 
-    def _fine_grams(self, text_id: int) -> StoredGrams | None:
-        """A stored text's fine n-grams (None for texts stored before they were kept); the
+    def _stored_text(self, text_id: int) -> tuple[int, StoredGrams | None]:
+        """A stored text's scheme and fine n-grams (None for texts stored without them); the
         last ``FINE_CACHE`` looked up are kept in memory (stored texts never change)."""
         if text_id in self._fine_cache:
             self._fine_cache.move_to_end(text_id)
             return self._fine_cache[text_id]
         with self._lock:
-            (blob,) = self._db.execute("SELECT fine FROM texts WHERE id = ?", (text_id,)).fetchone()
-        stored = StoredGrams.unpack(blob) if blob else None
+            scheme, blob = self._db.execute(
+                "SELECT scheme, fine FROM texts WHERE id = ?", (text_id,)
+            ).fetchone()
+        stored = (scheme, StoredGrams.unpack(blob) if blob else None)
         self._fine_cache[text_id] = stored
         if len(self._fine_cache) > FINE_CACHE:
             self._fine_cache.popitem(last=False)
@@ -499,6 +641,7 @@ class LabelRegistry:
         any process); False when the registry is too big for it."""
         (top,) = self._db.execute("SELECT max(rowid) FROM text_fingerprints").fetchone()
         if top is not None and top > self._known_rowid:
+            self._legacy = self._legacy_stored()  # another process may have replayed some
             if top > FILTER_MAX_ROWS:
                 return False
             rows = self._db.execute(
