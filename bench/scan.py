@@ -298,7 +298,17 @@ def run_throughput(args: argparse.Namespace) -> None:
         runs[name] = timed_scan(piece, workers, ray, work)
     print_table(
         f"Scan throughput on the first {args.slice_mb} MB of {args.corpus.name}",
-        ["run", "records", "records/s", "MB/s", "rec/s/core", "rec/CPU-s", "peak RSS MB"],
+        [
+            "run",
+            "records",
+            "records/s",
+            "MB/s",
+            "rec/s/core",
+            "MB/s/core",
+            "rec/CPU-s",
+            "MB/CPU-s",
+            "peak RSS MB",
+        ],
         [
             [
                 k,
@@ -306,7 +316,9 @@ def run_throughput(args: argparse.Namespace) -> None:
                 v["records_per_s"],
                 v["mb_per_s"],
                 v["records_per_s_per_core"],
+                v["mb_per_s_per_core"],
                 v["records_per_cpu_s"],
+                v["mb_per_cpu_s"],
                 v["peak_rss_mb"],
             ]
             for k, v in runs.items()

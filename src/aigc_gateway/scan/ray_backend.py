@@ -5,8 +5,8 @@ streams that file's chunks (the same reader as the local scan, so bad lines keep
 line) as one-row blocks. ``map_batches`` runs :class:`ScanActor`s (one ``RecordScanner`` each,
 ``concurrency`` = ``--workers``), and the driver iterates the results in input order and writes
 them with the same :class:`OutputWriter`. On a remote cluster the inputs (and the data dir, for
-registry evidence) must be readable at the same paths on the worker nodes, as with any Ray Data
-reader; the outputs are written where the driver runs.
+registry evidence: the registry with its fingerprint key) must be readable at the same paths on
+the worker nodes, as with any Ray Data reader; the outputs are written where the driver runs.
 """
 
 from __future__ import annotations
