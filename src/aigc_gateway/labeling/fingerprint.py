@@ -54,8 +54,6 @@ the chain search quadratic)."""
 _WIDE = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
 _LINK = re.compile(r"(?:https?|ftp)://\S+|www\.\S+")
 _SPACE = re.compile(r"\s")
-_ALNUM = re.compile(r"[^\W_]")
-"""What ``str.isalnum`` accepts (word characters but the underscore)."""
 _BASE = 1_000_003
 _BASE_U64 = np.uint64(_BASE)
 _SALT = np.uint64(0x5DEECE66D2B1A9F3)
@@ -190,7 +188,11 @@ class Grams:
         end_char = int(np.searchsorted(self.width, end))
         offsets: list[int] = []
         for index, char in enumerate(text):
-            offsets.extend([index] * len(normalise(char)))
+            if char.isascii():  # NFKC and case folding keep it one character
+                if char.isalnum():
+                    offsets.append(index)
+            else:
+                offsets.extend([index] * len(normalise(char)))
         if len(offsets) != len(self.normalised) or not 0 <= start_char < end_char <= len(offsets):
             return None
         return offsets[start_char], offsets[end_char - 1] + 1
@@ -299,8 +301,8 @@ class Suspect:
     @cached_property
     def alnum(self) -> np.ndarray:
         """Index in the fine text of each character of the coarse text."""
-        found = (m.start() for m in _ALNUM.finditer(self.fine.normalised))
-        return np.fromiter(found, np.int64)
+        chars = self.fine.normalised
+        return np.flatnonzero(np.fromiter(map(str.isalnum, chars), bool, len(chars)))
 
 
 def finer_chain(
