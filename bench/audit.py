@@ -6,8 +6,8 @@ vs off, on SQLite and PostgreSQL, and records lost after SIGKILL — in one run.
 1. Added latency (the summary): the real pipeline in-process (uvloop) over a backend that
    answers after 5 ms (an upstream stand-in), 1 KB prompt, concurrency 32, with the record
    stage off (a recorder whose future is already resolved), on with SQLite
-   (synchronous=FULL, the default, and NORMAL) and on with PostgreSQL. Modes take turns in
-   rounds so machine noise hits them alike; added = p50(on) − p50(off).
+   (``sqlite_synchronous`` normal, the default, and full) and on with PostgreSQL. Modes take
+   turns in rounds so machine noise hits them alike; added = p50(on) − p50(off).
 2. The same through the real server over HTTP (mock upstream), off vs on, for context: on a
    small machine the server, the mock and the client share the cores, so it is saturated.
 3. Records/s: the audit trail alone, in-process: records submitted as fast as the event loop
@@ -92,8 +92,11 @@ def already_recorded(_: UsageRecord) -> asyncio.Future[None]:
     return future
 
 
-def settings_for(store: str, dsn: str | None = None, synchronous: str = "full") -> Settings:
-    audit: dict[str, Any] = {"store": store, "sqlite_synchronous": synchronous}
+def settings_for(store: str, dsn: str | None = None, synchronous: str | None = None) -> Settings:
+    """``synchronous``: ``audit.sqlite_synchronous`` (None: the default, ``normal``)."""
+    audit: dict[str, Any] = {"store": store}
+    if synchronous is not None:
+        audit["sqlite_synchronous"] = synchronous
     if dsn:
         audit["postgres_dsn"] = dsn
     return Settings.model_validate({"audit": audit})
@@ -364,15 +367,15 @@ def main() -> None:
         }
         audits: dict[str, dict[str, Any]] = {
             "sqlite": {},
-            "sqlite_normal": {"sqlite_synchronous": "normal"},
+            "sqlite_full": {"sqlite_synchronous": "full"},
         }
         if postgres is not None:
             audits["postgres"] = {"store": "postgres", "postgres_dsn": postgres.create_database()}
         trails: dict[str, AuditTrail | None] = {
             "off": None,
-            "sqlite": AuditTrail(settings_for("sqlite"), work / "inproc-full"),
-            "sqlite_normal": AuditTrail(
-                settings_for("sqlite", synchronous="normal"), work / "inproc-normal"
+            "sqlite": AuditTrail(settings_for("sqlite"), work / "inproc-normal"),
+            "sqlite_full": AuditTrail(
+                settings_for("sqlite", synchronous="full"), work / "inproc-full"
             ),
         }
         if postgres is not None:
@@ -467,7 +470,7 @@ def main() -> None:
     nan = float("nan")
     summary = {
         "audit_added_p50_ms_sqlite": round(latency["sqlite"]["p50_ms"] - base, 3),
-        "audit_added_p50_ms_sqlite_normal": round(latency["sqlite_normal"]["p50_ms"] - base, 3),
+        "audit_added_p50_ms_sqlite_full": round(latency["sqlite_full"]["p50_ms"] - base, 3),
         "audit_added_p50_ms_postgres": round(latency["postgres"]["p50_ms"] - base, 3)
         if "postgres" in latency
         else nan,
@@ -479,6 +482,7 @@ def main() -> None:
         "audit",
         summary,
         {
+            "sqlite_synchronous_default": Settings().audit.sqlite_synchronous,
             "concurrency": CONCURRENCY,
             "backend_delay_ms": BACKEND_DELAY_S * 1000,
             "requests_per_mode": args.requests,

@@ -10,11 +10,12 @@ targets take turns in ``--rounds`` rounds so that machine noise hits them alike.
 at a concurrency is the gateway's percentile minus the direct path's at the same concurrency.
 Targets: ``direct`` (the mock), ``aigc-gateway`` (empty pipeline: guards off, label and record
 stages on), ``aigc-gateway-default`` (default policy), ``aigc-gateway-2w`` (empty pipeline,
-``serve --workers 2``), ``aigc-gateway-normal`` (empty pipeline, ``audit.sqlite_synchronous:
-normal``: a request's record is durable once its journal line is written, not fsynced) and
+``serve --workers 2``), ``aigc-gateway-full`` (empty pipeline, ``audit.sqlite_synchronous:
+full``: a request's record is durable once its journal line is fdatasynced, not only written
+as with the default ``normal``) and
 ``litellm`` (one worker, master key). Per-key limits are off in every gateway (``--workers 2``
 would need Redis for them). Then, from ``bench/audit.py``: the record stage's added p50 on
-SQLite, synchronous full (default) and normal (in-process pipeline, 5 ms backend, concurrency
+SQLite, synchronous normal (default) and full (in-process pipeline, 5 ms backend, concurrency
 32) and a SIGKILL of a two-worker gateway under load. Writes docs/benchmarks/overhead.json.
 
     .venv/bin/python bench/overhead.py --skip-litellm --baseline-src ../old/src
@@ -69,22 +70,24 @@ NO_LIMITS = {"requests_per_minute": None, "tokens_per_day": None}
 GATEWAY = "aigc-gateway"
 DEFAULT = "aigc-gateway-default"
 TWO_WORKERS = "aigc-gateway-2w"
-NORMAL = "aigc-gateway-normal"
-"""Empty pipeline with ``audit.sqlite_synchronous: normal``: acknowledged once the journal line
-is written (survives a killed process), not fsynced (power loss)."""
+FULL = "aigc-gateway-full"
+"""Empty pipeline with ``audit.sqlite_synchronous: full``: acknowledged once the journal line is
+fdatasynced (survives power loss), not only written (a killed process) as by default."""
 
 
 def gateway_config(
-    mock_url: str, profile: str, workers: int = 1, synchronous: str = "full"
+    mock_url: str, profile: str, workers: int = 1, synchronous: str | None = None
 ) -> dict[str, Any]:
+    """A gateway's config; ``synchronous``: ``audit.sqlite_synchronous`` (None: the default)."""
     config: dict[str, Any] = {
         "upstreams": {"mock": {"base_url": mock_url, "max_retries": 0}},
         "models": {"bench": {"backends": [f"mock/{UPSTREAM_MODEL}"]}},
         "limits": NO_LIMITS,
         "local_model": {"enabled": False},
         "server": {"workers": workers},
-        "audit": {"sqlite_synchronous": synchronous},
     }
+    if synchronous is not None:
+        config["audit"] = {"sqlite_synchronous": synchronous}
     if profile == "empty":
         config.update(EMPTY_PIPELINE)
     return config
@@ -285,8 +288,8 @@ def audit_numbers(work: Path, mock_url: str, args: argparse.Namespace) -> dict[s
     trails = {
         "off": None,
         "sqlite": AuditTrail(settings_for("sqlite"), work / "audit-inproc"),
-        "sqlite_normal": AuditTrail(
-            settings_for("sqlite", synchronous="normal"), work / "audit-inproc-normal"
+        "sqlite_full": AuditTrail(
+            settings_for("sqlite", synchronous="full"), work / "audit-inproc-full"
         ),
     }
     try:
@@ -389,8 +392,8 @@ def main() -> None:
             if not variant:
                 gateway(DEFAULT, gateway_config(mock_url, "default"), serve_command)
                 gateway(TWO_WORKERS, gateway_config(mock_url, "empty", 2), serve_command)
-                normal = gateway_config(mock_url, "empty", synchronous="normal")
-                gateway(NORMAL, normal, serve_command)
+                full = gateway_config(mock_url, "empty", synchronous="full")
+                gateway(FULL, full, serve_command)
             if args.baseline_src is not None:
                 gateway("baseline", empty, serve_from(args.baseline_src.resolve()))
             if args.otel:
@@ -435,12 +438,12 @@ def main() -> None:
     if audit:
         kill = audit["kill_2_workers"]
         print_table(
-            "Audit: record stage on SQLite (in-process, concurrency 32; synchronous full and "
-            f"normal; the disk's fdatasync p50 {audit['fsync_ms']['p50_ms']} ms) and SIGKILL of "
-            "2 workers",
+            "Audit: record stage on SQLite (in-process, concurrency 32; synchronous normal, the "
+            f"default, and full; the disk's fdatasync p50 {audit['fsync_ms']['p50_ms']} ms) and "
+            "SIGKILL of 2 workers",
             [
                 "added p50 ms",
-                "normal",
+                "full",
                 "acknowledged",
                 "recorded",
                 "from journal",
@@ -450,7 +453,7 @@ def main() -> None:
             [
                 [
                     summary["audit_added_p50_ms_sqlite"],
-                    summary["audit_added_p50_ms_sqlite_normal"],
+                    summary["audit_added_p50_ms_sqlite_full"],
                     kill["acknowledged"],
                     kill["recorded"],
                     kill["from_journal"],
@@ -479,6 +482,7 @@ def main() -> None:
             "memory_mb": memory,
             "retried_after_reset": {t.name: t.retries for t in targets},
             "audit": audit,
+            "sqlite_synchronous_default": _default_synchronous(),
             "litellm_version": None if args.skip_litellm else _litellm_version(args.litellm),
             "baseline_src": None if args.baseline_src is None else str(args.baseline_src),
             "run_seconds": round(time.monotonic() - started),
@@ -535,13 +539,13 @@ def summarise(results: dict[str, Any], audit: dict[str, Any], args: argparse.Nam
         "lost_records_after_kill": nan,
         "rps_2_workers_ratio": round(cell(TWO_WORKERS, 64).get("rps", nan) / one_worker, 3),
     }
-    if NORMAL in plain:
-        summary["overhead_p50_ms_sqlite_normal"] = added(NORMAL, 1, 50)
+    if FULL in plain:
+        summary["overhead_p50_ms_sqlite_full"] = added(FULL, 1, 50)
     if audit:
         latency = audit["pipeline_latency_ms"]
         for name, key in (
             ("sqlite", "audit_added_p50_ms_sqlite"),
-            ("sqlite_normal", "audit_added_p50_ms_sqlite_normal"),
+            ("sqlite_full", "audit_added_p50_ms_sqlite_full"),
         ):
             summary[key] = round(latency[name]["p50_ms"] - latency["off"]["p50_ms"], 3)
         summary["lost_records_after_kill"] = audit["kill_2_workers"]["lost"]
@@ -559,6 +563,12 @@ def local_model_ratio() -> dict[str, float]:
     previous = json.loads(path.read_text())["summary"] if path.exists() else {}
     key = "local_tokens_per_s_ratio"
     return {key: previous[key]} if key in previous else {}
+
+
+def _default_synchronous() -> str:
+    from aigc_gateway.config import Settings
+
+    return Settings().audit.sqlite_synchronous
 
 
 def _litellm_version(litellm: Path) -> str:

@@ -39,7 +39,8 @@ from aigc_gateway.labeling.registry import JOURNAL_DIR as REGISTRY_JOURNAL
 from aigc_gateway.labeling.registry import REGISTRY_FILE, LabelRegistry
 from aigc_gateway.pipeline import UsageRecord
 
-trail = AuditTrail(Settings(), Path(sys.argv[1]))
+settings = Settings.model_validate({"audit": {"sqlite_synchronous": sys.argv[3]}})
+trail = AuditTrail(settings, Path(sys.argv[1]))
 print("ready", flush=True)
 sys.stdin.readline()
 
@@ -66,12 +67,15 @@ def _request_ids(data_dir: Path) -> list[str]:
         return [row[0] for row in db.execute("SELECT request_id FROM audit_records")]
 
 
+@pytest.mark.parametrize("synchronous", ["normal", "full"])
 def test_acknowledged_records_in_the_journal_join_the_chain_after_sigkill(
-    tmp_path: Path,
+    tmp_path: Path, synchronous: str
 ) -> None:
+    """Both durability settings: ``normal`` (the default) acknowledges once the line is
+    written, ``full`` once it is fdatasynced; a killed process loses neither."""
     AuditTrail(Settings(), tmp_path).close()  # the database exists, so it can be locked
     child = subprocess.Popen(
-        [sys.executable, "-c", AUDIT_CHILD, str(tmp_path), str(RECORDS)],
+        [sys.executable, "-c", AUDIT_CHILD, str(tmp_path), str(RECORDS), synchronous],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -124,6 +128,36 @@ def test_a_live_process_segment_is_left_to_it(tmp_path: Path) -> None:
         live.close()
     assert sorted(_request_ids(tmp_path)) == sorted([f"live-{i}" for i in range(20)] + ["live-99"])
     assert list((tmp_path / JOURNAL_DIR).iterdir()) == []
+
+
+def test_normal_acknowledges_at_once_and_syncs_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sync_within_s``: a line is acknowledged without waiting for a sync, and fdatasynced
+    in the background within that time (what bounds a power loss under ``normal``)."""
+    synced: list[int] = []
+    real = journal.os.fdatasync
+
+    def fdatasync(fd: int) -> None:
+        real(fd)
+        synced.append(fd)
+
+    monkeypatch.setattr(journal.os, "fdatasync", fdatasync)
+    log = journal.Journal(tmp_path, fsync=False, sync_within_s=0.05)
+
+    async def write_two() -> list[int]:
+        seen = []
+        for line in (b"one\n", b"two\n"):
+            mark, _ = log.append(line)
+            acknowledged = log.acknowledged(mark)
+            assert acknowledged.done()  # at once: no sync awaited
+            seen.append(len(synced))
+            await asyncio.sleep(0.3)
+        return seen
+
+    assert asyncio.run(write_two()) == [0, 1]  # the first line was synced behind, within 0.3 s
+    assert len(synced) == 2  # the second line too, behind
+    log.close()
 
 
 REGISTRY_CHILD = """

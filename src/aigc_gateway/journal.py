@@ -5,7 +5,9 @@ an exclusive ``flock``. :meth:`Journal.append` writes one line with one ``write(
 loop — after it returns, the line survives a killed process — and :meth:`Journal.acknowledged`
 resolves once it is as durable as configured: at once, or (``fsync``) after an ``fdatasync`` on
 a small sync thread that started after the line was written (one at a time: every line written
-meanwhile shares the next). The consumer (a writer thread) commits the lines' contents to its
+meanwhile shares the next). Without ``fsync``, ``sync_within_s`` bounds what a power loss can
+take: lines are fdatasynced on that thread at most that long after they were written, while
+nobody waits for it. The consumer (a writer thread) commits the lines' contents to its
 database together with each segment's mark (how far it has come, :class:`Mark`) in the same
 transaction, and deletes a segment once it is closed (every ``SEGMENT_BYTES``, and at shutdown)
 and wholly committed (:class:`SegmentDone`). When a process opens its journal, segments whose
@@ -38,6 +40,8 @@ SUFFIX = ".journal"
 SEGMENT_BYTES = 8 << 20
 """A segment is closed and a new one started once it holds this many bytes."""
 PROBE_EVERY_S = 2.0
+BEHIND_RETRY_S = 0.005
+"""A background sync due while another runs looks again this much later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +77,16 @@ def _fsync_dir(directory: Path) -> None:
 class Journal:
     """This process's journal in ``directory``: appends on the event loop, one segment at a
     time; ``fsync``: :meth:`acknowledged` waits for an fdatasync (power loss), else for nothing
-    more than the write (a killed process)."""
+    more than the write (a killed process), and with ``sync_within_s`` an fdatasync follows in
+    the background within that many seconds (a power loss takes at most that much)."""
 
-    def __init__(self, directory: Path, fsync: bool) -> None:
+    def __init__(self, directory: Path, fsync: bool, sync_within_s: float | None = None) -> None:
         self.directory = directory
         self._fsync = fsync
+        self._sync_within_s = None if fsync else sync_within_s
+        self._durable = fsync or sync_within_s is not None
+        """Segments' creation and rotation are synced too (each segment's last lines)."""
+        self._timer: asyncio.TimerHandle | None = None
         directory.mkdir(parents=True, exist_ok=True)
         self._fault: str | None = None
         self._fault_at = 0.0
@@ -97,7 +106,7 @@ class Journal:
         # Renamed only once locked: a starting process never takes a live segment for an orphan.
         path = self.directory / (name + SUFFIX)
         os.rename(temporary, path)
-        if self._fsync:
+        if self._durable:
             _fsync_dir(self.directory)
         self._fd, self.segment, self.path = fd, name, path
         self._offset = self._synced = 0
@@ -119,6 +128,10 @@ class Journal:
             raise _unavailable() from exc
         self._offset += len(line)
         self._fault = None
+        if self._sync_within_s is not None and self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(
+                self._sync_within_s, self._sync_behind
+            )
         return Mark(self.segment, self._offset), closed
 
     def _undo(self, exc: OSError) -> None:
@@ -160,10 +173,25 @@ class Journal:
             self._sync_scheduled = True
             loop.call_soon(self._sync_now, loop)
 
+    def _sync_behind(self) -> None:
+        """``sync_within_s`` after a line was written: sync whatever is not synced yet (if a
+        sync is running, look again in a moment: it may have started before that line)."""
+        loop = asyncio.get_running_loop()
+        self._timer = None
+        if self._fd < 0 or self._synced >= self._offset:
+            return
+        if self._syncing is not None:
+            self._timer = loop.call_later(BEHIND_RETRY_S, self._sync_behind)
+            return
+        self._start_fdatasync(loop)
+
     def _sync_now(self, loop: asyncio.AbstractEventLoop) -> None:
         self._sync_scheduled = False
         if not self._waiting or self._syncing is not None:
             return  # settled meanwhile (rotation, close), or the running sync will go on
+        self._start_fdatasync(loop)
+
+    def _start_fdatasync(self, loop: asyncio.AbstractEventLoop) -> None:
         target, fd = self._offset, self._fd
         self._syncing = loop.run_in_executor(self._sync_thread, os.fdatasync, fd)
         self._syncing.add_done_callback(partial(self._sync_done, fd, target))
@@ -197,7 +225,7 @@ class Journal:
         """Sync an old segment's descriptor here and now (rotation, close) and settle every
         waiting line; it is closed once no sync is running on it."""
         error: Exception | None = None
-        if self._fsync:
+        if self._durable:
             try:
                 os.fdatasync(fd)
             except OSError as exc:
@@ -234,6 +262,9 @@ class Journal:
     def close(self) -> SegmentDone:
         """Stop appending (at shutdown); the segment is deleted once its lines are committed."""
         fd, self._fd = self._fd, -1
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self._settle_all(fd)
         self._sync_thread.shutdown(wait=True)
         return SegmentDone(self.segment, self.path)

@@ -3,9 +3,9 @@
 Durability: with ``synchronous=FULL`` every commit fsyncs the WAL; ``NORMAL`` skips that fsync
 (a committed record survives a process crash, it is in the OS page cache, but the last commits
 may be lost if the machine loses power). The gateway's trail commits with ``NORMAL``: what makes
-a record durable before its request is answered is the journal (``journal.py``; fsynced when
-``audit.sqlite_synchronous`` is ``full``, the default), and :meth:`make_durable` fsyncs the WAL
-before a journal segment is deleted.
+a record durable before its request is answered is the journal (``journal.py``; written, and
+fsynced within 1 s, or before the answer when ``audit.sqlite_synchronous`` is ``full``), and
+:meth:`make_durable` fsyncs the WAL before a journal segment is deleted.
 """
 
 from __future__ import annotations

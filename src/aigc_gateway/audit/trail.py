@@ -30,6 +30,9 @@ from .signing import KEY_FILE, AuditSigner
 from .store import AuditQuery, AuditStore
 from .writer import MAX_GROUP, AuditWriter
 
+SYNC_WITHIN_S = 1.0
+"""``sqlite_synchronous: normal``: the journal is fdatasynced in the background at most this
+long after a record was acknowledged (what a power loss may take; a killed process takes none)."""
 READ_FLUSH_TIMEOUT_S = 5.0
 """How long a read waits for journalled records to be committed (a failing database answers
 with what it has)."""
@@ -94,7 +97,9 @@ class AuditTrail:
         self._journal: Journal | None = None
         if settings.audit.store == "sqlite":
             self._journal = Journal(
-                data_dir / JOURNAL_DIR, fsync=settings.audit.sqlite_synchronous == "full"
+                data_dir / JOURNAL_DIR,
+                fsync=settings.audit.sqlite_synchronous == "full",
+                sync_within_s=SYNC_WITHIN_S,
             )
             self._replay(self._journal)
         days = settings.audit.content_retention_days
