@@ -38,6 +38,7 @@ from .choices import generate_choices
 from .http import (
     DirectRoute,
     DirectRoutes,
+    GatewayApp,
     UnexpectedErrors,
     error_response,
     json_response,
@@ -49,7 +50,7 @@ from .schemas import ChatCompletionBody, CompletionBody, check_size, parse_body
 log = logging.getLogger(__name__)
 
 
-def create_app(gateway: Gateway) -> FastAPI:
+def create_app(gateway: Gateway) -> GatewayApp:
     settings = gateway.settings
 
     @asynccontextmanager
@@ -57,7 +58,7 @@ def create_app(gateway: Gateway) -> FastAPI:
         yield
         await gateway.close()
 
-    app = FastAPI(
+    app = GatewayApp(
         title="AIGC Gateway",
         version="0.1.0",
         docs_url=None,
@@ -102,7 +103,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     async def completions(request: Request) -> Response:
         return await generate(request, CompletionBody)
 
-    # Served by DirectRoutes (added below); the app's routes answer only other methods (405).
+    # Served by DirectRoutes (below); the app's routes answer only other methods (405).
     app.post("/v1/chat/completions")(chat_completions)
     app.post("/v1/completions")(completions)
 
@@ -134,12 +135,11 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.include_router(embeddings.router)
     app.include_router(responses.router)
     app.include_router(console_router)
-    app.add_middleware(
-        DirectRoutes,
-        routes=[
+    app.direct = DirectRoutes(
+        [
             DirectRoute("/v1/chat/completions", chat_completions),
             DirectRoute("/v1/completions", completions),
-        ],
+        ]
     )
     app.add_middleware(UnexpectedErrors, on_storage_error=gateway.storage_failed)
     app.add_middleware(MetricsMiddleware, metrics=gateway.metrics)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 
@@ -23,6 +22,7 @@ from fastapi.responses import Response
 
 from ..errors import GatewayError
 from ..gateway import Gateway
+from ..ids import random_hex
 from ..pipeline import Collected, Outcome, RequestContext, collect
 from ..providers.base import Chunk, GenerationRequest, Usage
 from ..store import KeyInfo
@@ -54,7 +54,7 @@ async def generate_choices(
     requests: list[GenerationRequest],
     include_usage: bool,
 ) -> Response:
-    request_id = shape_type.id_prefix + secrets.token_hex(12)
+    request_id = shape_type.id_prefix + random_hex(12)
     contexts = [RequestContext(request_id, key.tenant, key.id) for _ in requests]
     streams = [
         gateway.pipeline.stream(generation, context)

@@ -5,7 +5,6 @@ client goes away (:func:`unless_disconnected`, :class:`EventStream`), and the re
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import aclosing, contextmanager
 from typing import TypeVar
@@ -16,6 +15,7 @@ from fastapi.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ..errors import GatewayError
+from ..ids import random_hex
 from ..labeling.implicit import label_headers
 from ..pipeline import RequestContext
 from ..store import KeyInfo
@@ -103,9 +103,7 @@ def identified(context: RequestContext) -> Iterator[None]:
 
 
 def new_context(key: KeyInfo, id_prefix: str) -> RequestContext:
-    return RequestContext(
-        request_id=id_prefix + secrets.token_hex(12), tenant=key.tenant, key_id=key.id
-    )
+    return RequestContext(request_id=id_prefix + random_hex(12), tenant=key.tenant, key_id=key.id)
 
 
 def response_headers(context: RequestContext) -> dict[str, str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -125,26 +125,52 @@ class DirectRoute:
 
 
 class DirectRoutes:
-    """The hot POST routes (chat and text completions) as plain ASGI, inside the user
-    middleware (metrics, :class:`UnexpectedErrors`, CORS, tracing still wrap them) but ahead
-    of Starlette's exception middleware, the router's scan of every route and FastAPI's
-    request handling, which they do not need: the handler reads and validates its body
-    itself. A :class:`GatewayError` becomes its JSON error here, as the app's handler would
-    answer it; every other request goes on to the app.
+    """The hot POST routes (chat and text completions) as plain ASGI: the app
+    (:class:`GatewayApp`) hands them, through its user middleware (metrics,
+    :class:`UnexpectedErrors`, CORS, tracing), straight to their handlers, past FastAPI's and
+    Starlette's own layers (telemetry check, server-error and body-limit middleware, exception
+    middleware, the router's scan of every route, FastAPI's request handling), which they do not
+    need: the handler reads and validates its body itself. A :class:`GatewayError` becomes its
+    JSON error here, as the app's handler would answer it.
     """
 
-    def __init__(self, app: ASGIApp, routes: list[DirectRoute]) -> None:
-        self._app = app
+    def __init__(self, routes: list[DirectRoute]) -> None:
         self._routes = {route.path: route for route in routes}
 
+    def route_for(self, scope: Scope) -> DirectRoute | None:
+        """The direct route serving this request, if any (POST to one of the paths)."""
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return None
+        return self._routes.get(scope["path"])
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = self._routes.get(scope["path"]) if scope["type"] == "http" else None
-        if route is None or scope["method"] != "POST":
-            await self._app(scope, receive, send)
-            return
-        scope["route"] = route
         try:
-            response = await route.handler(Request(scope, receive))
+            response = await scope["route"].handler(Request(scope, receive))
         except GatewayError as exc:
             response = error_response(exc)
         await response(scope, receive, send)
+
+
+class GatewayApp(FastAPI):
+    """The FastAPI app, with :class:`DirectRoutes` answered before FastAPI's own layers (every
+    other request takes the usual path). The direct routes' stack is the app's user middleware
+    around :class:`DirectRoutes`, built when the first such request arrives (after every
+    ``add_middleware``)."""
+
+    direct: DirectRoutes | None = None
+    _direct_stack: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = self.direct.route_for(scope) if self.direct is not None else None
+        if route is None:
+            await super().__call__(scope, receive, send)
+            return
+        stack = self._direct_stack
+        if stack is None:
+            stack = self.direct
+            for cls, args, kwargs in reversed(self.user_middleware):
+                stack = cls(stack, *args, **kwargs)
+            self._direct_stack = stack
+        scope["app"] = self
+        scope["route"] = route
+        await stack(scope, receive, send)

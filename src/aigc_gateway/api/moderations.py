@@ -10,7 +10,6 @@ prompt attack was seen, and counts of personal data and secrets found (never the
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from typing import Any
 
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InvalidRequest
 from ..guards.model import Finding
+from ..ids import random_hex
 from .auth import authenticate
 from .http import json_response, read_body
 from .schemas import ContentPartBody, parse_body
@@ -131,5 +131,5 @@ async def create_moderation(request: Request) -> Response:
         for text in body.texts()
     ]
     return json_response(
-        {"id": "modr-" + secrets.token_hex(12), "model": body.model or MODEL, "results": results}
+        {"id": "modr-" + random_hex(12), "model": body.model or MODEL, "results": results}
     )

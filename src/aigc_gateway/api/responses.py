@@ -11,7 +11,6 @@ naming them. Streaming answers with the typed events (``response.created`` …
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import replace
@@ -24,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..conversations import ResponseStore
 from ..errors import GatewayError, InvalidRequest, NotFound
+from ..ids import random_hex
 from ..pipeline import Outcome, RequestContext, collect
 from ..providers.base import Chunk, GenerationRequest
 from ..providers.messages import ChatMessage, ContentPart, FunctionCall, ToolCall
@@ -206,7 +206,7 @@ class ResponseShape:
 
     def __init__(self, body: ResponsesBody, context: RequestContext) -> None:
         self.id = context.request_id
-        self.message_id = "msg_" + secrets.token_hex(12)
+        self.message_id = "msg_" + random_hex(12)
         self._body = body
         self._created = context.created
         self._sequence = 0
@@ -273,7 +273,7 @@ class ResponseShape:
 
     @staticmethod
     def call_item(call: dict[str, Any], status: str = "completed") -> dict[str, Any]:
-        call_id = call.get("id") or "call_" + secrets.token_hex(12)
+        call_id = call.get("id") or "call_" + random_hex(12)
         return {
             "type": "function_call",
             "id": "fc_" + call_id.removeprefix("call_"),

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
+from ..ids import random_hex
 from ..reports import LabelReport
 
 LABEL_AI_GENERATED = "1"
@@ -32,7 +32,7 @@ CODE_PREFIX = "hmac-sha256:"
 
 def new_produce_id() -> str:
     """A unique content production number (sortable by time is not needed; uniqueness is)."""
-    return "aigc-" + secrets.token_hex(12)
+    return "aigc-" + random_hex(12)
 
 
 class ImplicitLabels:
