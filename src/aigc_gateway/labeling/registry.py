@@ -361,10 +361,12 @@ class LabelRegistry:
             columns = {row[1] for row in db.execute("PRAGMA table_info(texts)")}
             if "scheme" not in columns:
                 db.execute("ALTER TABLE texts ADD COLUMN scheme INTEGER NOT NULL DEFAULT 0")
-                kept = db.execute("SELECT id, content FROM texts WHERE content IS NOT NULL")
-                for text_id, content in kept.fetchall():
+                kept = "FROM texts WHERE content IS NOT NULL"
+                # One pass over the table (text_id has no index of its own): per text, the
+                # deletes made re-keying quadratic (62 ms a text with 2,000 of them).
+                db.execute(f"DELETE FROM text_fingerprints WHERE text_id IN (SELECT id {kept})")
+                for text_id, content in db.execute(f"SELECT id, content {kept}").fetchall():
                     hashes, offsets = Grams.of(content, self._key).fingerprint()
-                    db.execute("DELETE FROM text_fingerprints WHERE text_id = ?", (text_id,))
                     _insert_fingerprints(db, text_id, hashes, offsets)
                     db.execute(
                         "UPDATE texts SET fingerprints = ?, fine = ?, scheme = ? WHERE id = ?",
