@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -197,3 +198,22 @@ def test_a_missing_or_wrong_key_is_refused(tmp_path: Path, damage: str) -> None:
     with pytest.raises(ValueError, match=expected):
         LabelRegistry(tmp_path)
     assert key.exists() == (damage != "missing")  # never replaced by a new key
+
+
+def test_opening_takes_no_write_lock(tmp_path: Path) -> None:
+    """Key check and migration write only on a new or old registry: a gateway starting while
+    another process holds the write lock (a long commit) opens at once."""
+    LabelRegistry(tmp_path).close()
+    lock = sqlite3.connect(labels_dir(tmp_path) / REGISTRY_FILE, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")
+    opened: list[LabelRegistry] = []
+    opening = threading.Thread(target=lambda: opened.append(LabelRegistry(tmp_path)))
+    opening.start()
+    opening.join(10)  # the registry's busy timeout is 30 s: a write would still be waiting
+    waited = opening.is_alive()
+    lock.execute("ROLLBACK")
+    lock.close()
+    opening.join()
+    for registry in opened:
+        registry.close()
+    assert not waited, "opening the registry waited for the write lock"

@@ -338,8 +338,10 @@ class LabelRegistry:
                 "it from a backup (a new key could not trace them)"
             )
         key = NgramKey(secret_key(path, "the registered texts untraceable"))
-        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('key_check', ?)", (key.check,))
-        if self._meta("key_check") != key.check:
+        if stored is None:  # a new registry (or one from before the key): this key is its key
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('key_check', ?)", (key.check,))
+            stored = self._meta("key_check")
+        if stored != key.check:
             raise ValueError(
                 f"{path}: not the key {self._path} was made with; restore that key from a backup"
             )
@@ -356,6 +358,11 @@ class LabelRegistry:
         legacy rows (``scheme`` 0)."""
         db = self._db
         rekeyed = 0
+        columns = {row[1] for row in db.execute("PRAGMA table_info(texts)")}
+        indexed = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'texts_legacy'").fetchone()
+        if "scheme" in columns and indexed:  # done: no write lock taken at every start
+            self._warn_legacy()
+            return
         db.execute("BEGIN IMMEDIATE")
         try:
             columns = {row[1] for row in db.execute("PRAGMA table_info(texts)")}
@@ -382,7 +389,10 @@ class LabelRegistry:
         if rekeyed:
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             log.warning("label registry: %d texts with kept content re-keyed", rekeyed)
-        (legacy,) = db.execute("SELECT COUNT(*) FROM texts WHERE scheme = 0").fetchone()
+        self._warn_legacy()
+
+    def _warn_legacy(self) -> None:
+        (legacy,) = self._db.execute("SELECT COUNT(*) FROM texts WHERE scheme = 0").fetchone()
         if legacy:
             log.warning(
                 "label registry: %d texts stored before keyed fingerprints (content not kept) "
