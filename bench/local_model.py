@@ -11,7 +11,7 @@ side by side.
 All paths run the bundled SmolLM2-135M-Instruct GGUF with the same thread count; they take
 turns prompt by prompt so machine noise hits both alike. Every generation is exactly
 ``--max-tokens`` long (the end-of-generation tokens are banned with ``logit_bias`` on every
-path): the gateway's watermark changes which tokens greedy decoding picks, so answers would
+path; the run stops if a generation is not): the gateway's watermark changes which tokens greedy decoding picks, so answers would
 otherwise end at different lengths and tokens/s would compare different amounts of work against
 the same per-request costs. CPU ms per token counts the path's processes (direct: this one; a
 gateway: the server and its children, the model's worker included).
@@ -210,6 +210,12 @@ def measure(rounds: int, max_tokens: int, threads: int) -> dict[str, list[Sample
                     for path, client in clients.items():
                         run = partial(through_gateway, client, prompt, max_tokens, end)
                         samples[path].append(timed(run, partial(cpu_seconds, trees[path])))
+                    for path, runs in samples.items():
+                        if runs[-1][2] != max_tokens:  # the paths would compare different work
+                            raise SystemExit(
+                                f"{path} generated {runs[-1][2]} tokens, not {max_tokens}, for "
+                                f"{prompt!r}: the end tokens were not banned"
+                            )
             for client in clients.values():
                 client.close()
             direct.llama.close()

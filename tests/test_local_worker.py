@@ -7,16 +7,19 @@ from __future__ import annotations
 import itertools
 import queue
 import re
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+import numpy as np
 
 from aigc_gateway.config import LocalModelSettings
 from aigc_gateway.errors import GatewayError
 from aigc_gateway.labeling.keys import WatermarkKey
 from aigc_gateway.labeling.watermark import GreenList, WatermarkProcessor
 from aigc_gateway.providers.base import Chunk, Usage
-from aigc_gateway.providers.local_worker import Job, ProcessHost, coalesced
+from aigc_gateway.providers.local_worker import Engine, Job, ProcessHost, coalesced
 
 
 def _tokens(texts: list[str], gap_s: float) -> Iterator[Chunk]:
@@ -98,3 +101,33 @@ def test_the_worker_process_keeps_no_garbage_between_jobs() -> None:
     finally:
         host.close()
     assert grown < 5, f"the worker grew by {grown:.1f} MB over 150 generations"
+
+
+def test_logit_bias_and_the_watermark_both_reach_the_sampler() -> None:
+    """llama-cpp-python's own ``logit_bias`` drops every logits processor given with it (and
+    itself); the engine applies the bias beside the job's processor (the watermark)."""
+    engine = Engine(LocalModelSettings(threads=1))
+    calls: list[int] = []
+
+    def processor(input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        calls.append(len(input_ids))
+        return scores
+
+    def generate(tokens: int, bias: dict[int, float] | None) -> str:
+        calls.clear()
+        arguments = {"max_tokens": tokens, "temperature": 0.0, "seed": 1, "stop": []}
+        if bias:
+            arguments["logit_bias"] = bias
+        job = Job("Name a colour.", "prompt", tokens, arguments, None, None, processor)
+        chunks = list(engine.generate(job, threading.Event()))
+        assert chunks[-1].usage == Usage(chunks[-1].usage.prompt_tokens, tokens)
+        assert len(calls) == tokens  # the processor saw every step
+        return "".join(chunk.text for chunk in chunks)
+
+    try:
+        forced = {1000: 100.0}  # greedy decoding must pick token 1000 every time
+        piece = generate(1, forced)
+        assert generate(6, forced) == piece * 6
+        assert generate(6, None) != piece * 6
+    finally:
+        engine.close()

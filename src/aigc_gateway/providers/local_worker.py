@@ -42,6 +42,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
 from ..config import LocalModelSettings
 from ..errors import BackendUnavailable, GatewayError, InvalidRequest
 from .base import Chunk, Usage
@@ -123,6 +125,29 @@ Event = tuple[int, Chunk | Failure | str | None]
 """(job id, what happened): a chunk, a failure, ``STARTED``, or None when the job is over."""
 
 
+@dataclass(frozen=True, slots=True)
+class LogitBias:
+    """A request's ``logit_bias`` as a logits processor, next to the watermark's.
+
+    Not llama-cpp-python's own ``logit_bias`` argument: given together with logits processors,
+    it drops all of them and itself (0.3.36 assigns the result of ``LogitsProcessorList.extend``,
+    which is None), so a request with ``logit_bias`` would get neither its bias nor the
+    watermark.
+    """
+
+    tokens: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, bias: dict[int, float]) -> LogitBias:
+        tokens = np.fromiter(bias, dtype=np.intp, count=len(bias))
+        return cls(tokens, np.fromiter(bias.values(), dtype=np.float32, count=len(bias)))
+
+    def __call__(self, _input_ids: Any, scores: np.ndarray) -> np.ndarray:
+        scores[self.tokens] += self.values
+        return scores
+
+
 class Engine:
     """The loaded model; generates one job at a time (llama.cpp contexts are not thread-safe)."""
 
@@ -201,7 +226,9 @@ class Engine:
             sampled += 1
             return stop.is_set()
 
-        processors = [job.logits_processor] if job.logits_processor else None
+        processors = [job.logits_processor] if job.logits_processor else []
+        if "logit_bias" in arguments:
+            processors.append(LogitBias.of(arguments.pop("logit_bias")))
         stream = self._llama.create_completion(
             tokens,
             stream=True,
@@ -442,7 +469,10 @@ class ProcessHost:
             stdin=subprocess.PIPE,
             pass_fds=(theirs.fileno(),),
             env={**os.environ, "PYTHONPATH": path},
-            start_new_session=True,  # a Ctrl-C at the terminal is the gateway's to handle
+            # Its own process group, so a Ctrl-C at the terminal is the gateway's to handle; but
+            # the gateway's session: a new session would also put it in a scheduler autogroup
+            # of its own, weighed apart from the gateway that streams its tokens.
+            process_group=0,
         )
         theirs.close()
         connection = Connection(ours.detach())
