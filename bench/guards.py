@@ -29,6 +29,7 @@ from typing import Any
 from guard_bypass import print_table as print_bypass_table
 from guard_bypass import run_suite as run_bypass_suite
 from guard_synthetic import synthetic_records
+from pii_guideline import guideline_records
 
 from aigc_gateway.evaluation.build_suites import GUARD_SPLIT_SEED, guard_split
 
@@ -400,6 +401,11 @@ def time_per_text(run: Callable[[str], Any], texts: list[str], rounds: int) -> d
     }
 
 
+PII_PARTS = ("dev", "held_out", "dev_guideline", "held_out_guideline")
+"""The PII sets scored: each half with the sources' own labels and with the labels mapped onto
+the annotation guideline (``pii_guideline.py``)."""
+
+
 def cmd_run(args: argparse.Namespace) -> None:
     from aigc_gateway.config import Settings
     from aigc_gateway.guards.engine import GuardEngine
@@ -409,8 +415,10 @@ def cmd_run(args: argparse.Namespace) -> None:
     ours, types = our_pii_predictor()
     presidio = presidio_predictor() if not args.no_peers else None
     for lang in ("en", "zh"):
-        for part in ("dev", "held_out"):
-            records = getattr(splits[f"pii_{lang}"], part)
+        for part in PII_PARTS:
+            records = getattr(splits[f"pii_{lang}"], part.removesuffix("_guideline"))
+            if part.endswith("_guideline"):
+                records = guideline_records(records)
             entry = {"ours_all_types": score_pii(records, ours, types)}
             entry["ours_shared_types"] = score_pii(records, ours, SHARED_TYPES)
             by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -483,17 +491,10 @@ def cmd_run(args: argparse.Namespace) -> None:
             )
     results["speed_1kb_mixed"] = speed
     results["bypass"] = run_bypass_suite(engine, splits)
-    held_en, held_zh = results["pii"]["en/held_out"], results["pii"]["zh/held_out"]
     classifiers = results["classifiers"]
     results["summary"] = {
-        "pii_f1_en": held_en["ours_shared_types"]["micro"]["f1"],
-        "presidio_pii_f1_en": held_en.get("presidio_shared_types", {}).get("micro", {}).get("f1"),
-        "pii_f1_zh": held_zh["ours_all_types"]["micro"]["f1"],
-        **{
-            f"pii_f1_{kind}_{lang}": held["ours_all_types"]["per_type"].get(kind, {}).get("f1")
-            for lang, held in (("en", held_en), ("zh", held_zh))
-            for kind in ("PERSON", "ADDRESS")
-        },
+        **pii_summary(results["pii"], "held_out", ""),
+        **pii_summary(results["pii"], "held_out_guideline", "_guideline"),
         **{
             f"pii_synthetic_{metric}_{kind}_{lang}": scores[metric]
             for lang in ("en", "zh")
@@ -544,24 +545,56 @@ def cmd_run(args: argparse.Namespace) -> None:
     print_tables(results)
 
 
+def pii_summary(pii: dict[str, Any], part: str, suffix: str) -> dict[str, Any]:
+    """The summary keys of one held-out PII scoring (``suffix`` names the labels used)."""
+    held_en, held_zh = pii[f"en/{part}"], pii[f"zh/{part}"]
+    presidio = held_en.get("presidio_shared_types", {}).get("micro", {}).get("f1")
+    return {
+        f"pii_f1_en{suffix}": held_en["ours_shared_types"]["micro"]["f1"],
+        f"presidio_pii_f1_en{suffix}": presidio,
+        f"pii_f1_zh{suffix}": held_zh["ours_all_types"]["micro"]["f1"],
+        **{
+            f"pii_{metric}_{kind}_{lang}{suffix}": held["ours_all_types"]["per_type"]
+            .get(kind, {})
+            .get(metric)
+            for lang, held in (("en", held_en), ("zh", held_zh))
+            for kind in ("PERSON", "ADDRESS")
+            for metric in ("f1", "precision", "recall")
+        },
+        **{
+            f"presidio_pii_f1_PERSON_en{suffix}": held_en.get("presidio_all_types", {})
+            .get("per_type", {})
+            .get("PERSON", {})
+            .get("f1")
+        },
+    }
+
+
 def print_tables(results: dict[str, Any]) -> None:
-    print("\nPersonal data, span-level exact match, micro P/R/F1 (held-out | dev)")
-    print(f"{'set':<34}{'P':>8}{'R':>8}{'F1':>8}   {'dev F1':>7}")
-    for lang in ("en", "zh"):
-        held, dev = results["pii"][f"{lang}/held_out"], results["pii"][f"{lang}/dev"]
-        for name in (name for name in held if name != "ours_by_source"):
-            micro = held[name]["micro"]
+    for labels, suffix in (("source labels as-is", ""), ("guideline-mapped", "_guideline")):
+        print(f"\nPersonal data, {labels}, span-level exact match, micro P/R/F1 (held-out | dev)")
+        print(f"{'set':<34}{'P':>8}{'R':>8}{'F1':>8}   {'dev F1':>7}")
+        for lang in ("en", "zh"):
+            held = results["pii"][f"{lang}/held_out{suffix}"]
+            dev = results["pii"][f"{lang}/dev{suffix}"]
+            for name in (name for name in held if name != "ours_by_source"):
+                micro = held[name]["micro"]
+                print(
+                    f"{lang + ' ' + name:<34}{micro['precision']:>8.3f}{micro['recall']:>8.3f}"
+                    f"{micro['f1']:>8.3f}   {dev[name]['micro']['f1']:>7.3f}"
+                )
+        print(f"Per type, held-out, {labels} (ours F1 / support; Presidio F1, English)")
+        for lang in ("en", "zh"):
+            held = results["pii"][f"{lang}/held_out{suffix}"]
+            peer = held.get("presidio_all_types", {}).get("per_type", {})
             print(
-                f"{lang + ' ' + name:<34}{micro['precision']:>8.3f}{micro['recall']:>8.3f}"
-                f"{micro['f1']:>8.3f}   {dev[name]['micro']['f1']:>7.3f}"
+                f"  {lang}: "
+                + ", ".join(
+                    f"{k} {v['f1']:.2f}/{v['support']}"
+                    + (f" (Presidio {peer[k]['f1']:.2f})" if k in peer else "")
+                    for k, v in held["ours_all_types"]["per_type"].items()
+                )
             )
-    print("\nPer type, ours, held-out (F1 / support)")
-    for lang in ("en", "zh"):
-        per_type = results["pii"][f"{lang}/held_out"]["ours_all_types"]["per_type"]
-        print(
-            f"  {lang}: "
-            + ", ".join(f"{k} {v['f1']:.2f}/{v['support']}" for k, v in per_type.items())
-        )
     print("\nGuideline-conforming synthetic set (Faker), per type P / R / F1 (Presidio, English)")
     for lang in ("en", "zh"):
         entry = results["pii"][f"{lang}/synthetic_guideline"]

@@ -35,6 +35,13 @@ ZH_NAME_STOPPERS = frozenset(
     "的了是在和与及或就都也还又被把给对从向到往说道问去来要会能将曾已并而但却则等着过吗呢吧啊"
 )
 """Function characters that end a name the tagger ran past ("张伟去…" is 张伟 + 去)."""
+ZH_VERB_SURNAMES = frozenset("任曾向于从和与将为由以时")
+ZH_CLAUSE_START = frozenset("年月日今，,。；;、：:）)")
+"""A surname that is also a verb or preposition (任, 曾, 向…) at the start of a clause
+("2009年至今任浙江…", "，曾任…", "，向与会…") opens a predicate, not a name."""
+ZH_HONORIFIC = re.compile("先生|女士|小姐|太太|夫人|老师|教授|同志|博士")
+"""Titles after a surname: outside the span, the surname alone is the name (the annotation
+guideline in docs/guards.md: "周先生" is 周)."""
 
 
 def word_list(name: str) -> tuple[str, ...]:
@@ -232,7 +239,19 @@ class PersonNames:
         starts = zh_starts(text)
         if starts:
             for start, tagged_end, kind, margin in self._zh.spans(text, zh_features, starts):
+                surname = 2 if text[start : start + 2] in DOUBLE_SURNAMES else 1
+                if ZH_HONORIFIC.match(text, start + surname):
+                    findings.append(
+                        Finding(kind, start, start + surname, _confidence(margin), "names_zh")
+                    )
+                    continue
                 end = start + len(ZH_NAME_CHARS.match(text, start, tagged_end).group())
+                if (
+                    text[start] in ZH_VERB_SURNAMES
+                    and (start == 0 or text[start - 1] in ZH_CLAUSE_START)
+                    and text[start:end] not in KNOWN_NAMES
+                ):
+                    continue
                 if end - start == 4 and not _four_character_name(text[start:end]):
                     end -= 1
                 while end - start > 2 and text[end - 1] in ZH_NAME_STOPPERS:

@@ -118,17 +118,20 @@ ZH_PLACES = (
     "三亚|石家庄|唐山|保定|太原|大同|沈阳|大连|长春|哈尔滨|呼和浩特|包头|南阳|开封"
 )
 """Provincial-level divisions and large cities: where a written Chinese address starts."""
-ZH_NUMBERED = r"(?:[\d一二三四五六七八九十百零〇]{1,6}(?:号楼|号院|号|栋|幢|座|单元|室|层|楼))"
+ZH_NUMBERED = (
+    r"(?:(?:[\d一二三四五六七八九十百零〇]{1,6}|[A-Za-z])(?:号楼|号院|号|栋|幢|座|单元|室|层|楼))"
+)
 ZH_ADDRESS = (
     rf"(?:{ZH_PLACES})(?:省|市|自治区)?"
     r"(?:[\u4e00-\u9fa5]{1,6}?(?:市|区|县|旗|镇|乡|街道)){0,3}"
     r"(?:[\u4e00-\u9fa5\d]{1,8}?(?:大街|大道|路|街|巷|弄|胡同|村|小区|花园|大厦|广场|园区)){1,2}"
-    rf"{ZH_NUMBERED}{{0,4}}"
+    rf"{ZH_NUMBERED}{{1,4}}"
     r"(?:[\u4e00-\u9fa5]{1,8}?(?:小区|花园|家园|公寓|大厦|广场|园区|新村|苑|公馆|大楼|中心)"
     rf"{ZH_NUMBERED}{{1,4}})?"
 )
-"""A street address (province or city, districts, a road or compound, numbers); a bare place
-name is not one (see the annotation guideline in docs/guards.md)."""
+"""A street address (province or city, districts, a road or compound, and a house, building,
+unit or room number); a bare place name or a street without a number is not one (see the
+annotation guideline in docs/guards.md)."""
 STREET_SUFFIX = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
     r"|Terrace|Ter|Circle|Cir|Highway|Hwy|Parkway|Pkwy|Square|Sq|Crescent|Close|Row|Alley"
@@ -145,11 +148,42 @@ STREET_SUFFIX = (
     r"|Ports|Rest|Run|Stations?|Throughway|Canyons?|Brooks?|Parks|Drives|Squares)"
 )
 STATE_ZIP = r"[A-Z]{2}\s+\d{5}(?:-\d{4})?"
+STREET_WORDS = (
+    r"(?:Via|Viale|Vicolo|Piazza|Piazzetta|Corso|Largo|Rue|Avenue|Boulevard|Chemin|Calle|Avenida"
+    r"|Avda\.|Rua|Travessa|Praça|Strada|Carrer|ul\.|al\.|u\.|utca|út|tér|Str\.|straße|strasse"
+    r"|gasse|weg|platz|allee|gatan|vägen|gata|gade|vej|veien|vegen|katu|tie|tee|põik|laan|straat"
+    r"|plein|gracht|kade|ulica|Ringvej)"
+)
+"""Words of a street name outside the US suffix list (Italian, French, Spanish, Portuguese,
+German, Nordic, Dutch, Polish, Hungarian, Finnish, Estonian), as a word or a word's end
+("Pohlstrasse", "Kiannonkatu")."""
+ADDRESS_WORD = r"[^\W\d_][\w'’-]*\.?"
+CAPITAL_WORD = r"[A-Z\u00c0-\u00de][\w'’-]*\.?"
+EUROPEAN_STREET = (
+    rf"(?:\d{{1,6}}[ \t]+)?(?:{CAPITAL_WORD}[ \t]+){{0,4}}"
+    rf"(?:{STREET_WORDS}|[^\W\d_]+{STREET_WORDS})(?:[ \t]+{ADDRESS_WORD}){{0,4}}"
+    r"[ \t]+\d{1,5}[A-Za-z]?\b\.?"
+)
+"""A street written name first, number last ("Via Tasso 129", "731 ul. Miła 57", "1072
+Pohlstrasse 9"), with the building number some templates put first."""
+ADDRESS_UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|#)\.?[ \t]*[\w-]+"
+LINE_BREAK = r"[ \t]*(?:\n[ \t]*){1,2}(?:[>?]+[ \t]*)?"
+"""A new line of an address block, with a quote or list marker ("> ", "??? ") kept inside."""
+ADDRESS_LINE = (
+    r"(?:[A-Z\u00c0-\u00de][^\W\d_'’.-]*(?:[ \t.'’-]+[^\W\d_]+){0,4}\.?"
+    r"(?:[ \t]+\d{4,5}(?:-\d{4})?)?"
+    r"|\d{4,5}(?:-\d{4})?)"
+)
+"""A city, state, country or postcode line ("Colle Di Tora", "Italy 95787", "RS 24893")."""
+ADDRESS_TAIL = (
+    rf"(?:(?:,[ \t]*|[ \t]+|{LINE_BREAK})(?:,[ \t]*)?{ADDRESS_UNIT})?"
+    rf"(?:(?:,[ \t]*|{LINE_BREAK}(?:,[ \t]*)?)(?![^\n]*:){ADDRESS_LINE}){{0,4}}"
+)
+"""What follows a street directly: a unit, then city, state, country and postcode, on the same
+line after commas or on the next lines (the guideline keeps them in the span)."""
 EN_ADDRESS = (
-    rf"\b\d{{1,6}}[A-Za-z]?(?:[ \t]+[A-Z][a-zA-Z'-]+){{1,4}}[ \t]+{STREET_SUFFIX}\b\.?"
-    r"(?:,?[ \t]+(?:Apt|Apartment|Suite|Ste|Unit|#)\.?[ \t]*[\w-]+)?"
-    rf"(?:(?:,[ \t]*|\n)[A-Z][a-zA-Z]+(?:[ \t][A-Z][a-zA-Z]+){{0,2}},?[ \t]+{STATE_ZIP}"
-    r"|,[ \t]*[A-Z][a-zA-Z]+(?:[ \t][A-Z][a-zA-Z]+){0,2})?"
+    rf"(?:\b\d{{1,6}}[A-Za-z]?(?:[ \t]+\d{{1,6}})?(?:[ \t]+[A-Z][a-zA-Z'-]+){{1,4}}[ \t]+"
+    rf"{STREET_SUFFIX}\b\.?|\b{EUROPEAN_STREET})(?:,?[ \t]+{ADDRESS_UNIT})?{ADDRESS_TAIL}"
     # post-office boxes and military mail: "P.O. Box 149", "PSC 6293, Box 8158\nAPO AP 04336"
     r"|\b(?:USNS|USNV|USS|USCGC)[ \t]+[A-Z][a-z]+(?:,[ \t]*|\n)FPO[ \t]+(?:AA|AE|AP)[ \t]+\d{5}"
     r"|\b(?:P\.?[ \t]?O\.?[ \t]+Box|PSC[ \t]+\d{1,5},?[ \t]+Box|Unit[ \t]+\d{1,5}[ \t]+Box)"
