@@ -36,9 +36,10 @@ ZH_NAME_STOPPERS = frozenset(
 )
 """Function characters that end a name the tagger ran past ("张伟去…" is 张伟 + 去)."""
 ZH_VERB_SURNAMES = frozenset("任曾向于从和与将为由以时")
-ZH_CLAUSE_START = frozenset("年月日今，,。；;、：:）)")
-"""A surname that is also a verb or preposition (任, 曾, 向…) at the start of a clause
-("2009年至今任浙江…", "，曾任…", "，向与会…") opens a predicate, not a name."""
+ZH_NAME_CUES = frozenset("和与及、叫是")
+"""A surname that is also a verb or preposition (任, 曾, 向…) opens a predicate ("2009年至今任
+浙江…", "，曾任…", "，向与会…"), not a name, unless the name is a known one or follows a word
+that lists or introduces names ("和曾…", "叫任…")."""
 ZH_HONORIFIC = re.compile("先生|女士|小姐|太太|夫人|老师|教授|同志|博士")
 """Titles after a surname: outside the span, the surname alone is the name (the annotation
 guideline in docs/guards.md: "周先生" is 周)."""
@@ -248,7 +249,7 @@ class PersonNames:
                 end = start + len(ZH_NAME_CHARS.match(text, start, tagged_end).group())
                 if (
                     text[start] in ZH_VERB_SURNAMES
-                    and (start == 0 or text[start - 1] in ZH_CLAUSE_START)
+                    and (start == 0 or text[start - 1] not in ZH_NAME_CUES)
                     and text[start:end] not in KNOWN_NAMES
                 ):
                     continue

@@ -152,7 +152,7 @@ STREET_WORDS = (
     r"(?:Via|Viale|Vicolo|Piazza|Piazzetta|Corso|Largo|Rue|Avenue|Boulevard|Chemin|Calle|Avenida"
     r"|Avda\.|Rua|Travessa|Praça|Strada|Carrer|ul\.|al\.|u\.|utca|út|tér|Str\.|straße|strasse"
     r"|gasse|weg|platz|allee|gatan|vägen|gata|gade|vej|veien|vegen|katu|tie|tee|põik|laan|straat"
-    r"|plein|gracht|kade|ulica|Ringvej)"
+    r"|plein|gracht|kade|ulica|Ringvej|Strasse|Straße|Gasse|Weg|Platz|Allee|Gata|Vej)"
 )
 """Words of a street name outside the US suffix list (Italian, French, Spanish, Portuguese,
 German, Nordic, Dutch, Polish, Hungarian, Finnish, Estonian), as a word or a word's end
@@ -166,12 +166,19 @@ EUROPEAN_STREET = (
 )
 """A street written name first, number last ("Via Tasso 129", "731 ul. Miła 57", "1072
 Pohlstrasse 9"), with the building number some templates put first."""
-ADDRESS_UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|#)\.?[ \t]*[\w-]+"
+ADDRESS_UNIT = (
+    r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|#)\.?[ \t]*[\w-]+"
+    r"(?:[ \t]+[A-Z\u00c0-\u00de][\w'’-]*(?:[ \t]+[A-Z\u00c0-\u00de][\w'’-]*){0,2}"
+    r"(?:[ \t]+\d{4,5})?)?"
+)
+"""A unit, and the town or country written after it on the same line ("Apt. 819 Rzeszów
+Poland")."""
 LINE_BREAK = r"[ \t]*(?:\n[ \t]*){1,2}(?:[>?]+[ \t]*)?"
 """A new line of an address block, with a quote or list marker ("> ", "??? ") kept inside."""
 ADDRESS_LINE = (
     r"(?:[A-Z\u00c0-\u00de][^\W\d_'’.-]*(?:[ \t.'’-]+[^\W\d_]+){0,4}\.?"
-    r"(?:[ \t]+\d{4,5}(?:-\d{4})?)?"
+    r"(?:[ \t]+\(\w+\))?(?:[ \t]+\d{3,5}(?:[- ]\d{2,4})?)?"
+    r"|[a-z]{2,3}(?:[ \t]+\d{4,5}|(?=(?:,[ \t]*|[ \t]*\n[ \t]*)\d{4,5}))(?![ \t]+[A-Z\d])"
     r"|\d{4,5}(?:-\d{4})?)"
 )
 """A city, state, country or postcode line ("Colle Di Tora", "Italy 95787", "RS 24893")."""
@@ -181,13 +188,23 @@ ADDRESS_TAIL = (
 )
 """What follows a street directly: a unit, then city, state, country and postcode, on the same
 line after commas or on the next lines (the guideline keeps them in the span)."""
+NUMBERED_NAME = (
+    rf"\b\d{{2,6}}(?:[ \t]+{CAPITAL_WORD}){{1,3}}[ \t]+\d{{1,5}}[A-Za-z]?\b\.?"
+    rf"(?=,?[ \t]+{ADDRESS_UNIT}|{LINE_BREAK}[A-Z\u00c0-\u00de]"
+    r"|,[ \t]*[A-Z\u00c0-\u00de][^\W\d_]*(?:[ \t]+[^\W\d_]+){0,3}(?:,|[ \t]+\d{4,5}))"
+)
+"""A building number, a street name without a street word and a house number ("692 Kuuse 53"),
+only when a unit or a city line follows."""
 EN_ADDRESS = (
     rf"(?:\b\d{{1,6}}[A-Za-z]?(?:[ \t]+\d{{1,6}})?(?:[ \t]+[A-Z][a-zA-Z'-]+){{1,4}}[ \t]+"
-    rf"{STREET_SUFFIX}\b\.?|\b{EUROPEAN_STREET})(?:,?[ \t]+{ADDRESS_UNIT})?{ADDRESS_TAIL}"
+    rf"{STREET_SUFFIX}\b\.?|\b{EUROPEAN_STREET}|{NUMBERED_NAME})"
+    rf"(?:,?[ \t]+{ADDRESS_UNIT})?{ADDRESS_TAIL}"
     # post-office boxes and military mail: "P.O. Box 149", "PSC 6293, Box 8158\nAPO AP 04336"
     r"|\b(?:USNS|USNV|USS|USCGC)[ \t]+[A-Z][a-z]+(?:,[ \t]*|\n)FPO[ \t]+(?:AA|AE|AP)[ \t]+\d{5}"
     r"|\b(?:P\.?[ \t]?O\.?[ \t]+Box|PSC[ \t]+\d{1,5},?[ \t]+Box|Unit[ \t]+\d{1,5}[ \t]+Box)"
-    rf"[ \t]+\d{{1,6}}(?:(?:,[ \t]*|\n)(?:[AF]PO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{{5}})?"
+    rf"[ \t]+\d{{1,6}}(?:(?:,[ \t]*|\n)(?:[AF]PO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{{5}}"
+    rf"|(?:[ \t]+{CAPITAL_WORD}){{1,3}}[ \t]+{STREET_SUFFIX}\b\.?(?:,?[ \t]+{ADDRESS_UNIT})?"
+    rf"{ADDRESS_TAIL})?"
 )
 
 RULES: tuple[PatternRule, ...] = (
