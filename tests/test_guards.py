@@ -76,6 +76,35 @@ def test_structured_pii_chinese(engine: GuardEngine) -> None:
     assert any(kind == "ADDRESS" and "中关村大街27号" in value for kind, value in hits)
 
 
+def test_street_addresses_follow_the_guideline(engine: GuardEngine) -> None:
+    """One span per postal address (unit, town, country and postcode lines included); a bare
+    place name or a street without a number is not an address (docs/guards.md)."""
+
+    def addresses(text: str) -> list[str]:
+        return [value for kind, value in found(engine, text) if kind == "ADDRESS"]
+
+    block = "Anna Berg\n1072 Pohlstrasse 9\nSuite 858\nBörßum\nGermany 74285"
+    assert addresses(block) == ["1072 Pohlstrasse 9\nSuite 858\nBörßum\nGermany 74285"]
+    assert addresses("Send it to 33 avenue de Provence, Lyon.") == ["33 avenue de Provence, Lyon"]
+    assert addresses("Deliver to 692 Kuuse 53 Apt. 641, Tartu, Estonia 04020. Thanks") == [
+        "692 Kuuse 53 Apt. 641, Tartu, Estonia 04020"
+    ]
+    assert addresses("Chapter 3 Section 4, Paragraph 2 explains it.") == []
+    assert addresses("我住在朝阳区建国路88号现代城5号楼1201室，电话见上。") == [
+        "朝阳区建国路88号现代城5号楼1201室"
+    ]
+    assert addresses("周末去上海南京东路和北京玩，平山县也不错。") == []
+
+
+def test_chinese_surname_with_honorific_is_the_name(engine: GuardEngine) -> None:
+    people = [
+        value
+        for kind, value in found(engine, "周先生大学学历，曾任南京高科股份有限公司总经理。")
+        if kind == "PERSON"
+    ]
+    assert people == ["周"]
+
+
 def test_invalid_checksums_are_not_reported(engine: GuardEngine) -> None:
     hits = found(engine, "身份证号110105194912310021，卡号4111 1111 1111 1112")
     assert not {kind for kind, _ in hits} & {"ID_NUMBER", "CREDIT_CARD"}

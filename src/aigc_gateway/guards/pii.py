@@ -121,13 +121,16 @@ ZH_PLACES = (
 ZH_NUMBERED = (
     r"(?:(?:[\d一二三四五六七八九十百零〇]{1,6}|[A-Za-z])(?:号楼|号院|号|栋|幢|座|单元|室|层|楼))"
 )
+ZH_DISTRICT = r"(?:(?![在住于到从的是和与我你他她址为将把被给向寄送])[\u4e00-\u9fa5]){2,3}(?:区|县)"
+"""A district or county opening an address without its city ("朝阳区建国路88号"); function
+characters do not start one ("我住在朝阳区…" starts at 朝)."""
 ZH_ADDRESS = (
-    rf"(?:{ZH_PLACES})(?:省|市|自治区)?"
+    rf"(?:(?:{ZH_PLACES})(?:省|市|自治区)?|{ZH_DISTRICT})"
     r"(?:[\u4e00-\u9fa5]{1,6}?(?:市|区|县|旗|镇|乡|街道)){0,3}"
     r"(?:[\u4e00-\u9fa5\d]{1,8}?(?:大街|大道|路|街|巷|弄|胡同|村|小区|花园|大厦|广场|园区)){1,2}"
     rf"{ZH_NUMBERED}{{1,4}}"
-    r"(?:[\u4e00-\u9fa5]{1,8}?(?:小区|花园|家园|公寓|大厦|广场|园区|新村|苑|公馆|大楼|中心)"
-    rf"{ZH_NUMBERED}{{1,4}})?"
+    r"(?:[A-Za-z\u4e00-\u9fa5]{1,8}?(?:小区|花园|家园|公寓|大厦|广场|园区|新村|苑|公馆|大楼"
+    rf"|中心|城|园|府|里|期|御景){ZH_NUMBERED}{{1,4}}){{0,2}}"
 )
 """A street address (province or city, districts, a road or compound, and a house, building,
 unit or room number); a bare place name or a street without a number is not one (see the
@@ -176,7 +179,7 @@ Poland")."""
 LINE_BREAK = r"[ \t]*(?:\n[ \t]*){1,2}(?:[>?]+[ \t]*)?"
 """A new line of an address block, with a quote or list marker ("> ", "??? ") kept inside."""
 ADDRESS_LINE = (
-    r"(?:[A-Z\u00c0-\u00de][^\W\d_'’.-]*(?:[ \t.'’-]+[^\W\d_]+){0,4}\.?"
+    r"(?:[A-Z\u00c0-\u00de][^\W\d_'’.-]*(?:[ \t.'’-]+[^\W\d_]+){0,4}"
     r"(?:[ \t]+\(\w+\))?(?:[ \t]+\d{3,5}(?:[- ]\d{2,4})?)?"
     r"|[a-z]{2,3}(?:[ \t]+\d{4,5}|(?=(?:,[ \t]*|[ \t]*\n[ \t]*)\d{4,5}))(?![ \t]+[A-Z\d])"
     r"|\d{4,5}(?:-\d{4})?)"
@@ -195,10 +198,17 @@ NUMBERED_NAME = (
 )
 """A building number, a street name without a street word and a house number ("692 Kuuse 53"),
 only when a unit or a city line follows."""
+PREFIX_STREET = (
+    r"\b\d{1,6}(?:[ \t]+\d{1,6})?[ \t]+(?:Rue|rue|Avenue|avenue|Boulevard|boulevard|Chemin"
+    r"|chemin|Via|Viale|Piazza|Calle|Avenida|Rua)"
+    r"(?:[ \t]+(?:de|du|des|la|le|les|del|della|di|do|da|dos|das|d'|l'))?"
+    r"(?:[ \t]+[A-Z\u00c0-\u00de][\w'’-]*(?:[ \t]+(?:de|du|des|la|le|les|del|di|da|do|y))?){1,4}"
+)
+"""A number, a street word, then the name ("33 avenue de Provence", "636 Rue De La Gare")."""
 EN_ADDRESS = (
     rf"(?:\b\d{{1,6}}[A-Za-z]?(?:[ \t]+\d{{1,6}})?(?:[ \t]+[A-Z][a-zA-Z'-]+){{1,4}}[ \t]+"
-    rf"{STREET_SUFFIX}\b\.?|\b{EUROPEAN_STREET}|{NUMBERED_NAME})"
-    rf"(?:,?[ \t]+{ADDRESS_UNIT})?{ADDRESS_TAIL}"
+    rf"{STREET_SUFFIX}\b\.?|\b{EUROPEAN_STREET}|{NUMBERED_NAME}|{PREFIX_STREET})"
+    rf"(?:,?[ \t]+{ADDRESS_UNIT}){{0,2}}{ADDRESS_TAIL}"
     # post-office boxes and military mail: "P.O. Box 149", "PSC 6293, Box 8158\nAPO AP 04336"
     r"|\b(?:USNS|USNV|USS|USCGC)[ \t]+[A-Z][a-z]+(?:,[ \t]*|\n)FPO[ \t]+(?:AA|AE|AP)[ \t]+\d{5}"
     r"|\b(?:P\.?[ \t]?O\.?[ \t]+Box|PSC[ \t]+\d{1,5},?[ \t]+Box|Unit[ \t]+\d{1,5}[ \t]+Box)"
