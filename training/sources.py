@@ -167,6 +167,14 @@ HARMFULQA = PinnedFile(
     "e04c1f3c48800ea84f954298e2a74f27e391069e037d60a22c2727eaa22f2cf8",
     "HarmfulQA: harmful questions across 10 academic topics (label 1)",
 )
+DANGEROUSQA = PinnedFile(
+    "declare-lab/red-instruct",
+    RED_INSTRUCT_COMMIT,
+    "harmful_questions/dangerousqa.json",
+    "Apache-2.0 (LICENSE)",
+    "b40b0193d063cb5d742e6d0e070dde119e0291619830c65653ca19bdc84fdd10",
+    "DangerousQA: 200 harmful questions (racist, sexist, illegal, toxic, harmful; label 1)",
+)
 CVALUES_PROMPTS = PinnedFile(
     "X-PLUG/CValues",
     "3018d3886890d04c95c9051c7055fb19e36ef592",
@@ -245,6 +253,7 @@ PINNED_FILES = (
     CATQA_EN,
     CATQA_ZH,
     HARMFULQA,
+    DANGEROUSQA,
     CVALUES_PROMPTS,
     HH_HARMLESS_TEST,
     *KDCONV_FILES,

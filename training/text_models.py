@@ -44,6 +44,9 @@ class Calibration:
     groups: dict[str, list[tuple[list[str], list[int]]]] = field(default_factory=dict)
     must_pass: dict[str, list[str]] = field(default_factory=dict)
     """Per language, negatives none of which may be flagged (everyday chat)."""
+    flagged_elsewhere: dict[str, set[str]] = field(default_factory=dict)
+    """Per language, negatives another model of the same detector already flags: they count
+    against every group's budget, so that the budget holds for the two models together."""
 
     def add(self, lang: str, texts: list[str], labels: list[int]) -> None:
         self.groups.setdefault(lang, []).append((texts, labels))
@@ -62,27 +65,35 @@ def features_matrix(texts: Sequence[str]) -> Any:
     return csr_matrix((data, flat, indptr), shape=(len(texts), 1 << HASH_BITS))
 
 
+def allowed_false_positives(negatives: int, max_fpr: float) -> int:
+    """The false-positive budget of a group as a whole number of texts, rounded to the nearest:
+    1 % of a source of 70 texts allows one. Rounded down it would allow none, and every small
+    source would then pin the threshold above its single highest score."""
+    return int(max_fpr * negatives + 0.5)
+
+
 def threshold_at_fpr(scores: Sequence[float], labels: Sequence[int], max_fpr: float) -> float:
     """The lowest threshold whose false-positive rate is at most ``max_fpr``."""
     negatives = sorted((s for s, y in zip(scores, labels, strict=True) if y == 0), reverse=True)
     if not negatives:
         return 0.5
-    allowed = int(max_fpr * len(negatives))
+    allowed = allowed_false_positives(len(negatives), max_fpr)
     return float(np.nextafter(negatives[min(allowed, len(negatives) - 1)], 1.0))
 
 
 def thresholds_with_cue(
-    groups: list[tuple[list[float], list[int], list[bool]]],
+    groups: list[tuple[list[float], list[int], list[bool], list[bool]]],
     max_fpr: float,
     budgets: list[float] | None = None,
 ) -> tuple[float, float]:
     """(threshold with keyword evidence, threshold without) that catch the most positives of the
-    first group while the false-positive rate stays at most ``max_fpr`` in every group."""
+    first group while the false-positive rate stays at most ``max_fpr`` in every group. Each
+    group is (scores, labels, keyword evidence, flagged by another model already)."""
 
     def candidates(with_cue: bool) -> list[float]:
         values = {
             float(np.nextafter(s, 1.0))
-            for scores, labels, cues in groups
+            for scores, labels, cues, _ in groups
             for s, y, c in zip(scores, labels, cues, strict=True)
             if not y and c == with_cue
         }
@@ -92,14 +103,20 @@ def thresholds_with_cue(
     limits = budgets or [max_fpr] * len(groups)
 
     def fpr_ok(cue_threshold: float, plain_threshold: float) -> bool:
-        for (scores, labels, cues), limit in zip(groups, limits, strict=True):
-            negatives = [(s, c) for s, y, c in zip(scores, labels, cues, strict=True) if not y]
-            flagged = sum(s >= (cue_threshold if c else plain_threshold) for s, c in negatives)
-            if negatives and flagged > limit * len(negatives):
+        for (scores, labels, cues, elsewhere), limit in zip(groups, limits, strict=True):
+            negatives = [
+                (s, c, e)
+                for s, y, c, e in zip(scores, labels, cues, elsewhere, strict=True)
+                if not y
+            ]
+            flagged = sum(
+                e or s >= (cue_threshold if c else plain_threshold) for s, c, e in negatives
+            )
+            if negatives and flagged > allowed_false_positives(len(negatives), limit):
                 return False
         return True
 
-    scores, labels, cues = groups[0]
+    scores, labels, cues, _ = groups[0]
     best: tuple[int, float, float] = (-1, 1.0, 1.0)
     plain_options = candidates(False)
     for cue_threshold in candidates(True):
@@ -134,6 +151,8 @@ class TrainedTextModel:
     positives: int
     sources: dict[str, dict[str, int]]
     """Per source, examples per label (``"0"``/``"1"``)."""
+    flagged_negatives: dict[str, set[str]] = field(default_factory=dict)
+    """Per language, the calibration negatives the model flags at its plain threshold."""
 
     def save(self, path: Path) -> None:
         stored = {f"threshold_{lang}": np.float32(v) for lang, v in self.thresholds.items()}
@@ -189,6 +208,7 @@ def train_text_model(
             out_of_fold[texts[row]] = float(score)
     model = fit(matrix, target)
     thresholds, cue_thresholds = {}, {}
+    flagged: dict[str, set[str]] = {}
     for lang, groups in calibration.groups.items():
         scored = []
         budgets = [max_fpr] * len(groups)
@@ -213,10 +233,25 @@ def train_text_model(
                 if 0 in g
             )
         else:
-            with_cues = [(scores, gold, [cue(t) for t in texts]) for texts, scores, gold in scored]
+            elsewhere = calibration.flagged_elsewhere.get(lang, set())
+            with_cues = [
+                (
+                    scores,
+                    gold,
+                    [cue(t) for t in texts],
+                    [budget > 0 and t in elsewhere for t in texts],
+                )
+                for (texts, scores, gold), budget in zip(scored, budgets, strict=True)
+            ]
             cue_thresholds[lang], thresholds[lang] = thresholds_with_cue(
                 with_cues, max_fpr, budgets
             )
+        flagged[lang] = {
+            text
+            for texts_in_group, scores, gold in scored
+            for text, score, label in zip(texts_in_group, scores, gold, strict=True)
+            if not label and score >= thresholds[lang]
+        }
     return TrainedTextModel(
         weights=model.coef_[0],
         bias=float(model.intercept_[0]),
@@ -225,4 +260,5 @@ def train_text_model(
         examples=len(examples),
         positives=int(target.sum()),
         sources=source_counts(examples),
+        flagged_negatives=flagged,
     )

@@ -3,11 +3,11 @@
 Two linear models over the shared character n-grams decide *whether* a text is unsafe: one
 for harmful requests and answers (``data/harm.npz``: how to build a weapon, commit a crime,
 hurt someone) and one for abusive, hateful or offensive language (``data/toxicity.npz``).
-They are calibrated apart, each at FPR <= 0.01 on development data, so together they stay
-within 0.02; a text is unsafe when either says so. Keyword lists (``data/harm_lexicon.json``)
-decide *which* hazard category it is, named after the MLCommons hazard taxonomy and mapped to
-the five TC260-003 risk categories in :data:`TAXONOMY` (documented in docs/guards.md). Unsafe
-text no keyword explains is ``toxicity``.
+A text is unsafe when either says so; on development data, in every source of negatives, the
+abusive-language model flags at most 1 % and the two together at most 2 %. Keyword lists
+(``data/harm_lexicon.json``) decide *which* hazard category it is, named after the MLCommons
+hazard taxonomy and mapped to the five TC260-003 risk categories in :data:`TAXONOMY`
+(documented in docs/guards.md). Unsafe text no keyword explains is ``toxicity``.
 
 Keywords that name a concrete harm are also evidence for the request model: a text with one is
 judged at a lower threshold than one without, so a short everyday question needs a confident
