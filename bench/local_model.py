@@ -11,10 +11,12 @@ side by side.
 All paths run the bundled SmolLM2-135M-Instruct GGUF with the same thread count; they take
 turns prompt by prompt so machine noise hits both alike. Every generation is exactly
 ``--max-tokens`` long (the end-of-generation tokens are banned with ``logit_bias`` on every
-path; the run stops if a generation is not): the gateway's watermark changes which tokens greedy decoding picks, so answers would
-otherwise end at different lengths and tokens/s would compare different amounts of work against
-the same per-request costs. CPU ms per token counts the path's processes (direct: this one; a
-gateway: the server and its children, the model's worker included).
+path; the run stops if a generation is not): the gateway's watermark changes which tokens greedy
+decoding picks, so answers would otherwise end at different lengths and tokens/s would compare
+different amounts of work against the same per-request costs. Both gateways get the same fixed
+watermark key, so they write the same answers in every run. CPU ms per token counts the path's
+processes (direct: this one; a gateway: the server and its children, the model's worker
+included).
 Writes docs/benchmarks/local_model.json, and the gateway/direct ratio as
 ``local_tokens_per_s_ratio`` into docs/benchmarks/overhead.json's summary (issue 9's key, beside
 the hot-path keys bench/overhead.py writes there).
@@ -42,11 +44,19 @@ from typing import Any
 
 import httpx
 import llama_cpp
-from common import RESULTS, print_table, process_tree, start_gateway, write_result
+from common import (
+    RESULTS,
+    print_table,
+    process_tree,
+    serve_command,
+    start_gateway,
+    write_result,
+)
 from llama_cpp import Llama, StoppingCriteriaList
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from aigc_gateway.providers.local import bundled_model_path
+from tests.watermark_key import fix_watermark_key
 
 PROMPTS = [
     "Explain why the sky is blue.",
@@ -165,6 +175,14 @@ def timed(run: Callable[[], tuple[float, float, int]], cpu: Callable[[], float])
     return first, total, tokens, cpu() - before
 
 
+def serve_with_fixed_key(config_path: Path, data: Path, port: int) -> list[str]:
+    """``serve`` on a data dir given the fixed watermark key first: every gateway, in every run,
+    then writes the same greedy answers (a fresh data dir draws a random key, and the key
+    chooses the tokens), so the paths compare the same work."""
+    fix_watermark_key(data)
+    return serve_command(config_path, data, port)
+
+
 ISOLATIONS = {"gateway": "process", "gateway_thread": "thread"}
 """Each gateway path and the ``local_model.isolation`` it runs with."""
 
@@ -183,6 +201,7 @@ def measure(rounds: int, max_tokens: int, threads: int) -> dict[str, list[Sample
                     },
                     "limits": {"requests_per_minute": 100000},
                 },
+                serve_with_fixed_key,
             )
             for path, isolation in ISOLATIONS.items()
         }

@@ -7,7 +7,6 @@ key. ``gateway`` is one such server with the embedded defaults, shared by the wh
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -27,6 +26,7 @@ import pytest
 import yaml
 
 from .mock_upstream import MockUpstream
+from .watermark_key import fix_watermark_key as fix_watermark_key  # the tests' import
 
 KEY_PATTERN = re.compile(r"sk-aigc-[A-Za-z0-9_-]+")
 STARTUP_TIMEOUT_S = 60
@@ -49,17 +49,6 @@ def run_cli(
         timeout=120,
         env={**os.environ, **(env or {})},
     )
-
-
-FIXED_WATERMARK_KEY = {"key_id": "wk_fixed", "secret": "42" * 32, "created_at": 0.0}
-
-
-def fix_watermark_key(data_dir: Path) -> None:
-    """Give a new data dir a fixed text-watermark key: greedy answers are then the same on every
-    run (the key biases the sampler, and a fresh data dir draws a random one)."""
-    keys = data_dir / "labels" / "watermark-keys.json"
-    keys.parent.mkdir(parents=True)
-    keys.write_text(json.dumps({"keys": [FIXED_WATERMARK_KEY]}))
 
 
 def create_key(data_dir: Path, tenant: str) -> str:
