@@ -96,6 +96,11 @@ def test_street_addresses_follow_the_guideline(engine: GuardEngine) -> None:
     assert addresses("周末去上海南京东路和北京玩，平山县也不错。") == []
 
 
+def test_a_date_and_time_is_not_a_phone_number(engine: GuardEngine) -> None:
+    hits = found(engine, "Date: 2012-10-01 00:46:43\nPhone: (415) 555-2671")
+    assert [value for kind, value in hits if kind == "PHONE"] == ["(415) 555-2671"]
+
+
 def test_chinese_surname_with_honorific_is_the_name(engine: GuardEngine) -> None:
     people = [
         value

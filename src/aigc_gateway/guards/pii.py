@@ -353,6 +353,8 @@ PHONE_CANDIDATE = re.compile(
 )
 IPV4_SHAPE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 """A dotted quad is an IP address (or nothing), never a phone number."""
+ISO_DATE_SHAPE = re.compile(r"(?:19|20)\d{2}-\d{1,2}-\d{1,2}(?:[ \t]+\d{1,2})?")
+"""A date, or a date and the hour of a time ("2000-04-16 11:34:35"), is not a phone number."""
 PHONE_CONTEXT = re.compile(
     r"(?i)phone|tel\b|call|mobile|cell|fax|whatsapp|电话|手机|联系|致电|热线|号码"
 )
@@ -419,7 +421,7 @@ class StructuredPII:
         if types is not None and "PHONE" not in types:
             return findings
         for match in PHONE_CANDIDATE.finditer(text):
-            if IPV4_SHAPE.fullmatch(match.group()):
+            if IPV4_SHAPE.fullmatch(match.group()) or ISO_DATE_SHAPE.fullmatch(match.group()):
                 continue
             start, end = match.span()
             context = PHONE_CONTEXT.search(text, max(0, start - CONTEXT_CHARS), start) is not None
