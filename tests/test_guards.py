@@ -96,6 +96,11 @@ def test_street_addresses_follow_the_guideline(engine: GuardEngine) -> None:
     assert addresses("周末去上海南京东路和北京玩，平山县也不错。") == []
 
 
+def test_chinese_transliterated_names_with_the_interpunct(engine: GuardEngine) -> None:
+    hits = found(engine, "改编自菲利普·罗斯的小说，北京世茂·宫园项目地处东三环。")
+    assert [value for kind, value in hits if kind == "PERSON"] == ["菲利普·罗斯"]
+
+
 def test_a_date_and_time_is_not_a_phone_number(engine: GuardEngine) -> None:
     hits = found(engine, "Date: 2012-10-01 00:46:43\nPhone: (415) 555-2671")
     assert [value for kind, value in hits if kind == "PHONE"] == ["(415) 555-2671"]

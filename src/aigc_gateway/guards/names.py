@@ -36,6 +36,20 @@ ZH_NAME_STOPPERS = frozenset(
     "的了是在和与及或就都也还又被把给对从向到往说道问去来要会能将曾已并而但却则等着过吗呢吧啊"
 )
 """Function characters that end a name the tagger ran past ("张伟去…" is 张伟 + 去)."""
+ZH_TRANSLITERATION = (
+    "阿埃艾爱安昂奥巴拜班邦保鲍贝本比彼边宾波伯博布查差达代戴丹道德登蒂迪丁东杜多厄恩尔法凡菲费芬丰"
+    "夫弗福富盖甘冈戈哥格根古圭哈海汉罕豪赫亨洪胡怀惠霍基吉季加贾杰金卡凯坎康考柯科可克肯孔库夸奎昆"
+    "拉莱赖兰朗劳勒雷蕾里利莉丽连列林琳琼卢鲁路伦罗洛吕马玛迈麦曼芒梅门蒙米密敏莫默姆穆纳娜奈南瑙内"
+    "尼宁纽努诺欧帕派潘庞佩彭皮珀普齐奇恰乔切钦琴丘让茹瑞若萨塞桑瑟森沙莎尚舍申施什史舒斯松苏索塔泰"
+    "坦汤唐陶特滕提廷通图托瓦旺威韦维温翁沃乌伍西希锡谢辛休雅亚扬耶伊尤约泽扎詹朱兹佐葛汗"
+)
+"""Characters of the standard transliteration of foreign names (英汉译音表 and its kin)."""
+ZH_DOTTED_NAME = re.compile(
+    f"[{ZH_TRANSLITERATION}]{{1,6}}(?:[·•・][{ZH_TRANSLITERATION}]{{1,8}}){{1,2}}"
+)
+ZH_DOTS = frozenset("·•・")
+"""A foreign name written with the interpunct (艾伯特·基特森, 保罗•盖蒂): the given and family
+name are joined by a dot only in a person's name."""
 ZH_VERB_SURNAMES = frozenset("任曾向于从和与将为由以时")
 ZH_NAME_CUES = frozenset("和与及、叫是")
 """A surname that is also a verb or preposition (任, 曾, 向…) opens a predicate ("2009年至今任
@@ -252,9 +266,14 @@ class PersonNames:
 
     def check(self, text: str, types: Collection[str] = ("PERSON",)) -> list[Finding]:
         findings: list[Finding] = []
+        dotted = [m.span() for m in ZH_DOTTED_NAME.finditer(text)] if ZH_DOTS & set(text) else []
+        for start, end in dotted:
+            findings.append(Finding("PERSON", start, end, INTRODUCED_SCORE, "names_zh_dotted"))
         starts = zh_starts(text)
         if starts:
             for start, tagged_end, kind, margin in self._zh.spans(text, zh_features, starts):
+                if any(start < d_end and d_start < tagged_end for d_start, d_end in dotted):
+                    continue
                 surname = 2 if text[start : start + 2] in DOUBLE_SURNAMES else 1
                 if ZH_HONORIFIC.match(text, start + surname):
                     findings.append(
