@@ -26,6 +26,8 @@ def _body_model() -> type[BaseModel]:
         if typing.get_origin(kind) is tuple:
             kind = list[typing.get_args(kind)[0]]
         default = ... if item.default is dataclasses.MISSING else item.default
+        if isinstance(default, tuple):
+            default = list(default)  # a list field's default, serialised without a warning
         fields[item.name] = (
             Annotated[kind, Field(description=item.metadata.get("help"), **bounds)],
             default,
