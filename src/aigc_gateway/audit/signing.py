@@ -7,14 +7,14 @@ The private key is a PKCS#8 PEM file (mode 0600) created on first use; its key i
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
-import os
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from ..private_files import create_private
 
 KEY_FILE = "audit-signing-key.pem"
 
@@ -51,12 +51,7 @@ class AuditSigner:
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
             )
-            with contextlib.suppress(FileExistsError):  # another process won the race
-                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(descriptor, "wb") as file:
-                    file.write(pem)
-                    file.flush()
-                    os.fsync(file.fileno())
+            create_private(path, pem)  # another process may win the race: its key is used
         try:
             key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         except (OSError, ValueError, TypeError) as exc:

@@ -9,11 +9,12 @@ written with mode 0600 and never leave the data dir.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..private_files import create_private, write_private
 
 LABELS_DIR = "labels"
 WATERMARK_KEYS_FILE = "watermark-keys.json"
@@ -25,32 +26,6 @@ def labels_dir(data_dir: Path) -> Path:
     path = data_dir / LABELS_DIR
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` readable by the owner only, atomically."""
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(data)
-    os.replace(temporary, path)
-
-
-def create_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` (owner-only, synced) unless it exists: two processes starting
-    on a new data dir at once end up using the same file."""
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    try:
-        os.link(temporary, path)  # fails if ``path`` exists, unlike a rename
-    except FileExistsError:
-        pass
-    finally:
-        temporary.unlink()
 
 
 def secret_key(path: Path, purpose: str) -> bytes:

@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from .keys import labels_dir, write_private
+from ..private_files import write_private
+from .keys import labels_dir
 
 SIGNING_DIR = "c2pa"
 CA_CERT = "ca.pem"
