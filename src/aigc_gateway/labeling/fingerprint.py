@@ -19,13 +19,21 @@ An n-gram's hash is keyed (:class:`NgramKey`): AES-256 under the deployment's fi
 of the n-gram's 64-bit polynomial value, so that the registry's file alone does not give the
 text back. Registries from before the key used an unkeyed, invertible mix (:func:`legacy_hash`),
 which is kept to match their rows whose text was not kept and so could not be re-keyed.
+
+What the registry stores for a text (:func:`stored_fingerprint`, :func:`stored_fine`) is made
+without numpy for short texts (up to ``SHORT_TEXT`` characters): the answer's fingerprint is
+made on the event loop, where numpy's per-call overhead on a few dozen n-grams cost more than
+the work. Both ways give the same hashes and offsets (tested).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import re
+import struct
+import threading
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -55,7 +63,13 @@ _WIDE = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF),
 _LINK = re.compile(r"(?:https?|ftp)://\S+|www\.\S+")
 _SPACE = re.compile(r"\s")
 _BASE = 1_000_003
+_MASK = (1 << 64) - 1
+_BLOCK = struct.Struct("<QQ")
+SHORT_TEXT = 128
+"""Texts (normalised) up to this many characters are fingerprinted without numpy."""
 _BASE_U64 = np.uint64(_BASE)
+_BASE_INVERSE = np.uint64(pow(_BASE, -1, 1 << 64))
+_WIDE_BOUNDS = np.array([bound for low, high in _WIDE for bound in (low, high + 1)], np.uint32)
 _SALT = np.uint64(0x5DEECE66D2B1A9F3)
 _WORDS = np.dtype("<u8")
 
@@ -71,6 +85,7 @@ class NgramKey:
     def __init__(self, secret: bytes) -> None:
         derived = hmac.new(secret, b"aigc-gateway fingerprint n-grams", hashlib.sha256).digest()
         self._cipher = Cipher(algorithms.AES(derived), modes.ECB())
+        self._contexts = threading.local()
         self.check = hmac.new(secret, b"aigc-gateway key check", hashlib.sha256).hexdigest()[:16]
         """Names the key without revealing it: the registry keeps it to refuse another key."""
 
@@ -78,10 +93,22 @@ class NgramKey:
         blocks = np.empty((len(values), 2), dtype=_WORDS)
         blocks[:, 0] = values
         blocks[:, 1] = ngram
-        # ECB: every block on its own, the same n-gram always the same hash (what matching
-        # needs); a fresh context per call, so threads can share the key.
-        sealed = self._cipher.encryptor().update(blocks.tobytes())
+        sealed = self._seal(blocks.tobytes())
         return np.frombuffer(sealed, dtype=_WORDS)[::2].astype(np.uint64)
+
+    def signed(self, values: list[int], ngram: int) -> list[int]:
+        """The hashes of :meth:`__call__` as signed 64-bit ints (as stored), without numpy."""
+        blocks = b"".join(map(_BLOCK.pack, values, itertools.repeat(ngram, len(values))))
+        return list(struct.unpack(f"<{2 * len(values)}q", self._seal(blocks))[::2])
+
+    def _seal(self, blocks: bytes) -> bytes:
+        # ECB: every block on its own, the same n-gram always the same hash (what matching
+        # needs). So a context keeps no state between calls (whole blocks only, never
+        # finalised): one per thread, made once (making one cost as much as sealing 64 n-grams).
+        context = getattr(self._contexts, "encryptor", None)
+        if context is None:
+            context = self._contexts.encryptor = self._cipher.encryptor()
+        return context.update(blocks)
 
 
 def legacy_hash(values: np.ndarray, ngram: int) -> np.ndarray:
@@ -99,6 +126,40 @@ def normalise(text: str) -> str:
 def fine_normalise(text: str) -> str:
     """Every character but white space, NFKC-folded and case-folded."""
     return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def stored_fingerprint(text: str, key: NgramKey) -> tuple[list[int], list[int]]:
+    """What the registry stores and indexes for a text: the keyed hash (signed) of each
+    ``NGRAM``-unit n-gram of its letters and digits, and the width offset where it starts."""
+    normalised = normalise(text)
+    if len(normalised) <= SHORT_TEXT and normalised.isascii():
+        values = _ascii_polynomials(normalised, NGRAM)
+        return key.signed(values, NGRAM), list(range(len(values)))
+    hashes, offsets = Grams.build(normalised, NGRAM, key).fingerprint()
+    return hashes.tolist(), offsets.tolist()
+
+
+def stored_fine(text: str, key: NgramKey) -> bytes:
+    """A text's fine n-grams as the registry stores them (:meth:`Grams.packed`)."""
+    normalised = fine_normalise(text)
+    if len(normalised) > SHORT_TEXT or not normalised.isascii():
+        return Grams.build(normalised, FINE_NGRAM, key).packed()
+    hashes = key.signed(_ascii_polynomials(normalised, FINE_NGRAM), FINE_NGRAM)
+    pairs = itertools.chain.from_iterable(zip(hashes, range(len(hashes)), strict=True))
+    return struct.pack(f"={2 * len(hashes)}q", *pairs)  # native order, as numpy's tobytes
+
+
+def _ascii_polynomials(normalised: str, ngram: int) -> list[int]:
+    """The polynomial values of the n-grams of an ASCII text (one unit a character) as
+    :meth:`Grams.build` makes them, in plain Python: ``codes[i:i+n]`` is
+    ``prefix[i+n] - prefix[i] * BASE ** n`` mod 2**64."""
+    prefix = [0]
+    value = 0
+    for code in normalised.encode("ascii"):
+        value = (value * _BASE + code) & _MASK
+        prefix.append(value)
+    power = pow(_BASE, ngram, 1 << 64)
+    return [(prefix[i + ngram] - prefix[i] * power) & _MASK for i in range(len(prefix) - ngram)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,24 +188,26 @@ class Grams:
     @classmethod
     def build(cls, normalised: str, ngram: int, hasher: Hasher) -> Grams:
         codes = np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32)
-        wide = np.zeros(len(codes), dtype=bool)
-        for low, high in _WIDE:
-            wide |= (codes >= low) & (codes <= high)
-        width = np.concatenate([[0], np.cumsum(np.where(wide, 2, 1))])
+        size = len(codes)
+        width = np.zeros(size + 1, dtype=np.int64)
+        wide = np.searchsorted(_WIDE_BOUNDS, codes, side="right") & 1  # odd: inside a range
+        np.cumsum(wide + 1, out=width[1:])
         ends = np.searchsorted(width, width[:-1] + ngram)
-        starts = np.flatnonzero(ends <= len(codes))
-        if len(starts) == 0:
+        count = int(np.searchsorted(ends, size + 1))  # n-grams that end inside the text
+        if count == 0:
             return cls(normalised, np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64), width)
-        ends = ends[starts]
-        # Polynomial hash mod 2**64 of codes[i:j], by Horner's rule over the n-gram's characters
-        # (at most ``ngram`` of them), all n-grams at once; uint64 arithmetic wraps as intended.
-        lengths = ends - starts
-        spans = np.zeros(len(starts), dtype=np.uint64)
-        padded = np.concatenate([codes, np.zeros(ngram, dtype=np.uint32)]).astype(np.uint64)
-        for offset in range(int(lengths.max())):
-            inside = offset < lengths
-            spans = np.where(inside, spans * _BASE_U64 + padded[starts + offset], spans)
-        return cls(normalised, hasher(spans, ngram), ends, width)
+        ends = ends[:count]
+        # The polynomial value mod 2**64 of codes[i:j] is B**(j-1) * (sums[j] - sums[i]) where
+        # sums[k] adds codes[m] * B**-m for m < k (B is odd, so invertible mod 2**64); uint64
+        # arithmetic wraps as intended.
+        powers = np.full(size, _BASE_U64)
+        powers[0] = 1
+        inverse = np.full(size, _BASE_INVERSE)
+        inverse[0] = 1
+        sums = np.zeros(size + 1, dtype=np.uint64)
+        np.cumsum(codes * np.cumprod(inverse), out=sums[1:])
+        values = np.cumprod(powers)[ends - 1] * (sums[ends] - sums[:count])
+        return cls(normalised, hasher(values, ngram), ends, width)
 
     def fingerprint(self) -> tuple[np.ndarray, np.ndarray]:
         """What the registry stores: every n-gram's hash (SQLite-friendly int64) and the width

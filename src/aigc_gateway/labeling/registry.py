@@ -27,6 +27,7 @@ answered with :class:`StorageUnavailable` (503), so a storage fault never hangs 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import queue
 import sqlite3
@@ -52,6 +53,8 @@ from .fingerprint import (
     finer_chain,
     legacy_hash,
     members,
+    stored_fine,
+    stored_fingerprint,
 )
 from .keys import FINGERPRINT_KEY_FILE, labels_dir, secret_key
 
@@ -150,9 +153,9 @@ class _TextRow:
     tenant: str
     created_at: float
     chars: int
-    hashes: Any
+    hashes: list[int]
     """The fingerprints (int64), one per n-gram; ``offsets`` their width offsets."""
-    offsets: Any
+    offsets: list[int]
     content: str | None
     scheme: int = KEYED
     text: str | None = None
@@ -162,14 +165,14 @@ class _TextRow:
         """A legacy row (from an old process's journal) keyed, if its content was kept."""
         if self.scheme == KEYED or self.content is None:
             return self
-        hashes, offsets = Grams.of(self.content, key).fingerprint()
+        hashes, offsets = stored_fingerprint(self.content, key)
         return dataclasses.replace(self, hashes=hashes, offsets=offsets, scheme=KEYED)
 
     def write(self, db: sqlite3.Connection, key: NgramKey) -> None:
         source = self.text if self.text is not None else self.content
         fine = None
         if source is not None and self.scheme == KEYED:
-            fine = Grams.fine(source, key).packed()
+            fine = stored_fine(source, key)
         cursor = db.execute(
             "INSERT OR IGNORE INTO texts (produce_id, request_id, tenant, created_at, chars, "
             "fingerprints, content, fine, scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -189,10 +192,12 @@ class _TextRow:
             _insert_fingerprints(db, cursor.lastrowid, self.hashes, self.offsets)
 
 
-def _insert_fingerprints(db: sqlite3.Connection, text_id: Any, hashes: Any, offsets: Any) -> None:
+def _insert_fingerprints(
+    db: sqlite3.Connection, text_id: Any, hashes: list[int], offsets: list[int]
+) -> None:
     db.executemany(
         "INSERT INTO text_fingerprints (hash, text_id, pos) VALUES (?, ?, ?)",
-        ((int(value), text_id, int(offset)) for value, offset in zip(hashes, offsets, strict=True)),
+        zip(hashes, itertools.repeat(text_id), offsets, strict=False),
     )
 
 
@@ -250,7 +255,7 @@ def _line(row: _Row) -> bytes:
             entry.height,
             row.created_at,
         ]
-    return orjson.dumps(fields, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+    return orjson.dumps(fields) + b"\n"
 
 
 def _row(line: bytes) -> _Row:
@@ -373,11 +378,11 @@ class LabelRegistry:
                 # deletes made re-keying quadratic (62 ms a text with 2,000 of them).
                 db.execute(f"DELETE FROM text_fingerprints WHERE text_id IN (SELECT id {kept})")
                 for text_id, content in db.execute(f"SELECT id, content {kept}").fetchall():
-                    hashes, offsets = Grams.of(content, self._key).fingerprint()
+                    hashes, offsets = stored_fingerprint(content, self._key)
                     _insert_fingerprints(db, text_id, hashes, offsets)
                     db.execute(
                         "UPDATE texts SET fingerprints = ?, fine = ?, scheme = ? WHERE id = ?",
-                        (len(hashes), Grams.fine(content, self._key).packed(), KEYED, text_id),
+                        (len(hashes), stored_fine(content, self._key), KEYED, text_id),
                     )
                     rekeyed += 1
             db.execute("CREATE INDEX IF NOT EXISTS texts_legacy ON texts (id) WHERE scheme = 0")
@@ -433,7 +438,7 @@ class LabelRegistry:
     def add_text(self, entry: TextEntry) -> int:
         """Journal a generated text for the registry; returns how many fingerprints it is
         stored under. Raises StorageUnavailable when the journal cannot be written."""
-        fingerprints, offsets = Grams.of(entry.text, self._key).fingerprint()
+        fingerprints, offsets = stored_fingerprint(entry.text, self._key)
         row = _TextRow(
             entry.produce_id,
             entry.request_id,
