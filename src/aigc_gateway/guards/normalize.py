@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from .model import Finding
+from .prefilter import possible
 
 Span = tuple[int, int]
 Replacement = tuple[int, int, str]
@@ -268,7 +269,7 @@ def _plain_format(value: str, digits: str) -> bool:
 
 
 def _number_edits(text: str) -> list[Replacement]:
-    if not NUMBER_TRIGGER.search(text):
+    if not possible(NUMBER_TRIGGER, text) or not NUMBER_TRIGGER.search(text):
         return []
     edits: list[Replacement] = []
     for match in EN_DIGIT_RUN.finditer(text):
@@ -315,6 +316,8 @@ WRITTEN_DOT = re.compile(r"(?i)dot|点|點")
 
 def _email_edits(text: str) -> list[Replacement]:
     edits: list[Replacement] = []
+    if not possible(WRITTEN_AT, text):
+        return edits
     for at in WRITTEN_AT.finditer(text):
         domain = DOMAIN_AFTER.match(text, at.end())
         if domain is None:
@@ -440,11 +443,13 @@ def decoded_segments(text: str) -> list[Decoded]:
         ("hex", HEX, _hex),
         ("escape", ESCAPED, _escaped),
     ):
+        if not possible(pattern, text):
+            continue
         for match in pattern.finditer(text):
             decoded = decode(match.group()[: MAX_DECODED_CHARS * 2])
             if decoded:
                 found.append(Decoded(match.start(), match.end(), decoded, encoding))
-    if ROT13_TRIGGER.search(text):
+    if possible(ROT13_TRIGGER, text) and ROT13_TRIGGER.search(text):
         for match in ROT13_LINE.finditer(text):
             decoded = _rot13(match.group())
             if decoded:
@@ -464,7 +469,7 @@ LEET_TRIGGER = re.compile(r"[A-Za-z][013457@$!][A-Za-z0-9@$!]|[013457@$!][A-Za-z
 def deleet(text: str) -> View | None:
     """Words mixing letters with look-alike digits and symbols, read as letters; None unless
     at least two of them then read as common English words."""
-    if not LEET_TRIGGER.search(text):
+    if not possible(LEET_TRIGGER, text) or not LEET_TRIGGER.search(text):
         return None
     edits = []
     readable = 0

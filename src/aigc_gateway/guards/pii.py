@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import phonenumbers
 
 from .model import Finding
+from .prefilter import Probes
 
 Validator = Callable[[str], bool]
 
@@ -400,10 +401,17 @@ class StructuredPII:
 
     def check(self, text: str, types: Collection[str] | None = None) -> list[Finding]:
         findings: list[Finding] = []
+        probes = Probes(text)  # skips the rules that cannot match (see .prefilter)
         for rule in RULES:
             if types is not None and rule.type not in types:
                 continue
-            if rule.trigger is not None and not rule.trigger.search(text):
+            if rule.trigger is not None and not (
+                probes.allows(rule.trigger) and rule.trigger.search(text)
+            ):
+                continue
+            if not probes.allows(rule.pattern) or (
+                rule.context is not None and not probes.allows(rule.context)
+            ):
                 continue
             for match in rule.pattern.finditer(text):
                 group = rule.group
@@ -418,7 +426,7 @@ class StructuredPII:
                 ):
                     continue
                 findings.append(Finding(rule.type, start, end, rule.score, rule.detector))
-        if types is not None and "PHONE" not in types:
+        if (types is not None and "PHONE" not in types) or not probes.allows(PHONE_CANDIDATE):
             return findings
         for match in PHONE_CANDIDATE.finditer(text):
             if IPV4_SHAPE.fullmatch(match.group()) or ISO_DATE_SHAPE.fullmatch(match.group()):

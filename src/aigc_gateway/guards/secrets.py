@@ -10,6 +10,7 @@ import re
 from collections.abc import Collection
 
 from .model import Finding
+from .prefilter import Probes
 
 START = "(?<![A-Za-z0-9_-])"
 """A token starts here: not inside a longer word (Chinese text may touch it directly)."""
@@ -99,8 +100,9 @@ class Secrets:
 
     def check(self, text: str, types: Collection[str] = SECRET_TYPES) -> list[Finding]:
         findings = []
+        probes = Probes(text)  # skips the rules that cannot match (see .prefilter)
         for kind, detector, pattern, score in SECRET_RULES:
-            if kind not in types:
+            if kind not in types or not probes.allows(pattern):
                 continue
             for match in pattern.finditer(text):
                 group = next((i for i in range(1, pattern.groups + 1) if match.group(i)), 0)
