@@ -100,6 +100,8 @@ class GuardEngine:
             else:
                 self._classifiers.append((spec, spec.create()))
         self._policies: dict[str, Policy] = {}
+        self._wanted: dict[tuple[str, Collection[str] | None], tuple[str, ...]] = {}
+        """The registry's ``wanted`` per detector and ``only`` (a frozenset or None)."""
         self._pools: dict[bool, ProcessPoolExecutor] = {}
         """Scan worker processes by ``large``, started on first use: the first long text pays
         a worker's start (its detectors load in about 2 s), a gateway that never sees one
@@ -117,6 +119,17 @@ class GuardEngine:
             policy = Policy.build(self._settings.guards, tenant_settings)
             self._policies[tenant] = policy
         return policy
+
+    def wanted(self, spec: DetectorSpec, only: Collection[str] | None) -> tuple[str, ...]:
+        """The types of ``spec`` a scan limited to ``only`` asks for (remembered for the
+        stages' fixed sets)."""
+        if only is not None and not isinstance(only, frozenset):
+            return self._registry.wanted(spec, only)
+        key = (spec.name, only)
+        types = self._wanted.get(key)
+        if types is None:
+            types = self._wanted[key] = self._registry.wanted(spec, only)
+        return types
 
     def deadline(self) -> Deadline:
         return Deadline(self._settings.guards.scan_budget_s)
@@ -192,7 +205,7 @@ class GuardEngine:
         reads = readings(text, classifiers=True)
         spans: list[list[Finding]] = []
         for spec, detector in self._spans:
-            types = self._registry.wanted(spec, only)
+            types = self.wanted(spec, only)
             if not types or not spec.reads(direction, role):
                 continue
             group: list[Finding] = []  # one group per detector: its best finding wins overlaps
@@ -206,7 +219,7 @@ class GuardEngine:
         classifiers = [
             (detector, types, direction == "input" and role in spec.document_roles)
             for spec, detector in self._classifiers
-            if (types := self._registry.wanted(spec, only)) and spec.reads(direction, role)
+            if (types := self.wanted(spec, only)) and spec.reads(direction, role)
         ]
         best: dict[str, Finding] = {}
         for reading in reads if classifiers and text.strip() else ():

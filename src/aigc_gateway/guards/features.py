@@ -16,6 +16,7 @@ import gzip
 import json
 import math
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,9 +27,15 @@ import numpy as np
 
 NGRAM_SIZES = (1, 2, 3, 4, 5)
 HASH_BITS = 19
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"\s{2,}|[^\S ]")
+"""White space that is not already one plain space: what :func:`normalize` rewrites as one."""
 _MULTIPLIER = np.uint64(0x100000001B3)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_START = {
+    size: np.uint64(size * pow(int(_MULTIPLIER), size, 1 << 64) % (1 << 64)) for size in NGRAM_SIZES
+}
+"""What the hash of a ``size``-gram starts from (``size``) after its ``size`` steps: with it,
+each size's hashes follow from the previous size's in one step (arithmetic modulo 2**64)."""
 
 
 def normalize(text: str) -> str:
@@ -41,19 +48,48 @@ def ngram_ids(normalized: str, bits: int = HASH_BITS) -> np.ndarray:
     if not normalized:
         return np.zeros(0, dtype=np.int64)
     codes = np.frombuffer(normalized.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    parts = [_bucket_ids(codes, size, bits) for size in NGRAM_SIZES if len(codes) >= size]
-    return np.unique(np.concatenate(parts)).astype(np.int64)
+    ids, _ = _bucket_ids(codes, bits)
+    return _sorted_unique(ids, bits)
 
 
-def _bucket_ids(codes: np.ndarray, size: int, bits: int) -> np.ndarray:
-    """The bucket id of every ``size``-character n-gram of ``codes`` (code points), in order."""
-    count = len(codes) - size + 1
-    hashed = np.full(count, size, dtype=np.uint64)
+def _bucket_ids(codes: np.ndarray, bits: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The bucket id of every n-gram of ``codes`` (code points), for each size of
+    NGRAM_SIZES in turn and in text order: one int64 array, and a view of it per size.
+
+    A ``size``-gram's hash is ``size``, then ``hash * MULTIPLIER + code`` per character, then
+    mixed; the unmixed sums of one size give the next size's in one step."""
+    sizes = [size for size in NGRAM_SIZES if len(codes) >= size]
+    out = np.empty(sum(len(codes) - size + 1 for size in sizes), dtype=np.uint64)
+    parts: list[np.ndarray] = []
+    sums = codes
     with np.errstate(over="ignore"):
-        for offset in range(size):
-            hashed = hashed * _MULTIPLIER + codes[offset : offset + count]
-        hashed = (hashed ^ (hashed >> np.uint64(31))) * _MIX
-    return hashed >> np.uint64(64 - bits)
+        for size in sizes:
+            if size > 1:
+                sums = sums[:-1] * _MULTIPLIER + codes[size - 1 :]
+            start = sum(len(part) for part in parts)
+            hashed = out[start : start + len(sums)]
+            np.add(sums, _START[size], out=hashed)
+            hashed ^= hashed >> np.uint64(31)
+            hashed *= _MIX
+            hashed >>= np.uint64(64 - bits)
+            parts.append(hashed.view(np.int64))
+    return out.view(np.int64), parts
+
+
+_SCRATCH = threading.local()
+
+
+def _sorted_unique(ids: np.ndarray, bits: int) -> np.ndarray:
+    """``np.unique(ids)`` of ids below ``2**bits``: duplicates dropped by a slot per id (each
+    id keeps the position written last), then only the distinct ids sorted."""
+    slots = getattr(_SCRATCH, "slots", None)
+    if slots is None or len(slots) < 1 << bits:
+        slots = _SCRATCH.slots = np.empty(1 << bits, dtype=np.int32)
+    order = np.arange(len(ids), dtype=np.int32)
+    slots[ids] = order  # only the slots written here are read back: no clearing needed
+    distinct = ids[slots[ids] == order]
+    distinct.sort()
+    return distinct
 
 
 def ngram_id_pairs(normalized: Sequence[str], bits: int = HASH_BITS) -> np.ndarray:
@@ -70,10 +106,7 @@ def ngram_id_pairs(normalized: Sequence[str], bits: int = HASH_BITS) -> np.ndarr
         owner[start : start + len(text)] = index
         start += len(text) + 1
     parts = []
-    for size in NGRAM_SIZES:
-        if len(codes) < size:
-            break
-        ids = _bucket_ids(codes, size, bits).astype(np.int64)
+    for size, ids in zip(NGRAM_SIZES, _bucket_ids(codes, bits)[1], strict=False):
         first, last = owner[: len(ids)], owner[size - 1 : size - 1 + len(ids)]
         inside = (first == last) & (first >= 0)
         parts.append((first[inside] << bits) | ids[inside])

@@ -36,6 +36,8 @@ KEPT = 2
 :func:`needs`)."""
 USELESS = 50.0
 """A condition weighing more than this (a letter, a space) holds for nearly every text."""
+DEAR = 2
+"""Searches of the text one condition may take (a pattern's own pass costs several)."""
 RUN_REPEAT = 8
 """A fixed repeat (``\\d{4}``) joins a run up to this many times."""
 CATEGORIES = {
@@ -81,7 +83,7 @@ class Atom:
     Made once per pattern source and flags (:func:`atom`), so equal atoms are one object and
     hash by identity."""
 
-    __slots__ = ("how", "literal", "pattern", "rarest", "source", "weight")
+    __slots__ = ("how", "literal", "part", "pattern", "rarest", "source", "weight")
 
     def __init__(
         self, source: str, flags: int, weight: float, literal: str | None, single: bool
@@ -107,6 +109,9 @@ class Atom:
         self.rarest: Atom | None = None
         """Its least common character alone, for a stretch of more than one: a weaker
         condition, never wrong, that a text's distinct characters decide."""
+        self.part: Atom | None = None
+        """Its longest stretch of plain characters, for a run with other items: also weaker,
+        decided by ``in``."""
 
     def dear(self, ascii_text: bool) -> bool:
         """Whether deciding it takes a search of the text (else ``in`` or the distinct
@@ -144,8 +149,8 @@ class Needs:
     conditions: tuple[Condition, ...]
     plans: tuple[tuple[Condition, ...], tuple[Condition, ...]] = ((), ())
     """What is checked, for a non-ASCII and an ASCII text: each condition as it is if at most
-    one of its atoms takes a search of the text, else with those atoms replaced by their
-    rarest character (weaker, never wrong, and cheap)."""
+    :data:`DEAR` of its atoms take a search of the text, else with those atoms replaced by
+    their rarest character (weaker, never wrong, and cheap)."""
 
     @classmethod
     def of(cls, conditions: list[Condition]) -> Needs:
@@ -162,9 +167,16 @@ class Needs:
 
 def _plan(condition: Condition, ascii_text: bool) -> Condition:
     dear = [atom for atom in condition if atom.dear(ascii_text)]
-    if len(dear) <= 1:
+    if len(dear) <= DEAR:
         return condition
-    return frozenset(atom.rarest or atom if atom in dear else atom for atom in condition)
+    return frozenset(_cheaper(atom, ascii_text) if atom in dear else atom for atom in condition)
+
+
+def _cheaper(atom: Atom, ascii_text: bool) -> Atom:
+    """A weaker atom that needs no search of the text."""
+    if atom.part is not None and not atom.part.dear(ascii_text):
+        return atom.part
+    return atom.rarest or atom
 
 
 class Probes:
@@ -249,17 +261,10 @@ def _sequence(items: list[tuple[Any, Any]], flags: int) -> list[Condition]:
 
     def close_run() -> None:
         if run:
-            found.append(frozenset({_atom(run, flags)}))
-            if len(run) > 1:  # and cheaper parts: its rarest character, its plain stretches
-                found.append(frozenset({_atom([min(run, key=_share)], flags)}))
-                plain: list[Element] = []
-                for element in [*run, None]:
-                    if element is not None and element.char is not None:
-                        plain.append(element)
-                        continue
-                    if plain and len(plain) < len(run):
-                        found.append(frozenset({_atom(plain, flags)}))
-                    plain = []
+            made = _atom(run, flags)
+            found.append(frozenset({made}))
+            # and cheaper parts: its rarest character, its longest plain stretch
+            found.extend(frozenset({p}) for p in (made.rarest, made.part) if p is not None)
             run.clear()
 
     for op, value in items:
@@ -306,7 +311,8 @@ def _item(op: Any, value: Any, flags: int) -> list[Condition]:
             if not conditions:
                 return []  # this alternative needs nothing: neither does the whole
             union |= min(conditions, key=_weight)
-        return [frozenset(union)]
+        # "x" or "x@" is "x": a stretch whose rarest character is itself a choice adds nothing
+        return [frozenset(a for a in union if a.rarest is None or a.rarest not in union)]
     return []  # lookarounds, anchors, back-references, conditionals, any character
 
 
@@ -355,4 +361,13 @@ def _atom(run: list[Element], flags: int) -> Atom:
     made = atom("".join(e.source for e in run), flags, weight, literal, len(run) == 1)
     if len(run) > 1 and made.rarest is None:
         made.rarest = _atom([min(run, key=_share)], flags)
+        stretches: list[list[Element]] = [[]]
+        for element in run:
+            if element.char is None:
+                stretches.append([])
+            else:
+                stretches[-1].append(element)
+        longest = max(stretches, key=len)
+        if 1 < len(longest) < len(run):
+            made.part = _atom(longest, flags)
     return made
