@@ -12,11 +12,11 @@ the right tool and values is up to the model (measured in bench/tool_calls.py).
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidRequest
+from ..ids import random_hex
 from .base import Chunk
 from .json_schema import schema_grammar
 from .messages import ChatMessage
@@ -104,7 +104,7 @@ class ToolMode:
             )
         call = {
             "index": 0,
-            "id": "call_" + secrets.token_hex(12),
+            "id": "call_" + random_hex(12),
             "type": "function",
             "function": {
                 "name": answer["name"],
