@@ -36,8 +36,10 @@ GAP = re.compile(r"[\W_]*")
 NUMBER = re.compile(r"\d|[一二三四五六七八九十百千零〇两]+(?:号|弄|栋|幢|座|单元|室|层|楼)")
 POSTCODE_ONLY = re.compile(r"[\d\W_]*")
 LEADING_TITLE = re.compile(
-    r"(?i)^(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|madam|dame|lord|lady)\.?\s+(?=\S)"
+    r"(?i)(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|madam|dame|lord|lady)\.?\s+(?=\S)"
 )
+"""Used with ``match(text, start, end)``, which anchors it at the span's start (``^`` would
+only match at the start of the whole text)."""
 TRAILING_HONORIFIC = re.compile(r"(?:先生|女士|小姐|太太|夫人|老师|教授|同志|博士)$")
 
 
