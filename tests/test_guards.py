@@ -94,6 +94,18 @@ def test_street_addresses_follow_the_guideline(engine: GuardEngine) -> None:
         "朝阳区建国路88号现代城5号楼1201室"
     ]
     assert addresses("周末去上海南京东路和北京玩，平山县也不错。") == []
+    assert addresses("地点：乐成中心B座21层，下午两点。") == ["乐成中心B座21层"]
+    assert addresses("我住在盛世长安小区3栋1单元801室。") == ["盛世长安小区3栋1单元801室"]
+    assert addresses("这栋楼有三座电梯。") == []
+    assert addresses("Morgan\n30866 Ránargata 87 Apt. 652 Apt. 949, Tallinn, Estonia 02151") == [
+        "30866 Ránargata 87 Apt. 652 Apt. 949, Tallinn, Estonia 02151"
+    ]
+    assert addresses("Here\n1610 ul. Zakrzowska 92 Apt. 399, ΠΑΡΕΚΚΛΗΣΙΑ, Cyprus 72423") == [
+        "1610 ul. Zakrzowska 92 Apt. 399, ΠΑΡΕΚΚΛΗΣΙΑ, Cyprus 72423"
+    ]
+    assert addresses("Mail it to 9543 St. John Street Suite 056, Tubize, Belgium") == [
+        "9543 St. John Street Suite 056, Tubize, Belgium"
+    ]
 
 
 def test_chinese_transliterated_names_with_the_interpunct(engine: GuardEngine) -> None:

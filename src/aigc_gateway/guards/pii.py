@@ -136,6 +136,15 @@ ZH_ADDRESS = (
 """A street address (province or city, districts, a road or compound, and a house, building,
 unit or room number); a bare place name or a street without a number is not one (see the
 annotation guideline in docs/guards.md)."""
+ZH_BUILDING = (
+    r"(?:(?![在住于到从的是和与我你他她址为将把被给向寄送])[\u4e00-\u9fa5A-Za-z\d]){2,10}?"
+    r"(?:大厦|中心|广场|大楼|公寓|小区|花园|家园|新村|苑|写字楼|商务楼|科技园|产业园)"
+    r"(?:[A-Za-z\d]{1,3}|[一二三四五六七八九十]{1,3})(?:座|栋|幢|号楼)"
+    r"(?:[\d一二三四五六七八九十]{1,3}单元)?[A-Za-z\d-]{1,5}(?:层|楼|室|号)"
+)
+"""A named building or compound with a block and a floor, unit or room ("乐成中心B座21层",
+"盛世长安小区3栋1单元801室"), written without the city: a compound, building, unit or room
+is an address in the annotation guideline."""
 STREET_SUFFIX = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
     r"|Terrace|Ter|Circle|Cir|Highway|Hwy|Parkway|Pkwy|Square|Sq|Crescent|Close|Row|Alley"
@@ -149,7 +158,8 @@ STREET_SUFFIX = (
     r"|Trace|Track|Trafficway|Trail|Tunnel|Turnpike|Underpass|Union|Valleys?|Viaduct|Views?"
     r"|Villages?|Ville|Vista|Walks?|Wells?|Locks?|Loaf|Camps?|Capes?|Cliffs?|Clubs?|Coves?"
     r"|Course|Crest|Curve|Dale|Dams?|Divide|Ferry|Havens?|Inlet|Isles?|Lodge|Necks?|Overpass"
-    r"|Ports|Rest|Run|Stations?|Throughway|Canyons?|Brooks?|Parks|Drives|Squares)"
+    r"|Ports|Rest|Run|Stations?|Throughway|Canyons?|Brooks?|Parks|Drives|Squares|Crossroads?"
+    r"|Streets|Roads|Avenues|Lanes|Courts|Places|Ways)"
 )
 STATE_ZIP = r"[A-Z]{2}\s+\d{5}(?:-\d{4})?"
 STREET_WORDS = (
@@ -170,9 +180,11 @@ EUROPEAN_STREET = (
 )
 """A street written name first, number last ("Via Tasso 129", "731 ul. Miła 57", "1072
 Pohlstrasse 9"), with the building number some templates put first."""
+UNIT_WORD = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|#)"
 ADDRESS_UNIT = (
-    r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|#)\.?[ \t]*[\w-]+"
-    r"(?:[ \t]+[A-Z\u00c0-\u00de][\w'’-]*(?:[ \t]+[A-Z\u00c0-\u00de][\w'’-]*){0,2}"
+    rf"{UNIT_WORD}\.?[ \t]*[\w-]+"
+    rf"(?:[ \t]+(?!{UNIT_WORD}\b)[A-Z\u00c0-\u00de][\w'’-]*"
+    r"(?:[ \t]+[A-Z\u00c0-\u00de][\w'’-]*){0,2}"
     r"(?:[ \t]+\d{4,5})?)?"
 )
 """A unit, and the town or country written after it on the same line ("Apt. 819 Rzeszów
@@ -180,7 +192,7 @@ Poland")."""
 LINE_BREAK = r"[ \t]*(?:\n[ \t]*){1,2}(?:[>?]+[ \t]*)?"
 """A new line of an address block, with a quote or list marker ("> ", "??? ") kept inside."""
 ADDRESS_LINE = (
-    r"(?:[A-Z\u00c0-\u00de][^\W\d_'’.-]*(?:[ \t.'’-]+[^\W\d_]+){0,4}"
+    r"(?:[A-Z\u00c0-\u00de\u0391-\u03a9\u0410-\u042f][^\W\d_'’.-]*(?:[ \t.'’-]+[^\W\d_]+){0,4}"
     r"(?:[ \t]+\(\w+\))?(?:[ \t]+\d{3,5}(?:[- ]\d{2,4})?)?"
     r"|[a-z]{2,3}(?:[ \t]+\d{4,5}|(?=(?:,[ \t]*|[ \t]*\n[ \t]*)\d{4,5}))(?![ \t]+[A-Z\d])"
     r"|\d{4,5}(?:-\d{4})?)"
@@ -195,7 +207,7 @@ line after commas or on the next lines (the guideline keeps them in the span).""
 NUMBERED_NAME = (
     rf"\b\d{{2,6}}(?:[ \t]+{CAPITAL_WORD}){{1,3}}[ \t]+\d{{1,5}}[A-Za-z]?\b\.?"
     rf"(?=,?[ \t]+{ADDRESS_UNIT}|{LINE_BREAK}[A-Z\u00c0-\u00de]"
-    r"|,[ \t]*[A-Z\u00c0-\u00de][^\W\d_]*(?:[ \t]+[^\W\d_]+){0,3}(?:,|[ \t]+\d{4,5}))"
+    r"|,[ \t]*[A-Z\u00c0-\u00de][^\W\d_]*(?:[ \t]+[^\W\d_]+){0,3}(?:,|[ \t]+\d{4,5}|[.!?]?\s*$))"
 )
 """A building number, a street name without a street word and a house number ("692 Kuuse 53"),
 only when a unit or a city line follows."""
@@ -206,9 +218,21 @@ PREFIX_STREET = (
     r"(?:[ \t]+[A-Z\u00c0-\u00de][\w'’-]*(?:[ \t]+(?:de|du|des|la|le|les|del|di|da|do|y))?){1,4}"
 )
 """A number, a street word, then the name ("33 avenue de Provence", "636 Rue De La Gare")."""
+SECOND_STREET = (
+    rf"(?:[ \t]+(?:(?:van|von|de|der|den|la|le|del)[ \t]+)?{CAPITAL_WORD}(?:[ \t]+{CAPITAL_WORD})?"
+    rf"[ \t]+{STREET_SUFFIX}\b\.?)?"
+)
+"""A second street name some addresses carry after the number ("Brucker Bundesstrasse 31
+Zezig Streets", "1737 Cheriton Dr Reuquén Extensions")."""
+WORD_NUMBER_STREET = (
+    rf"\b{CAPITAL_WORD}[ \t]+\d{{1,5}}(?:[ \t]+{CAPITAL_WORD}){{1,2}}[ \t]+{STREET_SUFFIX}\b\.?"
+)
+"""A one-word street name, the number, and a named street after it ("Storgarden 52 Trajanka
+Forks")."""
 EN_ADDRESS = (
-    rf"(?:\b\d{{1,6}}[A-Za-z]?(?:[ \t]+\d{{1,6}})?(?:[ \t]+[A-Z][a-zA-Z'-]+){{1,4}}[ \t]+"
-    rf"{STREET_SUFFIX}\b\.?|\b{EUROPEAN_STREET}|{NUMBERED_NAME}|{PREFIX_STREET})"
+    rf"(?:\b\d{{1,6}}[A-Za-z]?(?:[ \t]+\d{{1,6}})?(?:[ \t]+St\.)?(?:[ \t]+[A-Z][a-zA-Z'-]+){{1,4}}"
+    rf"[ \t]+{STREET_SUFFIX}\b\.?|\b{EUROPEAN_STREET}|{WORD_NUMBER_STREET}|{NUMBERED_NAME}"
+    rf"|{PREFIX_STREET}){SECOND_STREET}"
     rf"(?:,?[ \t]+{ADDRESS_UNIT}){{0,2}}{ADDRESS_TAIL}"
     # post-office boxes and military mail: "P.O. Box 149", "PSC 6293, Box 8158\nAPO AP 04336"
     r"|\b(?:USNS|USNV|USS|USCGC)[ \t]+[A-Z][a-z]+(?:,[ \t]*|\n)FPO[ \t]+(?:AA|AE|AP)[ \t]+\d{5}"
@@ -345,6 +369,13 @@ RULES: tuple[PatternRule, ...] = (
         re.compile(ZH_ADDRESS),
         0.75,
         trigger=re.compile("[路街巷弄区县旗]"),
+    ),
+    PatternRule(
+        "ADDRESS",
+        "address_zh_building",
+        re.compile(ZH_BUILDING),
+        0.75,
+        trigger=re.compile("[座栋幢]|号楼"),
     ),
 )
 
