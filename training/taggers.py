@@ -117,23 +117,35 @@ def zh_sequences(records: Iterable[dict[str, Any]]) -> list[tuple[list[str], lis
 
 def build_zh_lexicon(out_dir: Path) -> dict[str, int]:
     """Derive ``data/zh_lexicon.txt.gz`` from jieba's dictionary (MIT): person names (nr,
-    nrt, nrfg; 2–4 characters) and common words (2–3 characters, frequency >= 50). Very
-    frequent two-character "names" in that dictionary are ordinary words (明白, 文明)."""
+    nrt, nrfg; 2–4 characters), common words (2–3 characters, frequency >= 50) and place and
+    organisation names (ns, nt; 2–6 characters, frequency >= 5), plus the cities, provinces and
+    countries of Faker's ``zh_CN`` address provider (MIT). Very frequent two-character "names"
+    in that dictionary are ordinary words (明白, 文明), and a word that is also a place is not a
+    name (jieba tags 石家庄 and 马德里 ``nr``)."""
     import jieba
+    from faker.providers.address.zh_CN import Provider as ChineseAddresses
 
-    names, words = set(), set()
+    names, words, places = set(), set(), set()
     dictionary = Path(jieba.__file__).parent / "dict.txt"
     for line in dictionary.read_text(encoding="utf-8").splitlines():
         word, frequency, tag = line.split()
         if tag in ("nr", "nrt", "nrfg"):
             if 2 <= len(word) <= 4 and not (len(word) == 2 and int(frequency) >= 1000):
                 names.add(word)
+        elif tag in ("ns", "nt"):
+            if 2 <= len(word) <= 6 and int(frequency) >= 5:
+                places.add(word)
         elif 2 <= len(word) <= 3 and int(frequency) >= 50:
             words.add(word)
+    for attribute in ("cities", "provinces", "countries"):
+        places.update(p for p in getattr(ChineseAddresses, attribute) if 2 <= len(p) <= 6)
+    names -= places
     lines = [f"{word}\tN" for word in sorted(names)] + [f"{word}\tW" for word in sorted(words)]
-    blob = ("# derived from jieba 0.42.1 dict.txt (MIT)\n" + "\n".join(lines) + "\n").encode()
+    lines += [f"{word}\tP" for word in sorted(places)]
+    header = "# derived from jieba 0.42.1 dict.txt (MIT) and Faker's zh_CN places (MIT)\n"
+    blob = (header + "\n".join(lines) + "\n").encode()
     (out_dir / "zh_lexicon.txt.gz").write_bytes(gzip.compress(blob, mtime=0))
-    return {"names": len(names), "common_words": len(words)}
+    return {"names": len(names), "common_words": len(words), "places": len(places)}
 
 
 LATIN_NAME = re.compile(r"[A-Za-z\u00c0-\u024f'’ -]+")
@@ -180,6 +192,34 @@ def build_en_name_list(out_dir: Path) -> dict[str, int]:
         for letter in kind:
             counts[letter] += 1
     return {"given_names": counts["F"], "family_names": counts["L"]}
+
+
+def conll_person_records(conll: str) -> list[dict[str, Any]]:
+    """Sentences of a two-column CoNLL file (token, BIO tag), tokens joined by single spaces,
+    with their PER spans. A mention marker (``@``, ``#``) is outside the span: the name is the
+    handle or the word, as the bench's WNUT-17 labels have it."""
+    records = []
+    for block in conll.strip().split("\n\n"):
+        rows = [line.split("\t") for line in block.splitlines() if "\t" in line]
+        text, spans, open_span = "", [], False
+        for token, tag in rows:
+            if text:
+                text += " "
+            start = len(text)
+            text += token
+            if tag.endswith("PER") and token not in ("@", "#"):
+                if token[:1] in "@#" and len(token) > 1:
+                    start += 1
+                if tag.startswith("I-") and open_span and spans:
+                    spans[-1]["end"] = len(text)
+                else:
+                    spans.append({"start": start, "end": len(text), "type": "PERSON"})
+                open_span = True
+            else:
+                open_span = tag.endswith("PER")  # "@" B-PER, then the handle: one mention
+        if text.strip():
+            records.append({"text": text, "spans": spans, "annotated_types": ["PERSON"]})
+    return records
 
 
 SENTENCE_BREAK = re.compile(r"(?<=[。！？!?；;\n])")

@@ -18,7 +18,14 @@ from functools import cache
 from .features import GreedyTagger, data_path
 from .model import Finding
 
-EN_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+|[^\w\s]", re.UNICODE)
+CJK_RUN = "[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
+EN_WORD = "[^\\W\\d_\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
+EN_TOKEN = re.compile(
+    rf"[A-Z]\.(?=[ \t]+[A-Z])|{EN_WORD}(?:['’](?!s\b){EN_WORD})*|{CJK_RUN}|\d+|[^\w\s]"
+)
+"""Words (an initial keeps its dot, "John F. Kennedy"; a possessive "'s" is a token of its own,
+outside the name; a run of Chinese, Japanese or Korean characters is one token, never part of
+an English word), numbers and single symbols."""
 CAPITAL = re.compile(r"[A-Z\u00c0-\u00de]")
 SENTENCE_END = frozenset(".!?:;\"'“”()[]@#-—")
 ZH_MODEL = "names_zh.json.gz"
@@ -74,14 +81,16 @@ def _rank_bucket(rank: int | None) -> str:
     return "top20" if rank < 20 else "top100" if rank < 100 else "top250" if rank < 250 else "rare"
 
 
-def zh_lexicon() -> tuple[frozenset[str], frozenset[str]]:
-    """(known person names, common words) from the shipped list (``word<TAB>N|W`` lines)."""
+def zh_lexicon() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(known person names, common words, place and organisation names) from the shipped list
+    (``word<TAB>N|W|P`` lines)."""
     with data_path(ZH_LEXICON).open("rb") as handle:
         lines = gzip.decompress(handle.read()).decode("utf-8").splitlines()
     entries = [line.split("\t") for line in lines if "\t" in line]
     return (
         frozenset(word for word, kind in entries if kind == "N"),
         frozenset(word for word, kind in entries if kind == "W"),
+        frozenset(word for word, kind in entries if kind == "P"),
     )
 
 
@@ -117,9 +126,20 @@ SINGLE_SURNAMES = frozenset(SINGLE_SURNAME_ORDER)
 DOUBLE_SURNAMES = frozenset(name for name in word_list("zh_surnames.txt") if len(name) == 2)
 SURNAME_RANK = {name: _rank_bucket(rank) for rank, name in enumerate(SINGLE_SURNAME_ORDER)}
 NOT_NAMES_EN = frozenset(word_list(EN_NOT_NAMES))
-KNOWN_NAMES, COMMON_WORDS = zh_lexicon()
+KNOWN_NAMES, COMMON_WORDS, PLACES = zh_lexicon()
+PLACE_LENGTHS: dict[str, tuple[int, ...]] = {}
+"""Per first character, the lengths of the known places that start with it, longest first."""
+for _place in PLACES:
+    PLACE_LENGTHS[_place[0]] = (*PLACE_LENGTHS.get(_place[0], ()), len(_place))
+PLACE_LENGTHS = {char: tuple(sorted(set(n), reverse=True)) for char, n in PLACE_LENGTHS.items()}
 GIVEN_AFFINITY = given_name_affinity(KNOWN_NAMES, COMMON_WORDS)
-ZH_START = re.compile("[" + "".join(sorted(SINGLE_SURNAMES)) + "]")
+TRANSLITERATION_CHARS = frozenset(ZH_TRANSLITERATION)
+ZH_START = re.compile(
+    "[" + "".join(sorted(SINGLE_SURNAMES)) + "]"
+    f"|(?<![{ZH_TRANSLITERATION}])[{ZH_TRANSLITERATION}](?=[{ZH_TRANSLITERATION}])"
+)
+"""A surname, or the first of two transliteration characters (克林顿, 温格): foreign names need
+not start at a Chinese surname."""
 
 
 def _shape(token: str) -> str:
@@ -161,7 +181,30 @@ def en_features(tokens: Sequence[str], index: int, previous: str) -> list[str]:
         "t-1s=" + previous + shape,
         "first=" + str(index == 0 or before in SENTENCE_END) + shape,
         "w-1s=" + before.lower() + "|" + shape,
+        "suf2=" + lower[-2:],
+        "ascii=" + str(token.isascii()) + shape,
+        "t-1gz=" + previous + kind,
+        "w-2=" + (tokens[index - 2].lower() if index > 1 else "<s>"),
+        "w+2=" + (tokens[index + 2].lower() if index + 2 < len(tokens) else "</s>"),
     ]
+
+
+def _place_here(chars: Sequence[str], index: int) -> int:
+    """Length of the longest known place or organisation name starting at ``index`` (0: none)."""
+    if index < 0 or index >= len(chars):
+        return 0
+    for length in PLACE_LENGTHS.get(chars[index], ()):
+        if index + length <= len(chars) and "".join(chars[index : index + length]) in PLACES:
+            return length
+    return 0
+
+
+def _transliterated_run(chars: Sequence[str], index: int) -> str:
+    """How many transliteration characters follow from ``index`` (0–4, 4 meaning more)."""
+    run = 0
+    while run < 4 and index + run < len(chars) and chars[index + run] in TRANSLITERATION_CHARS:
+        run += 1
+    return str(run)
 
 
 def zh_features(chars: Sequence[str], index: int, previous: str) -> list[str]:
@@ -198,6 +241,10 @@ def zh_features(chars: Sequence[str], index: int, previous: str) -> list[str]:
         "g+1=" + GIVEN_AFFINITY.get(after, "x"),
         "g+2=" + GIVEN_AFFINITY.get(after2, "x"),
         "g+1+2=" + GIVEN_AFFINITY.get(after, "x") + GIVEN_AFFINITY.get(after2, "x"),
+        "tr=" + _transliterated_run(chars, index),
+        "tr-1=" + str(before in TRANSLITERATION_CHARS),
+        "pl=" + str(_place_here(chars, index)),
+        "pl-1=" + str(min(2, _place_here(chars, index - 1))) if index else "pl-1=^",
     ]
 
 
@@ -210,11 +257,33 @@ def en_tokens(text: str) -> tuple[list[str], list[tuple[int, int]]]:
 
 
 def en_starts(tokens: Sequence[str]) -> list[int]:
-    return [i for i, token in enumerate(tokens) if token[:1].isupper()]
+    """Where an English name may start: a capitalised word, or a Latin handle after ``@``."""
+    return [
+        i
+        for i, token in enumerate(tokens)
+        if token[:1].isupper()
+        or (i and tokens[i - 1] == "@" and token[:1].isascii() and token[:1].isalnum())
+    ]
+
+
+def _inside_place(text: str, index: int) -> bool:
+    """Whether a known place or organisation name that starts one or two characters earlier
+    runs over ``index`` (上海振华: 海 is the end of 上海, not the surname 海)."""
+    for back in (1, 2):
+        begin = index - back
+        if begin < 0:
+            break
+        for length in PLACE_LENGTHS.get(text[begin], ()):
+            if length > back and text[begin : begin + length] in PLACES:
+                return True
+    return False
 
 
 def zh_starts(text: str) -> list[int]:
-    return [match.start() for match in ZH_START.finditer(text)]
+    """Where a Chinese name may start: a surname that does not end a known place name."""
+    return [
+        match.start() for match in ZH_START.finditer(text) if not _inside_place(text, match.start())
+    ]
 
 
 def _four_character_name(span: str) -> bool:
@@ -224,15 +293,24 @@ def _four_character_name(span: str) -> bool:
     return span[:2] in DOUBLE_SURNAMES or span in KNOWN_NAMES or "·" in span
 
 
-NAME_WORD_EN = r"[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?"
+NAME_WORD_EN = r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff\u0100-\u024f]+(?:[-'’][A-Z][a-z]+)?"
 INTRODUCED_EN = re.compile(
     r"(?:\b(?:I\s+am|I'm|[Mm]y\s+name\s+is|[Tt]his\s+is|[Nn]ame\s*:|[Cc]alled|[Nn]amed"
-    r"|[Ss]incerely|[Rr]egards|Dear|Mr|Mrs|Ms|Miss|Dr|Prof)\.?,?\s+)"
+    r"|[Ss]incerely|[Rr]egards|Dear)\.?,?\s+)"
     rf"({NAME_WORD_EN}(?:\s+{NAME_WORD_EN}){{1,2}})\b"
+    # after a title the family name alone is a name ("Mr. Demidov"), the title stays outside
+    r"|\b(?:[Mm]rs?|[Mm]s|[Mm]iss|[Dd]r|[Pp]rof)\.?[ \t]+"
+    rf"({NAME_WORD_EN}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{NAME_WORD_EN}){{0,2}})\b"
 )
-"""A first and last name right after a self-introduction, a greeting, a closing or a title ("I am
-John Carter", "Dear Anna Lee", "Regards, Anna Lee", "Dr. Maria Lopez"): contexts the tagger may
-miss."""
+"""A first and last name right after a self-introduction, a greeting or a closing ("I am John
+Carter", "Dear Anna Lee", "Regards, Anna Lee"), or one to three name words after a title
+("Dr. Maria Lopez", "Mrs. Schwarz"): contexts the tagger may miss."""
+GREETED_EN = re.compile(
+    rf"\b(?:Hi|Hello|Hey|Dear|Thanks|Thank\s+you),?[ \t]+({NAME_WORD_EN})(?=[ \t]*(?:[,!:]|$))",
+    re.MULTILINE,
+)
+"""A single word after a greeting ("Hi Manlio,"): a name only if it is a known given or family
+name ("Hello World!" is not)."""
 INTRODUCED_SCORE = 0.8
 
 
@@ -293,20 +371,30 @@ class PersonNames:
                     end -= 1
                 if 2 <= end - start <= ZH_NAME_MAX_CHARS or "·" in text[start:end]:
                     findings.append(Finding(kind, start, end, _confidence(margin), "names_zh"))
-        if CAPITAL.search(text):
-            for match in INTRODUCED_EN.finditer(text):
-                if not any(word.lower() in NOT_NAMES_EN for word in match.group(1).split()):
-                    start, end = match.span(1)
+        if CAPITAL.search(text) or "@" in text:
+            cued = [m.span(1) if m.group(1) else m.span(2) for m in INTRODUCED_EN.finditer(text)]
+            cued += [
+                m.span(1)
+                for m in GREETED_EN.finditer(text)
+                if m.group(1).lower() in en_name_kinds()
+            ]
+            for start, end in cued:
+                if not any(word.lower() in NOT_NAMES_EN for word in text[start:end].split()):
                     findings.append(Finding("PERSON", start, end, INTRODUCED_SCORE, "names_en_cue"))
             tokens, offsets = en_tokens(text)
             for first, last, kind, margin in self._en.spans(tokens, en_features, en_starts(tokens)):
-                if all(token.lower() in NOT_NAMES_EN for token in tokens[first:last]):
+                start = offsets[first][0]
+                while last > first and (
+                    "\n" in text[start : offsets[last - 1][1]] or tokens[last - 1].isdigit()
+                ):
+                    last -= 1  # no line break (an address block) nor number ends a name
+                if (
+                    last == first
+                    or all(token.lower() in NOT_NAMES_EN for token in tokens[first:last])
+                    or _imperative(tokens, first, last)
+                ):
                     continue
-                start, end = offsets[first][0], offsets[last - 1][1]
-                if "\n" in text[start:end]:
-                    continue  # a name does not cross a line break (an address block does)
-                if _imperative(tokens, first, last):
-                    continue
+                end = offsets[last - 1][1]
                 findings.append(Finding(kind, start, end, _confidence(margin), "names_en"))
         return findings
 
