@@ -257,12 +257,14 @@ def en_tokens(text: str) -> tuple[list[str], list[tuple[int, int]]]:
 
 
 def en_starts(tokens: Sequence[str]) -> list[int]:
-    """Where an English name may start: a capitalised word, or a Latin handle after ``@``."""
+    """Where an English name may start: a capitalised word, a Latin handle after ``@``, or a
+    lower-case word that is a known given or family name ("Do you know where mark is?")."""
     return [
         i
         for i, token in enumerate(tokens)
         if token[:1].isupper()
         or (i and tokens[i - 1] == "@" and token[:1].isascii() and token[:1].isalnum())
+        or (token.islower() and len(token) > 2 and token in en_name_kinds())
     ]
 
 
