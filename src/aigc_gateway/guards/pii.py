@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import phonenumbers
 
 from .model import Finding
-from .prefilter import Probes
+from .prefilter import probes_for
 
 Validator = Callable[[str], bool]
 
@@ -432,7 +432,7 @@ class StructuredPII:
 
     def check(self, text: str, types: Collection[str] | None = None) -> list[Finding]:
         findings: list[Finding] = []
-        probes = Probes(text)  # skips the rules that cannot match (see .prefilter)
+        probes = probes_for(text)  # skips the rules that cannot match (see .prefilter)
         for rule in RULES:
             if types is not None and rule.type not in types:
                 continue

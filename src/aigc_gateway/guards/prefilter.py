@@ -105,7 +105,7 @@ class Atom:
             if literal is not None and literal.isascii()
             else SEARCH
         )
-        """How a text is asked (see :meth:`Probes.present`)."""
+        """How a text is asked (see :meth:`Probes.search`)."""
         self.rarest: Atom | None = None
         """Its least common character alone, for a stretch of more than one: a weaker
         condition, never wrong, that a text's distinct characters decide."""
@@ -161,8 +161,17 @@ class Needs:
         return cls(tuple(conditions), plans)  # type: ignore[arg-type]
 
     def met(self, probes: Probes) -> bool:
-        present = probes.present
-        return all(any(map(present, condition)) for condition in self.plans[probes.ascii])
+        answers, search = probes.answers, probes.search
+        for condition in self.plans[probes.ascii]:
+            for atom in condition:
+                answer = answers.get(atom)
+                if answer is None:
+                    answer = answers[atom] = search(atom)
+                if answer:
+                    break
+            else:
+                return False
+        return True
 
 
 def _plan(condition: Condition, ascii_text: bool) -> Condition:
@@ -182,22 +191,18 @@ def _cheaper(atom: Atom, ascii_text: bool) -> Atom:
 class Probes:
     """One text's answers to atoms, each worked out once (rules share ``\\d``, ``@`` …)."""
 
-    __slots__ = ("_answers", "_distinct", "_lower", "ascii", "text")
+    __slots__ = ("_distinct", "_lower", "answers", "ascii", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.ascii = text.isascii()
-        self._answers: dict[Atom, bool] = {}
+        self.answers: dict[Atom, bool] = {}
+        """Atoms already decided (see :meth:`Needs.met`)."""
         self._lower: str | None = None
         self._distinct: str | None = None
 
-    def present(self, atom: Atom) -> bool:
-        answer = self._answers.get(atom)
-        if answer is None:
-            answer = self._answers[atom] = self._search(atom)
-        return answer
-
-    def _search(self, atom: Atom) -> bool:
+    def search(self, atom: Atom) -> bool:
+        """Whether the text contains ``atom`` (not remembered: :meth:`Needs.met` does)."""
         how = atom.how
         if how == PLAIN:
             return atom.literal in self.text  # type: ignore[operator]
@@ -219,14 +224,19 @@ class Probes:
 _last: tuple[str, Probes] | None = None
 
 
-def possible(pattern: re.Pattern[str], text: str) -> bool:
-    """False only if ``pattern`` cannot match anywhere in ``text``. Several patterns asked
-    about the same text object in a row share its :class:`Probes`."""
+def probes_for(text: str) -> Probes:
+    """The :class:`Probes` of ``text``: the same object for calls about the same text object in
+    a row (the detectors and the views read the same text one after another)."""
     global _last
     last = _last
     if last is None or last[0] is not text:
         last = _last = (text, Probes(text))
-    return needs(pattern).met(last[1])
+    return last[1]
+
+
+def possible(pattern: re.Pattern[str], text: str) -> bool:
+    """False only if ``pattern`` cannot match anywhere in ``text``."""
+    return needs(pattern).met(probes_for(text))
 
 
 @cache

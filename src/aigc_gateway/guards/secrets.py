@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection
 
 from .model import Finding
-from .prefilter import Probes
+from .prefilter import probes_for
 
 START = "(?<![A-Za-z0-9_-])"
 """A token starts here: not inside a longer word (Chinese text may touch it directly)."""
@@ -100,7 +100,7 @@ class Secrets:
 
     def check(self, text: str, types: Collection[str] = SECRET_TYPES) -> list[Finding]:
         findings = []
-        probes = Probes(text)  # skips the rules that cannot match (see .prefilter)
+        probes = probes_for(text)  # skips the rules that cannot match (see .prefilter)
         for kind, detector, pattern, score in SECRET_RULES:
             if kind not in types or not probes.allows(pattern):
                 continue
