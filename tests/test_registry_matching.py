@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
+import string
 from pathlib import Path
 
 from aigc_gateway.labeling.fingerprint import Grams, legacy_hash, normalise
@@ -118,4 +120,29 @@ def test_texts_added_after_a_lookup_are_found(tmp_path: Path) -> None:
     other_process.flush()
     assert [m["produce_id"] for m in registry.trace_text(THIRD)] == ["pid-2"]
     other_process.close()
+    registry.close()
+
+
+def test_an_excerpt_in_a_long_text_is_found_among_many_texts_sharing_words(
+    tmp_path: Path,
+) -> None:
+    """A long suspect shares scattered words with many stored texts, each more n-grams in all
+    than the short excerpt of its source: the source, whose n-grams lie together, is still
+    among the candidates checked."""
+    rng = random.Random(3)
+
+    def word() -> str:
+        return "".join(rng.choice(string.ascii_lowercase) for _ in range(13))
+
+    decoys = [" ".join(word() for _ in range(40)) for _ in range(12)]
+    registry = registry_with(tmp_path, *decoys, ANSWER)
+    parts = []
+    for index in range(10):  # each decoy's words far apart, unrelated words between them
+        parts += [decoy.split()[index] for decoy in decoys]
+        parts += [word() for _ in range(12)]
+    excerpt = "capture sunlight in their chloroplasts and turn seawater and carbon"
+    suspect = " ".join([*parts[:100], excerpt, *parts[100:]])
+    assert len(normalise(excerpt)) - 7 < 10 * 6  # fewer n-grams than each decoy shares
+    matches = registry.trace_text(suspect)
+    assert [m["produce_id"] for m in matches] == [f"pid-{len(decoys)}"]
     registry.close()

@@ -34,6 +34,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,9 @@ MIN_OVERLAP_HASHES = 4
 FINE_CACHE = 1024
 MAX_SHARED_BY = 4
 """An n-gram stored for more texts than this is a stock phrase and proves nothing."""
+RANK_WINDOW = 96
+"""Candidates are ranked by the shared n-grams within this many width units of the suspect
+(what the fine check's windows, ``FINE_WINDOW`` either side, span around one n-gram)."""
 _QUERY_BATCH = 500
 WRITE_GROUP = 256
 LINGER_S = 0.01
@@ -596,8 +600,7 @@ class LabelRegistry:
                 by_text[text_id][value].append(offset)
         candidates = []
         suspects: dict[int, Suspect] = {}
-        ranked = sorted(by_text.items(), key=lambda item: (len(item[1]), item[0]), reverse=True)
-        for text_id, stored in ranked[:limit]:  # those sharing the most n-grams
+        for text_id, stored in _densest_first(by_text, grams.values(), limit):
             scheme, stored_fine = self._stored_text(text_id)
             if scheme not in grams:  # a legacy row another process added since: next lookup
                 continue
@@ -701,6 +704,35 @@ class LabelRegistry:
             return self._db.execute(
                 "SELECT mark, produce_id, request_id, tenant, width, height FROM image_marks"
             ).fetchall()
+
+
+def _densest_first(
+    by_text: dict[int, dict[int, list[int | None]]], grams: Iterable[Grams], limit: int
+) -> list[tuple[int, dict[int, list[int | None]]]]:
+    """The ``limit`` candidates (text id, its shared n-grams) worth checking: those with the
+    densest cluster of shared n-grams in the suspect (a copied passage), then the most in all —
+    not the most in all alone: a long suspect shares scattered common n-grams with many texts,
+    and they pushed the source of a short excerpt out."""
+    if len(by_text) <= limit:  # all checked: no need to place them
+        return sorted(by_text.items(), key=lambda item: (len(item[1]), item[0]), reverse=True)
+    kept = np.fromiter({value for shared in by_text.values() for value in shared}, np.int64)
+    places: dict[int, list[int]] = defaultdict(list)  # a shared hash: where in the suspect
+    for each in grams:
+        shared = np.flatnonzero(np.isin(each.signed(), kept))
+        values, starts = each.signed()[shared].tolist(), each.width[shared].tolist()
+        for value, place in zip(values, starts, strict=True):
+            places[value].append(place)
+
+    def density(item: tuple[int, dict[int, list[int | None]]]) -> tuple[int, int, int]:
+        spots = sorted(place for value in item[1] for place in places[value])
+        best = first = 0
+        for last, place in enumerate(spots):
+            while place - spots[first] > RANK_WINDOW:
+                first += 1
+            best = max(best, last - first + 1)
+        return best, len(item[1]), item[0]
+
+    return sorted(by_text.items(), key=density, reverse=True)[:limit]
 
 
 def _fine_overlap(
