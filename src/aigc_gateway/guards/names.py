@@ -26,7 +26,9 @@ EN_TOKEN = re.compile(
 """Words (an initial keeps its dot, "John F. Kennedy"; a possessive "'s" is a token of its own,
 outside the name; a run of Chinese, Japanese or Korean characters is one token, never part of
 an English word), numbers and single symbols."""
-CAPITAL = re.compile(r"[A-Z\u00c0-\u00de]")
+LATIN_TEXT = re.compile(r"[A-Z\u00c0-\u00de@]|[a-z]{3}")
+"""Text the English tagger reads: a capital, a handle, or a lower-case word ("obama is so
+cool" has names too); text without Latin words (most Chinese) skips it."""
 SENTENCE_END = frozenset(".!?:;\"'“”()[]@#-—")
 ZH_MODEL = "names_zh.json.gz"
 EN_MODEL = "names_en.json.gz"
@@ -373,7 +375,7 @@ class PersonNames:
                     end -= 1
                 if 2 <= end - start <= ZH_NAME_MAX_CHARS or "·" in text[start:end]:
                     findings.append(Finding(kind, start, end, _confidence(margin), "names_zh"))
-        if CAPITAL.search(text) or "@" in text:
+        if LATIN_TEXT.search(text):
             cued = [m.span(1) if m.group(1) else m.span(2) for m in INTRODUCED_EN.finditer(text)]
             cued += [
                 m.span(1)
