@@ -248,6 +248,12 @@ def test_name_spans_leave_out_titles_possessives_and_line_ends(engine: GuardEngi
     assert people("Hello World!") == []
 
 
+def test_chinese_transliterated_names_need_no_surname(engine: GuardEngine) -> None:
+    text = "德国主帅克林斯曼在赛后表示满意，美国总统克林顿访问了北京。"
+    people = [value for kind, value in found(engine, text) if kind == "PERSON"]
+    assert people == ["克林斯曼", "克林顿"]
+
+
 def test_chinese_names_do_not_start_inside_a_place_name(engine: GuardEngine) -> None:
     text = "现任上海振华重工股份有限公司总裁助理，辽宁海城人。"
     assert not [value for kind, value in found(engine, text) if kind == "PERSON"]

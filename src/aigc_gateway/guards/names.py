@@ -41,6 +41,8 @@ ZH_NAME_MAX_CHARS = 4
 """A Chinese name found from a surname: surname + one or two given-name characters, or a
 two-character surname + two; longer runs are tagger errors (transliterated names with ``·``
 are allowed to be longer)."""
+ZH_FOREIGN_NAME_MAX_CHARS = 7
+"""A name written wholly in transliteration characters may be longer (克林斯曼, 沙波什尼科夫)."""
 ZH_NAME_STOPPERS = frozenset(
     "的了是在和与及或就都也还又被把给对从向到往说道问去来要会能将曾已并而但却则等着过吗呢吧啊"
 )
@@ -369,11 +371,13 @@ class PersonNames:
                     and text[start:end] not in KNOWN_NAMES
                 ):
                     continue
-                if end - start == 4 and not _four_character_name(text[start:end]):
+                foreign = TRANSLITERATION_CHARS.issuperset(text[start:end])
+                if end - start == 4 and not foreign and not _four_character_name(text[start:end]):
                     end -= 1
                 while end - start > 2 and text[end - 1] in ZH_NAME_STOPPERS:
                     end -= 1
-                if 2 <= end - start <= ZH_NAME_MAX_CHARS or "·" in text[start:end]:
+                longest = ZH_FOREIGN_NAME_MAX_CHARS if foreign else ZH_NAME_MAX_CHARS
+                if 2 <= end - start <= longest or "·" in text[start:end]:
                     findings.append(Finding(kind, start, end, _confidence(margin), "names_zh"))
         if LATIN_TEXT.search(text):
             cued = [m.span(1) if m.group(1) else m.span(2) for m in INTRODUCED_EN.finditer(text)]
