@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import synthetic
+from . import hashed_mlp, synthetic
 from .sources import (
     BENCH_LICENSES,
     BTC_FILES,
@@ -80,6 +80,13 @@ HARM_HEAD_FPR = MAX_FPR / 2
 """The abusive-language model's share of the false-positive budget; the request model is then
 held to the whole budget together with it (the negatives the abusive-language model flags count
 against the request model's budget in every group)."""
+HARM_NETWORK_MIX = 0.0
+"""Share of a small network over the same n-grams (``hashed_mlp``) in the harmful-request
+model's logit; 0: the logistic regression alone (what ships). Measured in the sixth round at
+0.7 (``--harm-network-mix 0.7``): on development out-of-fold scores it caught more of the
+people-written English requests at the same per-source budget, but on the held-out half it
+ranked no better (TPR at FPR 0.02: 0.463 vs 0.467) and flagged more benign look-alikes
+(XSTest's safe prompts 2.8 % -> 6.9 %); see training/README.md."""
 HARM_POSITIVE_LANGUAGES = ("en",)
 """Languages whose public harmful requests (``Data.harm_requests``: CategoricalHarmfulQA,
 HarmfulQA, DangerousQA) are request positives. The Chinese CategoricalHarmfulQA
@@ -793,7 +800,7 @@ def common_card(data: Data) -> dict[str, Any]:
     }
 
 
-def build_text_model(kind: str, data: Data) -> None:
+def build_text_model(kind: str, data: Data, harm_network_mix: float = HARM_NETWORK_MIX) -> None:
     heads: dict[str, TrainedTextModel] = {}
     calibration_report: dict[str, Any] = {}
     if kind == "injection":
@@ -818,20 +825,39 @@ def build_text_model(kind: str, data: Data) -> None:
         heads["toxicity"] = train_text_model(examples, calibration, HARM_C, None, HARM_HEAD_FPR)
         examples, calibration = harm_examples(data, "request")
         calibration.flagged_elsewhere = heads["toxicity"].flagged_negatives
-        heads["harm"] = train_text_model(examples, calibration, HARM_C, harm_keyword, MAX_FPR)
+        heads["harm"] = train_text_model(
+            examples, calibration, HARM_C, harm_keyword, MAX_FPR, harm_network_mix
+        )
+        request_model = (
+            "a logistic regression mixed in logit space with a one-hidden-layer network over the "
+            "n-grams folded into 2^17 buckets"
+            if harm_network_mix
+            else "a logistic regression"
+        )
         description = (
-            "Unsafe-content detector for prompts and answers: two logistic regressions over the "
-            "shared hashed character 1-5-grams, one for harmful requests (harm.npz, with a lower "
-            "threshold where a hazard keyword from harm_lexicon.json backs it) and one for abusive "
-            "or hateful language (toxicity.npz); on development data, in every source of "
-            "negatives separately, the second flags at most 1 % and the two together at most 2 %."
+            "Unsafe-content detector for prompts and answers, over the shared hashed character "
+            f"1-5-grams: harmful requests (harm.npz: {request_model}, with a lower threshold "
+            "where a hazard keyword from harm_lexicon.json backs it) and abusive or hateful "
+            "language (toxicity.npz, a logistic regression); on development data, in every "
+            "source of negatives separately, the second flags at most 1 % and the two together "
+            "at most 2 %."
         )
         parameters = {
             "C": HARM_C,
             "max_fpr_toxicity": HARM_HEAD_FPR,
             "max_fpr_both": MAX_FPR,
             "new_harmful_question_languages": HARM_POSITIVE_LANGUAGES,
+            "harm_network_mix": harm_network_mix,
         }
+        if harm_network_mix:
+            parameters["harm_network"] = {
+                "bits": hashed_mlp.NETWORK_BITS,
+                "hidden": hashed_mlp.HIDDEN,
+                "epochs": hashed_mlp.EPOCHS,
+                "batch": hashed_mlp.BATCH,
+                "learning_rate": hashed_mlp.LEARNING_RATE,
+                "weight_decay": hashed_mlp.WEIGHT_DECAY,
+            }
     for file_stem, model in heads.items():
         model.save(DATA_DIR / f"{file_stem}.npz")
     card = {
@@ -971,6 +997,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS, help="local git mirrors")
     parser.add_argument("--models", nargs="+", choices=sorted(BUILDERS), default=sorted(BUILDERS))
     parser.add_argument(
+        "--harm-network-mix",
+        type=float,
+        default=HARM_NETWORK_MIX,
+        help="share of the small network in the harmful-request model (0: linear only)",
+    )
+    parser.add_argument(
         "--refresh-hashes", action="store_true", help="only re-hash files into the cards"
     )
     args = parser.parse_args(argv)
@@ -978,8 +1010,10 @@ def main(argv: list[str] | None = None) -> int:
         refresh_hashes()
         return 0
     data = Data(args.bench, args.mirrors)
+    builders = dict(BUILDERS)
+    builders["harm"] = partial(build_text_model, "harm", harm_network_mix=args.harm_network_mix)
     for name in args.models:
-        BUILDERS[name](data)
+        builders[name](data)
     return 0
 
 

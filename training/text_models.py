@@ -153,6 +153,8 @@ class TrainedTextModel:
     """Per source, examples per label (``"0"``/``"1"``)."""
     flagged_negatives: dict[str, set[str]] = field(default_factory=dict)
     """Per language, the calibration negatives the model flags at its plain threshold."""
+    network: dict[str, np.ndarray] = field(default_factory=dict)
+    """Where the model has one, the arrays of its network part (``training/hashed_mlp.py``)."""
 
     def save(self, path: Path) -> None:
         stored = {f"threshold_{lang}": np.float32(v) for lang, v in self.thresholds.items()}
@@ -165,6 +167,7 @@ class TrainedTextModel:
                 weights=self.weights.astype(np.float16),
                 bias=np.float32(self.bias),
                 **stored,
+                **self.network,
             )
 
 
@@ -190,14 +193,21 @@ def train_text_model(
     inverse_regularization: float,
     cue: Callable[[str], bool] | None = None,
     max_fpr: float = MAX_FPR,
+    network_mix: float = 0.0,
 ) -> TrainedTextModel:
+    """``network_mix`` > 0: a logistic regression and a small network (``hashed_mlp``) mixed in
+    logit space, the network's share ``network_mix``; else the logistic regression alone."""
     from sklearn.model_selection import StratifiedKFold
+
+    from .hashed_mlp import MixedEstimator
 
     texts = [e.text for e in examples]
     matrix = features_matrix(texts)
     target = np.array([e.label for e in examples])
 
     def fit(rows: Any, y: np.ndarray) -> Any:
+        if network_mix:
+            return MixedEstimator(logistic(inverse_regularization), network_mix).fit(rows, y)
         return logistic(inverse_regularization).fit(rows, y)
 
     out_of_fold: dict[str, float] = {}
@@ -261,4 +271,5 @@ def train_text_model(
         positives=int(target.sum()),
         sources=source_counts(examples),
         flagged_negatives=flagged,
+        network=model.network_arrays() if network_mix else {},
     )

@@ -2,7 +2,9 @@
 
 Two linear models over the shared character n-grams decide *whether* a text is unsafe: one
 for harmful requests and answers (``data/harm.npz``: how to build a weapon, commit a crime,
-hurt someone) and one for abusive, hateful or offensive language (``data/toxicity.npz``).
+hurt someone; a file built with a small network next to it loads as
+:class:`~.network.MixedTextModel`) and one for abusive, hateful or offensive language
+(``data/toxicity.npz``).
 A text is unsafe when either says so; on development data, in every source of negatives, the
 abusive-language model flags at most 1 % and the two together at most 2 %. Keyword lists
 (``data/harm_lexicon.json``) decide *which* hazard category it is, named after the MLCommons
@@ -23,6 +25,7 @@ from itertools import islice
 
 from .features import LinearTextModel, Window, data_path, windows
 from .model import Finding, language_of
+from .network import load_text_model
 
 MODEL = "harm.npz"
 TOXICITY_MODEL = "toxicity.npz"
@@ -112,7 +115,7 @@ class HarmDetector:
     name = "harm"
 
     def __init__(self) -> None:
-        self.model = LinearTextModel.load(MODEL)
+        self.model = load_text_model(MODEL)
         self.toxicity = LinearTextModel.load(TOXICITY_MODEL)
 
     def category(self, text: str) -> str:
