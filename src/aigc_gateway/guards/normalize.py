@@ -11,7 +11,8 @@ with every view offset mapped back to the original.
 * for the text classifiers only, a **de-leeted** view ("1gn0r3 4ll" → "ignore all").
 
 Each view is built only when a cheap trigger says its transformation could change anything,
-so ordinary text costs one regex pass per trigger. A finding in a view counts only where the
+so ordinary text costs at most one regex pass per trigger (usually none: a trigger runs only
+where :mod:`.prefilter` finds what its matches need). A finding in a view counts only where the
 transformation changed the text it covers (see :meth:`View.changed`); everything else the
 original text already answers.
 """
