@@ -163,28 +163,29 @@ def en_features(tokens: Sequence[str], index: int, previous: str) -> list[str]:
     lower = token.lower()
     before = tokens[index - 1] if index > 0 else "<s>"
     after = tokens[index + 1] if index + 1 < len(tokens) else "</s>"
-    shape = _shape(token)
+    before_lower, after_lower = before.lower(), after.lower()
+    shape, after_shape = _shape(token), _shape(after)
     kinds = en_name_kinds()
     kind = kinds.get(lower, "-")
     return [
         "gz=" + kind,
         "gzs=" + kind + shape,
-        "gz-1=" + kinds.get(before.lower(), "-"),
-        "gz+1=" + kinds.get(after.lower(), "-") + _shape(after),
+        "gz-1=" + kinds.get(before_lower, "-"),
+        "gz+1=" + kinds.get(after_lower, "-") + after_shape,
         "bias",
         "w=" + lower,
         "s=" + shape,
         "suf=" + lower[-3:],
         "pre=" + lower[:3],
         "len=" + str(min(len(token), 8)),
-        "w-1=" + before.lower(),
-        "w+1=" + after.lower(),
+        "w-1=" + before_lower,
+        "w+1=" + after_lower,
         "s-1=" + _shape(before),
-        "s+1=" + _shape(after),
+        "s+1=" + after_shape,
         "t-1=" + previous,
         "t-1s=" + previous + shape,
         "first=" + str(index == 0 or before in SENTENCE_END) + shape,
-        "w-1s=" + before.lower() + "|" + shape,
+        "w-1s=" + before_lower + "|" + shape,
         "suf2=" + lower[-2:],
         "ascii=" + str(token.isascii()) + shape,
         "t-1gz=" + previous + kind,
@@ -253,22 +254,20 @@ def zh_features(chars: Sequence[str], index: int, previous: str) -> list[str]:
 
 
 def en_tokens(text: str) -> tuple[list[str], list[tuple[int, int]]]:
-    tokens, offsets = [], []
-    for match in EN_TOKEN.finditer(text):
-        tokens.append(match.group())
-        offsets.append(match.span())
-    return tokens, offsets
+    matches = list(EN_TOKEN.finditer(text))
+    return [match.group() for match in matches], [match.span() for match in matches]
 
 
 def en_starts(tokens: Sequence[str]) -> list[int]:
     """Where an English name may start: a capitalised word, a Latin handle after ``@``, or a
     lower-case word that is a known given or family name ("Do you know where mark is?")."""
+    known = en_name_kinds()
     return [
         i
-        for i, token in enumerate(tokens)
-        if token[:1].isupper()
-        or (i and tokens[i - 1] == "@" and token[:1].isascii() and token[:1].isalnum())
-        or (token.islower() and len(token) > 2 and token in en_name_kinds())
+        for i, (previous, token) in enumerate(zip(["", *tokens], tokens, strict=False))
+        if token[0].isupper()
+        or (token in known and len(token) > 2 and token.islower())
+        or (previous == "@" and token[0].isascii() and token[0].isalnum())
     ]
 
 
@@ -287,6 +286,8 @@ def _inside_place(text: str, index: int) -> bool:
 
 def zh_starts(text: str) -> list[int]:
     """Where a Chinese name may start: a surname that does not end a known place name."""
+    if text.isascii():  # surnames and transliteration characters are all Chinese
+        return []
     return [
         match.start() for match in ZH_START.finditer(text) if not _inside_place(text, match.start())
     ]
