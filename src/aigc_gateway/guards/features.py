@@ -151,12 +151,18 @@ class LinearTextModel:
         margins = np.clip(sums / np.sqrt(np.maximum(counts, 1)) + self.bias, -30.0, 30.0)
         return np.where(counts > 0, 1.0 / (1.0 + np.exp(-margins)), 0.0)
 
+    def margin(self, ids: np.ndarray) -> float:
+        """The logit of a non-empty text's n-gram ids."""
+        return float(self.weights[ids].sum()) / math.sqrt(len(ids)) + self.bias
+
     def score(self, ids: np.ndarray) -> float:
         """Probability that the text belongs to the positive class."""
-        if len(ids) == 0:
-            return 0.0
-        margin = float(self.weights[ids].sum()) / math.sqrt(len(ids)) + self.bias
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, margin))))
+        return probability(self.margin(ids)) if len(ids) else 0.0
+
+
+def probability(margin: float) -> float:
+    """The logistic function of a margin clipped to ±30."""
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, margin))))
 
 
 FeatureFunction = Callable[[Sequence[str], int, str], list[str]]

@@ -15,7 +15,7 @@ import re
 from collections.abc import Collection, Sequence
 from functools import cache
 
-from .features import GreedyTagger, data_path
+from .features import GreedyTagger, data_path, probability
 from .model import Finding
 
 CJK_RUN = "[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
@@ -336,10 +336,6 @@ def _imperative(tokens: Sequence[str], first: int, last: int) -> bool:
     return last == first + 1 and opens and last < len(tokens) and tokens[last] in IMPERATIVE_OBJECTS
 
 
-def _confidence(margin: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, margin))))
-
-
 class PersonNames:
     """Detector for PERSON in both languages."""
 
@@ -362,7 +358,7 @@ class PersonNames:
                 surname = 2 if text[start : start + 2] in DOUBLE_SURNAMES else 1
                 if ZH_HONORIFIC.match(text, start + surname):
                     findings.append(
-                        Finding(kind, start, start + surname, _confidence(margin), "names_zh")
+                        Finding(kind, start, start + surname, probability(margin), "names_zh")
                     )
                     continue
                 end = start + len(ZH_NAME_CHARS.match(text, start, tagged_end).group())
@@ -379,7 +375,7 @@ class PersonNames:
                     end -= 1
                 longest = ZH_FOREIGN_NAME_MAX_CHARS if foreign else ZH_NAME_MAX_CHARS
                 if 2 <= end - start <= longest or "·" in text[start:end]:
-                    findings.append(Finding(kind, start, end, _confidence(margin), "names_zh"))
+                    findings.append(Finding(kind, start, end, probability(margin), "names_zh"))
         if LATIN_TEXT.search(text):
             cued = [m.span(1) if m.group(1) else m.span(2) for m in INTRODUCED_EN.finditer(text)]
             cued += [
@@ -404,7 +400,7 @@ class PersonNames:
                 ):
                     continue
                 end = offsets[last - 1][1]
-                findings.append(Finding(kind, start, end, _confidence(margin), "names_en"))
+                findings.append(Finding(kind, start, end, probability(margin), "names_en"))
         return findings
 
 

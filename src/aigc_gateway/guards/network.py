@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import HASH_BITS, LinearTextModel, data_path
+from .features import HASH_BITS, LinearTextModel, data_path, probability
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +44,14 @@ class MixedTextModel:
         """Probability that the text belongs to the positive class."""
         if len(ids) == 0:
             return 0.0
-        linear = float(self.linear.weights[ids].sum()) / math.sqrt(len(ids)) + self.linear.bias
+        linear = self.linear.margin(ids)
         folded = ids >> self.shift  # ids are sorted: equal buckets are neighbours
         buckets = folded[np.concatenate(([True], folded[1:] != folded[:-1]))]
         summed = np.take(self.hidden_weights, buckets, axis=0).sum(axis=0)
         hidden = np.maximum(summed / np.float32(math.sqrt(len(buckets))) + self.hidden_bias, 0)
         network = float(hidden @ self.output_weights) + self.output_bias
         margin = (1 - self.mix) * linear + self.mix * network
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, margin))))
+        return probability(margin)
 
 
 def load_text_model(name: str) -> LinearTextModel | MixedTextModel:
