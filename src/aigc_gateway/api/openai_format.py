@@ -131,16 +131,7 @@ class CompletionFormat(_Format):
 
     def whole(self, text: str, tool_calls: list[dict[str, Any]], outcome: Outcome) -> dict:
         return {
-            **self._head,
-            "object": "text_completion",
-            "choices": [
-                {
-                    "index": self.index,
-                    "text": text,
-                    "logprobs": None,
-                    "finish_reason": outcome.finish_reason,
-                }
-            ],
+            **self._chunk(text, outcome.finish_reason),
             "usage": usage_object(outcome.usage),
             **_extensions(outcome),
         }

@@ -87,17 +87,10 @@ class ExportEnd:
     signature: str = ""
 
     def message(self) -> bytes:
-        return canonical(
-            {
-                "type": "end",
-                "first_seq": self.first_seq,
-                "last_seq": self.last_seq,
-                "records": self.records,
-                "last_hash": self.last_hash,
-                "created_at": self.created_at,
-                "key_id": self.key_id,
-            }
-        )
+        """What the signature covers: every field but the signature, tagged ``"type": "end"``."""
+        fields = self.to_json()
+        del fields["signature"]
+        return canonical({"type": "end", **fields})
 
     def signed(self, signer: AuditSigner) -> ExportEnd:
         unsigned = ExportEnd(
