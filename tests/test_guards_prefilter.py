@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aigc_gateway.guards import normalize, pii, prefilter, secrets
-from aigc_gateway.guards.prefilter import Needs, Probes, possible
+from aigc_gateway.guards import names, normalize, pii, prefilter, secrets
+from aigc_gateway.guards.prefilter import Needs, Probes, gated, possible
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,3 +152,63 @@ def test_a_skipped_matching_rule_would_be_caught(monkeypatch: pytest.MonkeyPatch
     real = prefilter.needs
     monkeypatch.setattr(prefilter, "needs", lambda p: never if p is email else real(p))
     assert not any(f.type == "EMAIL" for f in pii.StructuredPII().check(text))
+
+
+GATED = {
+    **PATTERNS,
+    **{
+        f"names {name}": getattr(names, name)
+        for name in ("INTRODUCED_EN", "GREETED_EN", "EN_TOKEN", "ZH_DOTTED_NAME", "ZH_START")
+    },
+}
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> list[object]:
+    return [(m.span(), m.groups()) for m in pattern.finditer(text)]
+
+
+@pytest.mark.parametrize("name", sorted(GATED))
+def test_a_gated_pattern_finds_the_same_matches(name: str) -> None:
+    """A pattern behind its first-character look-ahead: the same matches and groups, on texts
+    made to contain matches and on any text."""
+    pattern = GATED[name]
+    fast = gated(pattern)
+    texts = st.from_regex(pattern, fullmatch=False) | st.text()
+    if name in MADE_BY_HAND:
+        texts = st.tuples(st.text(), st.text()).map(lambda t: t[0] + MADE_BY_HAND[name] + t[1])
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(texts, min_size=1, max_size=3).map(" ".join))
+    def check(text: str) -> None:
+        assert _matches(fast, text) == _matches(pattern, text), text
+
+    check()
+
+
+GATES = [
+    (r"\b(?:Hi|Hello)\s+(\w+)", "H"),
+    (r"(?<!\w)ab|(?=c)cd", "ac"),
+    (r"(?:ab)+c", "a"),
+    (r"\d{2,}x", "\\d"),
+    (r"(a)\1b|[x-z]", "ax-z"),
+    (r"(?:a|b)?c", None),  # the first character may be either
+    (r"[^a]b", None),  # a negated class
+    (r"(?i)abc", None),  # case folding
+    (r"(?i:a)b", None),  # a flag changed inside
+    (r"a|", None),  # an empty choice: nothing consumed
+    (r"\b", None),
+    (r".a", None),
+    (r"(?x) a b", None),  # an inline global flag cannot be wrapped
+]
+
+
+@pytest.mark.parametrize(("source", "gate"), GATES)
+def test_what_the_first_character_gate_reads(source: str, gate: str | None) -> None:
+    pattern = re.compile(source)
+    fast = gated(pattern)
+    if gate is None:
+        assert fast is pattern
+        return
+    assert fast.pattern == f"(?=[{gate}])(?:{source})"
+    for text in ("", "Hi there, Hello you", "xab cd 12x 123x aab z", "zz c  abc"):
+        assert _matches(fast, text) == _matches(pattern, text)

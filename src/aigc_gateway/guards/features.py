@@ -20,6 +20,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from typing import Any
 
@@ -182,6 +183,22 @@ class GreedyTagger:
         with data_path(name).open("rb") as handle:
             stored = json.loads(gzip.decompress(handle.read()))
         return cls(stored["labels"], stored["weights"])
+
+    @cached_property
+    def lead(self) -> dict[str, float]:
+        """Per feature, the most it raises a ``B-`` label's score above ``O``'s: summed over a
+        unit's features, a bound on how far any ``B-`` label can beat ``O`` there."""
+        outside = self.labels.index("O")
+        begins = [i for i, label in enumerate(self.labels) if label.startswith("B-")]
+        return {
+            feature: max(weights[i] - weights[outside] for i in begins)
+            for feature, weights in self._weights.items()
+        }
+
+    @cached_property
+    def largest(self) -> float:
+        """The largest weight (in magnitude) of any feature and label."""
+        return max(abs(value) for weights in self._weights.values() for value in weights)
 
     def scores(self, features: list[str]) -> list[float]:
         rows = [weights for weights in map(self._weights.get, features) if weights is not None]

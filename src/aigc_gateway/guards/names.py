@@ -13,10 +13,11 @@ import gzip
 import math
 import re
 from collections.abc import Collection, Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from .features import GreedyTagger, data_path, probability
 from .model import Finding
+from .prefilter import gated, possible
 
 CJK_RUN = "[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
 EN_WORD = "[^\\W\\d_\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
@@ -271,6 +272,82 @@ def en_starts(tokens: Sequence[str]) -> list[int]:
     ]
 
 
+EN_WORDS_REMEMBERED = 1 << 13
+"""Words whose share of :class:`EnglishLead`'s estimate is remembered, per role (most recent)."""
+
+
+class EnglishLead:
+    """Which candidate starts the English tagger could tag at all. Per start, how far
+    ``B-PERSON`` can at most score above ``O``: :meth:`GreedyTagger.lead` summed over the
+    features :func:`en_features` gives the start, each token's share remembered per word. A
+    start below zero by more than the sums' rounding error cannot become ``B-PERSON``, so the
+    tagger need not build and score its features: the same spans, less work.
+
+    The feature strings are those of :func:`en_features`, grouped by the token they read
+    (``tests/test_guards_names_lead.py`` checks the estimate against it on every start)."""
+
+    def __init__(self, tagger: GreedyTagger) -> None:
+        self._lead = tagger.lead.get
+        # far above the rounding error of sums of this many weights (~1e-16 of their size)
+        self.slack = 1e-9 * len(en_features(["a"], 0, "O")) * 2 * tagger.largest
+        remembered = lru_cache(EN_WORDS_REMEMBERED)
+        self._own = remembered(self._own_share)
+        self._before = remembered(self._before_share)
+        self._after = remembered(self._after_share)
+        self._before2 = remembered(lambda token: self._share(["w-2=" + token.lower()]))
+        self._after2 = remembered(lambda token: self._share(["w+2=" + token.lower()]))
+
+    def _share(self, features: list[str]) -> float:
+        return sum(self._lead(feature, 0.0) for feature in features)
+
+    def _own_share(self, token: str) -> tuple[float, float, float, str]:
+        """The start's own features after ``O``; ``first`` inside and opening a sentence; its
+        shape."""
+        lower, shape = token.lower(), _shape(token)
+        kind = en_name_kinds().get(lower, "-")
+        own = [
+            *("gz=" + kind, "gzs=" + kind + shape, "bias", "w=" + lower, "s=" + shape),
+            *("suf=" + lower[-3:], "pre=" + lower[:3], "len=" + str(min(len(token), 8))),
+            *("t-1=O", "t-1s=O" + shape, "suf2=" + lower[-2:]),
+            *("ascii=" + str(token.isascii()) + shape, "t-1gz=O" + kind),
+        ]
+        inside, opening = self._share(["first=False" + shape]), self._share(["first=True" + shape])
+        return self._share(own), inside, opening, shape
+
+    def _before_share(self, token: str) -> tuple[float, str]:
+        """The features reading the token before the start; the start of its ``w-1s``."""
+        lower = token.lower()
+        kind = en_name_kinds().get(lower, "-")
+        return self._share(["gz-1=" + kind, "w-1=" + lower, "s-1=" + _shape(token)]), (
+            "w-1s=" + lower + "|"
+        )
+
+    def _after_share(self, token: str) -> float:
+        lower, shape = token.lower(), _shape(token)
+        kind = en_name_kinds().get(lower, "-")
+        return self._share(["gz+1=" + kind + shape, "w+1=" + lower, "s+1=" + shape])
+
+    def estimate(self, tokens: Sequence[str], index: int) -> float:
+        """At least ``max(B-…) - O`` at the start ``index`` (up to rounding)."""
+        before = tokens[index - 1] if index else "<s>"
+        own, inside, opening, shape = self._own(tokens[index])
+        before_share, pair = self._before(before)
+        return (
+            own
+            + (opening if index == 0 or before in SENTENCE_END else inside)
+            + before_share
+            + self._lead(pair + shape, 0.0)
+            + self._after(tokens[index + 1] if index + 1 < len(tokens) else "</s>")
+            + self._before2(tokens[index - 2] if index > 1 else "<s>")
+            + self._after2(tokens[index + 2] if index + 2 < len(tokens) else "</s>")
+        )
+
+    def possible(self, tokens: Sequence[str], starts: Sequence[int]) -> list[int]:
+        """The starts the tagger may tag ``B-PERSON`` (it tags none of the others)."""
+        floor, estimate = -self.slack, self.estimate
+        return [index for index in starts if estimate(tokens, index) > floor]
+
+
 def _inside_place(text: str, index: int) -> bool:
     """Whether a known place or organisation name that starts one or two characters earlier
     runs over ``index`` (上海振华: 海 is the end of 上海, not the surname 海)."""
@@ -344,10 +421,13 @@ class PersonNames:
     def __init__(self) -> None:
         self._en = GreedyTagger.load(EN_MODEL)
         self._zh = GreedyTagger.load(ZH_MODEL)
+        self._en_lead = EnglishLead(self._en)
 
     def check(self, text: str, types: Collection[str] = ("PERSON",)) -> list[Finding]:
         findings: list[Finding] = []
-        dotted = [m.span() for m in ZH_DOTTED_NAME.finditer(text)] if ZH_DOTS & set(text) else []
+        dotted: list[tuple[int, int]] = []
+        if any(dot in text for dot in ZH_DOTS):
+            dotted = [m.span() for m in ZH_DOTTED_NAME.finditer(text)]
         for start, end in dotted:
             findings.append(Finding("PERSON", start, end, INTRODUCED_SCORE, "names_zh_dotted"))
         starts = zh_starts(text)
@@ -377,17 +457,23 @@ class PersonNames:
                 if 2 <= end - start <= longest or "·" in text[start:end]:
                     findings.append(Finding(kind, start, end, probability(margin), "names_zh"))
         if LATIN_TEXT.search(text):
-            cued = [m.span(1) if m.group(1) else m.span(2) for m in INTRODUCED_EN.finditer(text)]
-            cued += [
-                m.span(1)
-                for m in GREETED_EN.finditer(text)
-                if m.group(1).lower() in en_name_kinds()
+            cued = [
+                m.span(1) if m.group(1) else m.span(2) for m in gated(INTRODUCED_EN).finditer(text)
             ]
+            if possible(GREETED_EN, text):
+                cued += [
+                    m.span(1)
+                    for m in gated(GREETED_EN).finditer(text)
+                    if m.group(1).lower() in en_name_kinds()
+                ]
             for start, end in cued:
                 if not any(word.lower() in NOT_NAMES_EN for word in text[start:end].split()):
                     findings.append(Finding("PERSON", start, end, INTRODUCED_SCORE, "names_en_cue"))
-            tokens, offsets = en_tokens(text)
-            for first, last, kind, margin in self._en.spans(tokens, en_features, en_starts(tokens)):
+            tokens = EN_TOKEN.findall(text)
+            starts = self._en_lead.possible(tokens, en_starts(tokens))
+            found = self._en.spans(tokens, en_features, starts) if starts else []
+            offsets = en_tokens(text)[1] if found else []
+            for first, last, kind, margin in found:
                 start = offsets[first][0]
                 while last > first and (
                     "\n" in text[start : offsets[last - 1][1]] or tokens[last - 1].isdigit()

@@ -257,6 +257,44 @@ def needs(pattern: re.Pattern[str]) -> Needs:
     return Needs.of(list(kept))
 
 
+@cache
+def gated(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` behind a look-ahead at the first character every match consumes, when its
+    syntax tells (else ``pattern`` itself): the same matches, but positions that cannot start
+    one are passed over in one step (the ``re`` engine tries a pattern that opens with an
+    anchor or a choice of words in full at every position)."""
+    flags = pattern.flags
+    if not isinstance(pattern.pattern, str) or flags & re.IGNORECASE:
+        return pattern
+    try:
+        first = _first(list(sre_parse.parse(pattern.pattern, flags)))
+        return re.compile(f"(?=[{''.join(sorted(first))}])(?:{pattern.pattern})", flags)
+    except (ValueError, re.error):  # no such character, or a pattern that cannot be wrapped
+        return pattern
+
+
+def _first(items: list[tuple[Any, Any]]) -> set[str]:
+    """The class parts (``a``, ``a-z``, ``\\d`` …) that the first character any match of this
+    sequence consumes belongs to; ValueError where the syntax does not say (an optional item,
+    a negated class, a flag change, nothing consumed …)."""
+    for op, value in items:
+        if op is sre.AT or op is sre.ASSERT or op is sre.ASSERT_NOT:
+            continue  # consumes nothing
+        element = _element(op, value, 0)
+        if element is not None:
+            if element.source.startswith("[^"):
+                break
+            return {element.source[1:-1] if element.source.startswith("[") else element.source}
+        if op in REPEATS and value[0] >= 1:
+            return _first(list(value[2]))
+        if op is sre.SUBPATTERN and not value[1] and not value[2]:
+            return _first(list(value[3]))
+        if op is sre.BRANCH:
+            return set().union(*(_first(list(branch)) for branch in value[1]))
+        break
+    raise ValueError("no first character")
+
+
 def _weight(condition: Condition) -> tuple[float, str]:
     """Smaller is better: how likely the condition holds, plus a little per atom (each is a
     look at the text), then a stable order."""

@@ -1,0 +1,134 @@
+"""The English name tagger skips the candidate starts that cannot become a name
+(names.EnglishLead): its estimate must be what the features of en_features add up to, and
+skipping must leave the tagger's spans exactly as they were."""
+
+from __future__ import annotations
+
+import json
+import random
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aigc_gateway.guards.names import (
+    EN_TOKEN,
+    SENTENCE_END,
+    EnglishLead,
+    en_features,
+    en_name_kinds,
+    en_starts,
+    person_names,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _texts() -> list[str]:
+    """Everyday prompts, the evaluation suites, and sentences with names from the shipped list
+    (capitalised and lower-case, at a sentence start, after titles, handles and commas)."""
+    texts = [
+        json.loads(line)["text"]
+        for line in (ROOT / "bench/data/benign_prompts.jsonl").read_text().splitlines()
+    ]
+    for suite in resources.files("aigc_gateway").joinpath("data", "eval").iterdir():
+        if suite.name.endswith(".jsonl"):
+            for line in suite.read_text(encoding="utf-8").splitlines()[:150]:
+                record = json.loads(line)
+                texts += [v for v in record.values() if isinstance(v, str) and len(v) > 20]
+    rng = random.Random(7)
+    names = sorted(en_name_kinds())
+    frames = [
+        "Yesterday {A} {B} met {a} at the station.",
+        "{A} {B}'s report is late. Ask Dr. {B} or mrs {a} about it.",
+        "Send it to @{a} and {A}, then call {A} {B} {C} on Monday.",
+        "where is {a}? i think {a} {b} left with {A}.",
+        "Dear {A},\nThanks for the note. Regards, {A} {B}",
+        "The quick {a} fox jumps over the lazy {A}. {A} {B} said so.",
+    ]
+    for _ in range(300):
+        a, b, c = rng.sample(names, 3)
+        texts.append(rng.choice(frames).format(A=a.title(), B=b.title(), C=c.title(), a=a, b=b))
+    return texts
+
+
+TEXTS = _texts()
+
+
+@pytest.fixture(scope="module")
+def lead() -> EnglishLead:
+    return EnglishLead(person_names()._en)
+
+
+def _summed(lead: EnglishLead, tokens: list[str], index: int) -> float:
+    weights = person_names()._en.lead
+    return sum(weights.get(feature, 0.0) for feature in en_features(tokens, index, "O"))
+
+
+def test_the_estimate_is_the_features_sum_at_every_token(lead: EnglishLead) -> None:
+    checked = 0
+    for text in TEXTS:
+        tokens = EN_TOKEN.findall(text)
+        for index in range(len(tokens)):
+            assert lead.estimate(tokens, index) == pytest.approx(
+                _summed(lead, tokens, index), abs=1e-9
+            ), (text, index)
+            checked += 1
+    assert checked > 20_000
+
+
+WORDS = st.sampled_from(
+    [
+        *sorted(SENTENCE_END),
+        *("<s>", "</s>", "the", "The", "THE", "brown", "Brown", "mark", "@", "Mr", "Dr.", "J."),
+        *("O'Neil", "José", "ÅSA", "x", "42", "李", "naïve", "McDonald", "I"),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS | st.text(min_size=1, max_size=6), min_size=1, max_size=8), st.data())
+def test_the_estimate_holds_for_any_tokens(tokens: list[str], data: st.DataObject) -> None:
+    lead = EnglishLead(person_names()._en)
+    index = data.draw(st.integers(0, len(tokens) - 1))
+    assert lead.estimate(tokens, index) == pytest.approx(_summed(lead, tokens, index), abs=1e-9)
+
+
+def _spans(tokens: list[str], starts: list[int]) -> list[tuple[int, int, str, float]]:
+    return person_names()._en.spans(tokens, en_features, starts)
+
+
+def test_skipped_starts_change_no_span(lead: EnglishLead) -> None:
+    tagged = skipped = 0
+    for text in TEXTS:
+        tokens = EN_TOKEN.findall(text)
+        starts = en_starts(tokens)
+        kept = lead.possible(tokens, starts)
+        spans = _spans(tokens, starts)
+        assert _spans(tokens, kept) == spans, text
+        tagged += len(spans)
+        skipped += len(starts) - len(kept)
+    assert tagged > 300 and skipped > 1_000  # names were found, and most starts skipped
+
+
+def test_a_too_eager_skip_would_be_caught(
+    lead: EnglishLead, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The comparison above can fail: skipping starts that come close loses names."""
+    monkeypatch.setattr(lead, "slack", -3.0)
+    lost = 0
+    for text in TEXTS:
+        tokens = EN_TOKEN.findall(text)
+        starts = en_starts(tokens)
+        lost += _spans(tokens, lead.possible(tokens, starts)) != _spans(tokens, starts)
+    assert lost > 0
+
+
+def test_the_detector_finds_names_the_tagger_decides() -> None:
+    found = person_names().check("The quick brown fox met Maria Garcia and john smith.")
+    assert [(f.start, f.end, f.detector) for f in found] == [
+        (24, 36, "names_en"),  # the spans' offsets are worked out only when there are spans
+        (41, 51, "names_en"),
+    ]
