@@ -212,3 +212,28 @@ def test_what_the_first_character_gate_reads(source: str, gate: str | None) -> N
     assert fast.pattern == f"(?=[{gate}])(?:{source})"
     for text in ("", "Hi there, Hello you", "xab cd 12x 123x aab z", "zz c  abc"):
         assert _matches(fast, text) == _matches(pattern, text)
+
+
+def _atoms() -> list[prefilter.Atom]:
+    found = {
+        atom
+        for pattern in GATED.values()
+        for condition in (*prefilter.needs(pattern).conditions, *prefilter.needs(pattern).plans[0])
+        for atom in condition
+    }
+    return sorted(found, key=lambda atom: atom.source)
+
+
+def test_every_atom_is_answered_as_a_search_of_the_text_would() -> None:
+    """An atom is decided from what it needs first (its plain stretch, its characters via the
+    text's distinct characters), then by a search: the answer is the search's."""
+    atoms = _atoms()
+    assert any(atom.weaker for atom in atoms)
+    found = 0
+    for text in [*_corpus(), "0x1F 2a:3b", "ｊｏｈｎ＠ｅｘａｍｐｌｅ", "Thank\tyou", "ſk-ant"]:
+        probes = Probes(text)
+        for atom in atoms:
+            answer = atom.pattern.search(text) is not None
+            assert probes.search(atom) == answer, (atom, text)
+            found += answer and bool(atom.weaker)
+    assert found > 500  # stretches that are there, not only ones ruled out

@@ -16,8 +16,13 @@ cheap to check and each is checked at most once per text however many patterns s
 (:class:`Probes`): ``str in`` for a case-sensitive literal, the same on the lower-cased text for
 a case-insensitive ASCII literal in an ASCII text (exactly what ``re.IGNORECASE`` matches
 there), one search of the text's distinct characters for a single character class, else one
-search of the small pattern — and a condition that would take several such searches is
-checked by its atoms' rarest characters instead.
+search of the small pattern, once its plain stretch and its characters were found there — and
+a condition that would take several such searches is checked by its atoms' rarest characters
+instead.
+
+:func:`gated` serves the patterns that do run: a look-ahead at the first character every match
+consumes, read from the same syntax, so the ``re`` engine passes over positions that cannot
+start a match.
 """
 
 from __future__ import annotations
@@ -83,7 +88,7 @@ class Atom:
     Made once per pattern source and flags (:func:`atom`), so equal atoms are one object and
     hash by identity."""
 
-    __slots__ = ("how", "literal", "part", "pattern", "rarest", "source", "weight")
+    __slots__ = ("how", "literal", "part", "pattern", "rarest", "source", "weaker", "weight")
 
     def __init__(
         self, source: str, flags: int, weight: float, literal: str | None, single: bool
@@ -112,6 +117,10 @@ class Atom:
         self.part: Atom | None = None
         """Its longest stretch of plain characters, for a run with other items: also weaker,
         decided by ``in``."""
+        self.weaker: tuple[Atom, ...] = ()
+        """For a stretch of more than one: its :attr:`part`, then its distinct characters
+        alone, rarest first. A text lacking any of them lacks the stretch, and ``in`` or the
+        text's distinct characters tell that without a search of the text."""
 
     def dear(self, ascii_text: bool) -> bool:
         """Whether deciding it takes a search of the text (else ``in`` or the distinct
@@ -214,6 +223,15 @@ class Probes:
             if self._distinct is None:
                 self._distinct = "".join(set(self.text))
             return atom.pattern.search(self._distinct) is not None
+        answers = self.answers
+        for weaker in atom.weaker:  # what it needs that is cheaper to tell, before a search
+            if weaker.dear(self.ascii):
+                continue
+            answer = answers.get(weaker)
+            if answer is None:
+                answer = answers[weaker] = self.search(weaker)
+            if not answer:
+                return False
         return atom.pattern.search(self.text) is not None
 
     def allows(self, pattern: re.Pattern[str]) -> bool:
@@ -418,4 +436,9 @@ def _atom(run: list[Element], flags: int) -> Atom:
         longest = max(stretches, key=len)
         if 1 < len(longest) < len(run):
             made.part = _atom(longest, flags)
+        distinct = {element.source: element for element in sorted(run, key=_share)}
+        made.weaker = (
+            *((made.part,) if made.part is not None else ()),
+            *(_atom([element], flags) for element in distinct.values()),
+        )
     return made
