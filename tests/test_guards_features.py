@@ -67,3 +67,11 @@ def test_ngram_id_pairs_are_each_texts_ids(texts: list[str]) -> None:
 def test_normalize_folds_every_white_space_run_to_one_space(text: str) -> None:
     expected = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).lower()).strip()
     assert normalize(text) == expected
+
+
+def test_white_space_other_than_the_space_is_never_printable() -> None:
+    """What lets normalize skip its white-space pass on printable text without a double
+    space: every other character that ``\\s`` matches is unprintable (checked for all)."""
+    spaces = [chr(code) for code in range(0x110000) if re.fullmatch(r"\s", chr(code))]
+    assert len(spaces) > 20
+    assert [char for char in spaces if char.isprintable()] == [" "]

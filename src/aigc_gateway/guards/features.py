@@ -41,7 +41,11 @@ each size's hashes follow from the previous size's in one step (arithmetic modul
 
 def normalize(text: str) -> str:
     """NFKC, lower case, runs of white space as one space: what the text models see."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+    folded = unicodedata.normalize("NFKC", text).lower()
+    # white space other than the plain space is never printable: ordinary prose needs no pass
+    if not folded.isprintable() or "  " in folded:
+        folded = _SPACES.sub(" ", folded)
+    return folded.strip()
 
 
 def ngram_ids(normalized: str, bits: int = HASH_BITS) -> np.ndarray:
@@ -62,18 +66,19 @@ def _bucket_ids(codes: np.ndarray, bits: int) -> tuple[np.ndarray, list[np.ndarr
     sizes = [size for size in NGRAM_SIZES if len(codes) >= size]
     out = np.empty(sum(len(codes) - size + 1 for size in sizes), dtype=np.uint64)
     parts: list[np.ndarray] = []
-    sums = codes
+    sums, start = codes, 0
     with np.errstate(over="ignore"):
         for size in sizes:
             if size > 1:
-                sums = sums[:-1] * _MULTIPLIER + codes[size - 1 :]
-            start = sum(len(part) for part in parts)
+                sums = sums[:-1] * _MULTIPLIER
+                sums += codes[size - 1 :]
             hashed = out[start : start + len(sums)]
             np.add(sums, _START[size], out=hashed)
-            hashed ^= hashed >> np.uint64(31)
-            hashed *= _MIX
-            hashed >>= np.uint64(64 - bits)
             parts.append(hashed.view(np.int64))
+            start += len(sums)
+        out ^= out >> np.uint64(31)  # the mixing, for every size at once
+        out *= _MIX
+        out >>= np.uint64(64 - bits)
     return out.view(np.int64), parts
 
 
