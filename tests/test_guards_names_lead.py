@@ -1,11 +1,13 @@
-"""The English name tagger skips the candidate starts that cannot become a name
-(names.EnglishLead): its estimate must be what the features of en_features add up to, and
-skipping must leave the tagger's spans exactly as they were."""
+"""The English name tagger's shortcuts: it skips the candidate starts that cannot become a name
+(names.EnglishLead: its estimate must be what the features of en_features add up to, and
+skipping must leave the tagger's spans exactly as they were), and reads ASCII text with a
+simpler token pattern (the same tokens)."""
 
 from __future__ import annotations
 
 import json
 import random
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -15,6 +17,8 @@ from hypothesis import strategies as st
 
 from aigc_gateway.guards.names import (
     EN_TOKEN,
+    EN_TOKEN_ASCII,
+    EN_WORD,
     SENTENCE_END,
     EnglishLead,
     en_features,
@@ -131,4 +135,18 @@ def test_the_detector_finds_names_the_tagger_decides() -> None:
     assert [(f.start, f.end, f.detector) for f in found] == [
         (24, 36, "names_en"),  # the spans' offsets are worked out only when there are spans
         (41, 51, "names_en"),
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(max_codepoint=127)) | st.sampled_from(TEXTS).filter(str.isascii))
+def test_ascii_text_has_the_same_tokens(text: str) -> None:
+    assert EN_TOKEN_ASCII.findall(text) == EN_TOKEN.findall(text)
+
+
+def test_a_word_letter_in_ascii_is_a_latin_letter() -> None:
+    word = re.compile(EN_WORD)
+    assert [chr(c) for c in range(128) if word.fullmatch(chr(c))] == [
+        *map(chr, range(ord("A"), ord("Z") + 1)),
+        *map(chr, range(ord("a"), ord("z") + 1)),
     ]

@@ -21,12 +21,19 @@ from .prefilter import gated, possible
 
 CJK_RUN = "[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
 EN_WORD = "[^\\W\\d_\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
-EN_TOKEN = re.compile(
-    rf"[A-Z]\.(?=[ \t]+[A-Z])|{EN_WORD}(?:['’](?!s\b){EN_WORD})*|{CJK_RUN}|\d+|[^\w\s]"
-)
+
+
+def _en_token(word: str, others: str) -> re.Pattern[str]:
+    return re.compile(rf"[A-Z]\.(?=[ \t]+[A-Z])|{word}(?:['’](?!s\b){word})*{others}|\d+|[^\w\s]")
+
+
+EN_TOKEN = _en_token(EN_WORD, f"|{CJK_RUN}")
 """Words (an initial keeps its dot, "John F. Kennedy"; a possessive "'s" is a token of its own,
 outside the name; a run of Chinese, Japanese or Korean characters is one token, never part of
 an English word), numbers and single symbols."""
+EN_TOKEN_ASCII = _en_token("[A-Za-z]+", "")
+"""The same tokens of an ASCII text (a word's letters are then ``[A-Za-z]``, and there is no
+Chinese, Japanese or Korean), found faster."""
 LATIN_TEXT = re.compile(r"[A-Z\u00c0-\u00de@]|[a-z]{3}")
 """Text the English tagger reads: a capital, a handle, or a lower-case word ("obama is so
 cool" has names too); text without Latin words (most Chinese) skips it."""
@@ -469,7 +476,7 @@ class PersonNames:
             for start, end in cued:
                 if not any(word.lower() in NOT_NAMES_EN for word in text[start:end].split()):
                     findings.append(Finding("PERSON", start, end, INTRODUCED_SCORE, "names_en_cue"))
-            tokens = EN_TOKEN.findall(text)
+            tokens = (EN_TOKEN_ASCII if text.isascii() else EN_TOKEN).findall(text)
             starts = self._en_lead.possible(tokens, en_starts(tokens))
             found = self._en.spans(tokens, en_features, starts) if starts else []
             offsets = en_tokens(text)[1] if found else []

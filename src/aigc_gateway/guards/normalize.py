@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from .model import Finding
-from .prefilter import possible
+from .prefilter import possible, probes_for
 
 Span = tuple[int, int]
 Replacement = tuple[int, int, str]
@@ -191,7 +191,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 
 def _character_edits(text: str) -> list[Replacement]:
-    if not CHARACTER_TRIGGER.search(text):
+    if not CHARACTER_TRIGGER.search(probes_for(text).distinct):  # one character: the same
         return []
     edits: list[Replacement] = [(m.start(), m.end(), "") for m in _INVISIBLE_RUN.finditer(text)]
     for match in _TAG_RUN.finditer(text):

@@ -220,9 +220,7 @@ class Probes:
                 self._lower = self.text.lower()
             return atom.literal in self._lower  # type: ignore[operator]
         if how == SINGLE:  # one character at a time: the distinct characters answer the same
-            if self._distinct is None:
-                self._distinct = "".join(set(self.text))
-            return atom.pattern.search(self._distinct) is not None
+            return atom.pattern.search(self.distinct) is not None
         answers = self.answers
         for weaker in atom.weaker:  # what it needs that is cheaper to tell, before a search
             if weaker.dear(self.ascii):
@@ -233,6 +231,14 @@ class Probes:
             if not answer:
                 return False
         return atom.pattern.search(self.text) is not None
+
+    @property
+    def distinct(self) -> str:
+        """The text's distinct characters: a pattern of one character (class) matches the
+        text if and only if it matches them."""
+        if self._distinct is None:
+            self._distinct = "".join(set(self.text))
+        return self._distinct
 
     def allows(self, pattern: re.Pattern[str]) -> bool:
         """False only if ``pattern`` cannot match anywhere in the text."""
