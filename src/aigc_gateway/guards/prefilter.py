@@ -28,11 +28,12 @@ start a match.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, reduce
+from functools import reduce, wraps
 from re import _constants as sre  # the parser behind re.compile (Python 3.11+)
 from re import _parser as sre_parse
-from typing import Any
+from typing import Any, TypeVar
 
 PROBE_FLAGS = re.IGNORECASE | re.ASCII
 """The flags that change what a character or literal matches (str patterns)."""
@@ -263,7 +264,27 @@ def possible(pattern: re.Pattern[str], text: str) -> bool:
     return needs(pattern).met(probes_for(text))
 
 
-@cache
+R = TypeVar("R")
+
+
+def per_pattern(derive: Callable[[re.Pattern[str]], R]) -> Callable[[re.Pattern[str]], R]:
+    """``derive`` remembered per pattern object. Not ``functools.cache``: a compiled pattern's
+    hash reads its whole compiled program every time (microseconds for a large character
+    class), and the detectors ask about dozens of patterns per text. The entry keeps its
+    pattern alive, so the pattern's id is not reused while it is there."""
+    made: dict[int, tuple[re.Pattern[str], R]] = {}
+
+    @wraps(derive)
+    def remembered(pattern: re.Pattern[str]) -> R:
+        entry = made.get(id(pattern))
+        if entry is None:
+            entry = made[id(pattern)] = (pattern, derive(pattern))
+        return entry[1]
+
+    return remembered
+
+
+@per_pattern
 def needs(pattern: re.Pattern[str]) -> Needs:
     """The necessary conditions of ``pattern`` (none when it cannot be read)."""
     if not isinstance(pattern.pattern, str):
@@ -281,7 +302,7 @@ def needs(pattern: re.Pattern[str]) -> Needs:
     return Needs.of(list(kept))
 
 
-@cache
+@per_pattern
 def gated(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """``pattern`` behind a look-ahead at the first character every match consumes, when its
     syntax tells (else ``pattern`` itself): the same matches, but positions that cannot start
