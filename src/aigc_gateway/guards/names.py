@@ -334,25 +334,35 @@ class EnglishLead:
         kind = en_name_kinds().get(lower, "-")
         return self._share(["gz+1=" + kind + shape, "w+1=" + lower, "s+1=" + shape])
 
-    def estimate(self, tokens: Sequence[str], index: int) -> float:
-        """At least ``max(B-…) - O`` at the start ``index`` (up to rounding)."""
-        before = tokens[index - 1] if index else "<s>"
-        own, inside, opening, shape = self._own(tokens[index])
-        before_share, pair = self._before(before)
-        return (
-            own
-            + (opening if index == 0 or before in SENTENCE_END else inside)
-            + before_share
-            + self._lead(pair + shape, 0.0)
-            + self._after(tokens[index + 1] if index + 1 < len(tokens) else "</s>")
-            + self._before2(tokens[index - 2] if index > 1 else "<s>")
-            + self._after2(tokens[index + 2] if index + 2 < len(tokens) else "</s>")
+    def estimates(self, tokens: Sequence[str], starts: Sequence[int]) -> list[float]:
+        """At least ``max(B-…) - O`` at each start (up to rounding)."""
+        own, before, after, before2, after2 = (
+            *(self._own, self._before, self._after, self._before2, self._after2),
         )
+        lead, last, found = self._lead, len(tokens) - 1, []
+        for index in starts:
+            previous = tokens[index - 1] if index else "<s>"
+            own_share, inside, opening, shape = own(tokens[index])
+            before_share, pair = before(previous)
+            found.append(
+                own_share
+                + (opening if index == 0 or previous in SENTENCE_END else inside)
+                + before_share
+                + lead(pair + shape, 0.0)
+                + after(tokens[index + 1] if index < last else "</s>")
+                + before2(tokens[index - 2] if index > 1 else "<s>")
+                + after2(tokens[index + 2] if index + 1 < last else "</s>")
+            )
+        return found
 
     def possible(self, tokens: Sequence[str], starts: Sequence[int]) -> list[int]:
         """The starts the tagger may tag ``B-PERSON`` (it tags none of the others)."""
-        floor, estimate = -self.slack, self.estimate
-        return [index for index in starts if estimate(tokens, index) > floor]
+        floor = -self.slack
+        return [
+            index
+            for index, estimate in zip(starts, self.estimates(tokens, starts), strict=True)
+            if estimate > floor
+        ]
 
 
 def _inside_place(text: str, index: int) -> bool:
