@@ -1,7 +1,7 @@
-"""The English name tagger's shortcuts: it skips the candidate starts that cannot become a name
-(names.EnglishLead: its estimate must be what the features of en_features add up to, and
-skipping must leave the tagger's spans exactly as they were), and reads ASCII text with a
-simpler token pattern (the same tokens)."""
+"""The name taggers' shortcuts: they skip the candidate starts that cannot become a name
+(names.EnglishLead, names.ChineseLead: an estimate must be what the features of en_features or
+zh_features add up to, and skipping must leave the tagger's spans exactly as they were), and
+the English one reads ASCII text with a simpler token pattern (the same tokens)."""
 
 from __future__ import annotations
 
@@ -19,12 +19,19 @@ from aigc_gateway.guards.names import (
     EN_TOKEN,
     EN_TOKEN_ASCII,
     EN_WORD,
+    KNOWN_NAMES,
+    PLACES,
     SENTENCE_END,
+    SINGLE_SURNAMES,
+    ZH_TRANSLITERATION,
+    ChineseLead,
     EnglishLead,
     en_features,
     en_name_kinds,
     en_starts,
     person_names,
+    zh_features,
+    zh_starts,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +62,18 @@ def _texts() -> list[str]:
     for _ in range(300):
         a, b, c = rng.sample(names, 3)
         texts.append(rng.choice(frames).format(A=a.title(), B=b.title(), C=c.title(), a=a, b=b))
+    people, places = sorted(KNOWN_NAMES), sorted(PLACES)
+    frames = [
+        "我叫{a}，明天见。",
+        "周末我和{a}去{p}吃火锅，{b}也来了。",
+        "请把报告发给{a}，她负责{p}的项目。",
+        "{a}先生说，{b}曾任{p}主任。",
+        "德国主帅克林斯曼在赛后表示满意，{a}和{b}都在场。",
+        "{a}·{b}在{p}。",
+    ]
+    for _ in range(300):
+        a, b = rng.sample(people, 2)
+        texts.append(rng.choice(frames).format(a=a, b=b, p=rng.choice(places)))
     return texts
 
 
@@ -151,3 +170,77 @@ def test_a_word_letter_in_ascii_is_a_latin_letter() -> None:
         *map(chr, range(ord("A"), ord("Z") + 1)),
         *map(chr, range(ord("a"), ord("z") + 1)),
     ]
+
+
+@pytest.fixture(scope="module")
+def zh_lead() -> ChineseLead:
+    return ChineseLead(person_names()._zh)
+
+
+def _zh_summed(text: str, index: int) -> float:
+    weights = person_names()._zh.lead
+    return sum(weights.get(feature, 0.0) for feature in zh_features(text, index, "O"))
+
+
+def test_the_chinese_estimate_is_the_features_sum_at_every_character(
+    zh_lead: ChineseLead,
+) -> None:
+    checked = 0
+    for text in TEXTS:
+        if text.isascii():
+            continue
+        everywhere = range(len(text))
+        near = zh_lead._near(text, everywhere)
+        for index, estimate in zip(everywhere, zh_lead.estimates(text, everywhere), strict=True):
+            assert estimate == pytest.approx(_zh_summed(text, index), abs=1e-9), (text, index)
+            assert near[index] + zh_lead._further >= estimate - 1e-9  # the first, looser look
+            checked += 1
+    assert checked > 10_000
+
+
+CHARACTERS = st.sampled_from(
+    sorted(
+        {
+            *"^$·，。的了和与任曾叫先生上海北京振华",
+            *ZH_TRANSLITERATION[:40],
+            *sorted(SINGLE_SURNAMES)[:60],
+        }
+    )
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(CHARACTERS | st.sampled_from(sorted(KNOWN_NAMES)[:200] + sorted(PLACES)[:200]))
+    .map("".join)
+    .filter(bool),
+    st.data(),
+)
+def test_the_chinese_estimate_holds_for_any_text(text: str, data: st.DataObject) -> None:
+    lead = ChineseLead(person_names()._zh)
+    index = data.draw(st.integers(0, len(text) - 1))
+    assert lead.estimates(text, [index]) == [pytest.approx(_zh_summed(text, index), abs=1e-9)]
+
+
+def test_skipped_chinese_starts_change_no_span(zh_lead: ChineseLead) -> None:
+    tagger, tagged, skipped = person_names()._zh, 0, 0
+    for text in TEXTS:
+        starts = zh_starts(text)
+        kept = zh_lead.possible(text, starts)
+        spans = tagger.spans(text, zh_features, starts)
+        assert tagger.spans(text, zh_features, kept) == spans, text
+        tagged += len(spans)
+        skipped += len(starts) - len(kept)
+    assert tagged > 300 and skipped > 1_000
+
+
+def test_a_too_eager_chinese_skip_would_be_caught(
+    zh_lead: ChineseLead, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(zh_lead, "slack", -3.0)
+    tagger, lost = person_names()._zh, 0
+    for text in TEXTS:
+        starts = zh_starts(text)
+        kept = zh_lead.possible(text, starts)
+        lost += tagger.spans(text, zh_features, kept) != tagger.spans(text, zh_features, starts)
+    assert lost > 0

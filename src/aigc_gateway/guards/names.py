@@ -279,33 +279,55 @@ def en_starts(tokens: Sequence[str]) -> list[int]:
     ]
 
 
-EN_WORDS_REMEMBERED = 1 << 13
-"""Words whose share of :class:`EnglishLead`'s estimate is remembered, per role (most recent)."""
+UNITS_REMEMBERED = 1 << 13
+"""Words (English) or characters (Chinese) whose share of a tagger's lead is remembered, per
+role (the most recent ones)."""
 
 
-class EnglishLead:
-    """Which candidate starts the English tagger could tag at all. Per start, how far
-    ``B-PERSON`` can at most score above ``O``: :meth:`GreedyTagger.lead` summed over the
-    features :func:`en_features` gives the start, each token's share remembered per word. A
-    start below zero by more than the sums' rounding error cannot become ``B-PERSON``, so the
-    tagger need not build and score its features: the same spans, less work.
+class TaggerLead:
+    """Which candidate starts a name tagger could tag at all. Per start, how far ``B-PERSON``
+    can at most score above ``O``: :meth:`GreedyTagger.lead` summed over the features the
+    tagger's feature function gives the start, each unit's share remembered per word or
+    character. A start below zero by more than the sums' rounding error cannot become
+    ``B-PERSON``, so the tagger need not build and score its features: the same spans, less
+    work. The feature strings are those of :func:`en_features` and :func:`zh_features`,
+    grouped by the units they read (``tests/test_guards_names_lead.py`` checks the estimates
+    against them at every position)."""
 
-    The feature strings are those of :func:`en_features`, grouped by the token they read
-    (``tests/test_guards_names_lead.py`` checks the estimate against it on every start)."""
-
-    def __init__(self, tagger: GreedyTagger) -> None:
+    def __init__(self, tagger: GreedyTagger, features_per_unit: int) -> None:
         self._lead = tagger.lead.get
         # far above the rounding error of sums of this many weights (~1e-16 of their size)
-        self.slack = 1e-9 * len(en_features(["a"], 0, "O")) * 2 * tagger.largest
-        remembered = lru_cache(EN_WORDS_REMEMBERED)
+        self.slack = 1e-9 * features_per_unit * 2 * tagger.largest
+
+    def estimates(self, units: Sequence[str], starts: Sequence[int]) -> list[float]:
+        """At least ``max(B-…) - O`` at each start (up to rounding)."""
+        raise NotImplementedError
+
+    def possible(self, units: Sequence[str], starts: Sequence[int]) -> list[int]:
+        """The starts the tagger may tag ``B-PERSON`` (it tags none of the others)."""
+        floor = -self.slack
+        return [
+            index
+            for index, estimate in zip(starts, self.estimates(units, starts), strict=True)
+            if estimate > floor
+        ]
+
+    def _share(self, features: list[str]) -> float:
+        return sum(self._lead(feature, 0.0) for feature in features)
+
+
+class EnglishLead(TaggerLead):
+    """:class:`TaggerLead` of the English tagger: shares per word, by the token each feature of
+    :func:`en_features` reads."""
+
+    def __init__(self, tagger: GreedyTagger) -> None:
+        super().__init__(tagger, len(en_features(["a"], 0, "O")))
+        remembered = lru_cache(UNITS_REMEMBERED)
         self._own = remembered(self._own_share)
         self._before = remembered(self._before_share)
         self._after = remembered(self._after_share)
         self._before2 = remembered(lambda token: self._share(["w-2=" + token.lower()]))
         self._after2 = remembered(lambda token: self._share(["w+2=" + token.lower()]))
-
-    def _share(self, features: list[str]) -> float:
-        return sum(self._lead(feature, 0.0) for feature in features)
 
     def _own_share(self, token: str) -> tuple[float, float, float, str]:
         """The start's own features after ``O``; ``first`` inside and opening a sentence; its
@@ -335,7 +357,6 @@ class EnglishLead:
         return self._share(["gz+1=" + kind + shape, "w+1=" + lower, "s+1=" + shape])
 
     def estimates(self, tokens: Sequence[str], starts: Sequence[int]) -> list[float]:
-        """At least ``max(B-…) - O`` at each start (up to rounding)."""
         own, before, after, before2, after2 = (
             *(self._own, self._before, self._after, self._before2, self._after2),
         )
@@ -355,13 +376,111 @@ class EnglishLead:
             )
         return found
 
-    def possible(self, tokens: Sequence[str], starts: Sequence[int]) -> list[int]:
-        """The starts the tagger may tag ``B-PERSON`` (it tags none of the others)."""
-        floor = -self.slack
+
+class ChineseLead(TaggerLead):
+    """:class:`TaggerLead` of the Chinese tagger: shares per character, by the position each
+    feature of :func:`zh_features` reads, and per answer of its word-list questions. The
+    features that look further (a known place here or just before, a run of transliteration
+    characters) count at their most at first, and are worked out for the starts still left."""
+
+    def __init__(self, tagger: GreedyTagger) -> None:
+        super().__init__(tagger, len(zh_features("ab", 0, "O")))
+        remembered = lru_cache(UNITS_REMEMBERED)
+        self._own = remembered(self._own_share)
+        self._before = remembered(self._before_share)
+        self._after = remembered(self._after_share)
+        self._before2 = remembered(lambda char: self._share(["c-2=" + char]))
+        self._after2 = remembered(self._after2_share)
+        share = self._share
+        self._answers = [
+            (share([template + "False"]), share([template + "True"]))
+            for template in ("dsur=", "nr2=", "nr3=", "nr4=", "cw2=", "cw3=", "cw-1=O")
+        ]
+        longest = max(map(len, PLACES), default=0)
+        self._places = [share([f"pl={n}"]) for n in range(longest + 1)]
+        self._places_before = {n: share([f"pl-1={n}"]) for n in ("0", "1", "2", "^")}
+        self._runs = {str(n): share([f"tr={n}"]) for n in range(5)}
+        self._further = (
+            max(self._places) + max(self._places_before.values()) + max(self._runs.values())
+        )
+
+    def _own_share(self, char: str) -> float:
+        """The start's own features after ``O``."""
+        rank, affinity = SURNAME_RANK.get(char, "none"), GIVEN_AFFINITY.get(char, "x")
+        return self._share(
+            ["bias", "c=" + char, "sur=" + rank, "t-1=O", "t-1c=O" + char, "g0=" + affinity]
+        )
+
+    def _before_share(self, char: str) -> float:
+        surname, foreign = str(char in SINGLE_SURNAMES), str(char in TRANSLITERATION_CHARS)
+        return self._share(["c-1=" + char, "sur-1=" + surname, "tr-1=" + foreign])
+
+    def _after_share(self, char: str) -> tuple[float, str]:
+        affinity = GIVEN_AFFINITY.get(char, "x")
+        return self._share(["c+1=" + char, "g+1=" + affinity]), affinity
+
+    def _after2_share(self, char: str) -> tuple[float, str]:
+        affinity = GIVEN_AFFINITY.get(char, "x")
+        return self._share(["c+2=" + char, "g+2=" + affinity]), affinity
+
+    def _near(self, text: Sequence[str], starts: Sequence[int]) -> list[float]:
+        """The estimates without the features that look further."""
+        own, before_share, after_share = self._own, self._before, self._after
+        before2_share, after2_share, lead = self._before2, self._after2, self._lead
+        surnames, named, words = DOUBLE_SURNAMES, KNOWN_NAMES, COMMON_WORDS
+        size, found = len(text), []
+        dsur, nr2, nr3, nr4, cw2, cw3, cw_1 = self._answers
+        for index in starts:
+            char = text[index]
+            before = text[index - 1] if index > 0 else "^"
+            before2 = text[index - 2] if index > 1 else "^"
+            after = text[index + 1] if index + 1 < size else "$"
+            after2 = text[index + 2] if index + 2 < size else "$"
+            after3 = text[index + 3] if index + 3 < size else "$"
+            two = char + after
+            three = two + after2
+            after_part, affinity = after_share(after)
+            after2_part, affinity2 = after2_share(after2)
+            found.append(
+                own(char)
+                + before_share(before)
+                + after_part
+                + before2_share(before2)
+                + after2_part
+                + lead("c-1c=" + before + char, 0.0)
+                + lead("cc+1=" + two, 0.0)
+                + lead("c+1c+2=" + after + after2, 0.0)
+                + lead("c-2c-1=" + before2 + before, 0.0)
+                + lead("g+1+2=" + affinity + affinity2, 0.0)
+                + dsur[two in surnames]
+                + nr2[two in named]
+                + nr3[three in named]
+                + nr4[three + after3 in named]
+                + cw2[two in words]
+                + cw3[three in words]
+                + cw_1[before + char in words]
+            )
+        return found
+
+    def _far(self, text: Sequence[str], index: int) -> float:
+        """The shares of the features that look further."""
+        before = str(min(2, _place_here(text, index - 1))) if index else "^"
+        return (
+            self._places[_place_here(text, index)]
+            + self._places_before[before]
+            + self._runs[_transliterated_run(text, index)]
+        )
+
+    def estimates(self, text: Sequence[str], starts: Sequence[int]) -> list[float]:
+        near = self._near(text, starts)
+        return [part + self._far(text, i) for i, part in zip(starts, near, strict=True)]
+
+    def possible(self, text: Sequence[str], starts: Sequence[int]) -> list[int]:
+        floor, further = -self.slack, self._further
         return [
             index
-            for index, estimate in zip(starts, self.estimates(tokens, starts), strict=True)
-            if estimate > floor
+            for index, near in zip(starts, self._near(text, starts), strict=True)
+            if near + further > floor and near + self._far(text, index) > floor
         ]
 
 
@@ -439,6 +558,7 @@ class PersonNames:
         self._en = GreedyTagger.load(EN_MODEL)
         self._zh = GreedyTagger.load(ZH_MODEL)
         self._en_lead = EnglishLead(self._en)
+        self._zh_lead = ChineseLead(self._zh)
 
     def check(self, text: str, types: Collection[str] = ("PERSON",)) -> list[Finding]:
         findings: list[Finding] = []
@@ -447,7 +567,7 @@ class PersonNames:
             dotted = [m.span() for m in ZH_DOTTED_NAME.finditer(text)]
         for start, end in dotted:
             findings.append(Finding("PERSON", start, end, INTRODUCED_SCORE, "names_zh_dotted"))
-        starts = zh_starts(text)
+        starts = self._zh_lead.possible(text, zh_starts(text))
         if starts:
             for start, tagged_end, kind, margin in self._zh.spans(text, zh_features, starts):
                 if any(start < d_end and d_start < tagged_end for d_start, d_end in dotted):
