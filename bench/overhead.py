@@ -21,7 +21,8 @@ SQLite, synchronous normal (default) and full (in-process pipeline, 5 ms backend
     .venv/bin/python bench/overhead.py --skip-litellm --baseline-src ../old/src
 
 puts the gateway from another source tree beside this one (target ``baseline``, empty
-pipeline), to show what a change did; it writes ``overhead_vs_baseline.json``. ``--otel`` adds
+pipeline, and ``baseline-default`` beside ``aigc-gateway-default``), to show what a change did;
+it writes ``overhead_vs_baseline.json``. ``--otel`` adds
 a gateway with OpenTelemetry on (spans and metrics over OTLP/HTTP to the tests' receiver on
 loopback) as target ``otel`` (``overhead_otel.json``).
 """
@@ -71,6 +72,7 @@ GATEWAY = "aigc-gateway"
 DEFAULT = "aigc-gateway-default"
 TWO_WORKERS = "aigc-gateway-2w"
 FULL = "aigc-gateway-full"
+BASELINE_DEFAULT = "baseline-default"
 """Empty pipeline with ``audit.sqlite_synchronous: full``: acknowledged once the journal line is
 fdatasynced (survives power loss), not only written (a killed process) as by default."""
 
@@ -395,7 +397,11 @@ def main() -> None:
                 full = gateway_config(mock_url, "empty", synchronous="full")
                 gateway(FULL, full, serve_command)
             if args.baseline_src is not None:
-                gateway("baseline", empty, serve_from(args.baseline_src.resolve()))
+                baseline = serve_from(args.baseline_src.resolve())
+                gateway("baseline", empty, baseline)
+                default = gateway_config(mock_url, "default")
+                gateway(DEFAULT, default, serve_command)
+                gateway(BASELINE_DEFAULT, default, baseline)
             if args.otel:
                 receiver, receiver_url = start_otlp_receiver(work)
                 services.append(receiver)
@@ -549,10 +555,11 @@ def summarise(results: dict[str, Any], audit: dict[str, Any], args: argparse.Nam
         ):
             summary[key] = round(latency[name]["p50_ms"] - latency["off"]["p50_ms"], 3)
         summary["lost_records_after_kill"] = audit["kill_2_workers"]["lost"]
-    for peer in ("baseline", "otel"):
+    peers = {"baseline": "baseline", BASELINE_DEFAULT: "baseline_default", "otel": "otel"}
+    for peer, key in peers.items():
         if peer in plain:
-            summary[f"{peer}_overhead_p50_ms"] = added(peer, 1, 50)
-            summary[f"{peer}_rps_c64"] = cell(peer, 64).get("rps", nan)
+            summary[f"{key}_overhead_p50_ms"] = added(peer, 1, 50)
+            summary[f"{key}_rps_c64"] = cell(peer, 64).get("rps", nan)
     return summary
 
 
