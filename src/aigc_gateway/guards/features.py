@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -194,16 +195,18 @@ class GreedyTagger:
         """Per feature, the most it raises a ``B-`` label's score above ``O``'s: summed over a
         unit's features, a bound on how far any ``B-`` label can beat ``O`` there."""
         outside = self.labels.index("O")
-        begins = [i for i, label in enumerate(self.labels) if label.startswith("B-")]
-        return {
-            feature: max(weights[i] - weights[outside] for i in begins)
-            for feature, weights in self._weights.items()
-        }
+        first, *others = [i for i, label in enumerate(self.labels) if label.startswith("B-")]
+        rows = self._weights.items()
+        lead = {feature: weights[first] - weights[outside] for feature, weights in rows}
+        for begin in others:
+            for feature, weights in rows:
+                lead[feature] = max(lead[feature], weights[begin] - weights[outside])
+        return lead
 
     @cached_property
     def largest(self) -> float:
         """The largest weight (in magnitude) of any feature and label."""
-        return max(abs(value) for weights in self._weights.values() for value in weights)
+        return max(map(abs, chain.from_iterable(self._weights.values())))
 
     def scores(self, features: list[str]) -> list[float]:
         rows = [weights for weights in map(self._weights.get, features) if weights is not None]
