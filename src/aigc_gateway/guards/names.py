@@ -279,9 +279,10 @@ def en_starts(tokens: Sequence[str]) -> list[int]:
     ]
 
 
-UNITS_REMEMBERED = 1 << 13
+UNITS_REMEMBERED = 1 << 11
 """Words (English) or characters (Chinese) whose share of a tagger's lead is remembered, per
-role (the most recent ones)."""
+role (the most recent ones): at most ~4 MB; 4 times as many saved 4 % of the time on 9,500
+bench and scan texts."""
 
 
 class TaggerLead:
