@@ -237,3 +237,31 @@ def test_every_atom_is_answered_as_a_search_of_the_text_would() -> None:
             assert probes.search(atom) == answer, (atom, text)
             found += answer and bool(atom.weaker)
     assert found > 500  # stretches that are there, not only ones ruled out
+
+
+CODED = [atom for atom in _atoms() if atom.coded is not None]
+
+
+@pytest.mark.parametrize("atom", CODED, ids=[atom.source[:40] for atom in CODED])
+def test_a_coded_stretch_in_ascii_text_is_found_as_a_search_finds_it(atom: prefilter.Atom) -> None:
+    ascii_text = st.text(st.characters(max_codepoint=127))
+    made = (  # a stretch written with non-ASCII characters has no match in ASCII text
+        st.from_regex(atom.pattern, fullmatch=False, alphabet=st.characters(max_codepoint=127))
+        if atom.source.isascii()
+        else st.nothing()
+    )
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(made | ascii_text, min_size=1, max_size=3).map("".join))
+    def check(text: str) -> None:
+        assert Probes(text).search(atom) == (atom.pattern.search(text) is not None), text
+
+    check()
+
+
+def test_a_stretch_is_coded_only_when_its_characters_share_no_ascii_one() -> None:
+    assert CODED, "the digit and hex stretches of the rules are coded"
+    assert prefilter._coded(["[\\d]", "x", "[\\d]"], 0) is not None
+    assert prefilter._coded(["[a-z]", "[a-c]"], 0) is None
+    assert prefilter._coded(["k", "[K]"], re.IGNORECASE) is None
+    assert prefilter._coded(["k", "[K]"], 0) is not None

@@ -89,7 +89,17 @@ class Atom:
     Made once per pattern source and flags (:func:`atom`), so equal atoms are one object and
     hash by identity."""
 
-    __slots__ = ("how", "literal", "part", "pattern", "rarest", "source", "weaker", "weight")
+    __slots__ = (
+        "coded",
+        "how",
+        "literal",
+        "part",
+        "pattern",
+        "rarest",
+        "source",
+        "weaker",
+        "weight",
+    )
 
     def __init__(
         self, source: str, flags: int, weight: float, literal: str | None, single: bool
@@ -118,6 +128,11 @@ class Atom:
         self.part: Atom | None = None
         """Its longest stretch of plain characters, for a run with other items: also weaker,
         decided by ``in``."""
+        self.coded: tuple[bytes, bytes] | None = None
+        """For a stretch of more than one whose distinct characters (classes) share no ASCII
+        character: a table that codes each ASCII byte by the one it matches, and the stretch
+        coded so. In an ASCII text the stretch occurs exactly where its code occurs in the
+        coded text (``bytes.translate`` and ``in``: no search of the text)."""
         self.weaker: tuple[Atom, ...] = ()
         """For a stretch of more than one: its :attr:`part`, then its distinct characters
         alone, rarest first. A text lacking any of them lacks the stretch, and ``in`` or the
@@ -201,7 +216,7 @@ def _cheaper(atom: Atom, ascii_text: bool) -> Atom:
 class Probes:
     """One text's answers to atoms, each worked out once (rules share ``\\d``, ``@`` …)."""
 
-    __slots__ = ("_distinct", "_lower", "answers", "ascii", "text")
+    __slots__ = ("_bytes", "_distinct", "_lower", "answers", "ascii", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -210,6 +225,7 @@ class Probes:
         """Atoms already decided (see :meth:`Needs.met`)."""
         self._lower: str | None = None
         self._distinct: str | None = None
+        self._bytes: bytes | None = None
 
     def search(self, atom: Atom) -> bool:
         """Whether the text contains ``atom`` (not remembered: :meth:`Needs.met` does)."""
@@ -231,6 +247,11 @@ class Probes:
                 answer = answers[weaker] = self.search(weaker)
             if not answer:
                 return False
+        if atom.coded is not None and self.ascii:
+            if self._bytes is None:
+                self._bytes = self.text.encode("ascii")
+            table, code = atom.coded
+            return code in self._bytes.translate(table)
         return atom.pattern.search(self.text) is not None
 
     @property
@@ -468,4 +489,20 @@ def _atom(run: list[Element], flags: int) -> Atom:
             *((made.part,) if made.part is not None else ()),
             *(_atom([element], flags) for element in distinct.values()),
         )
+        made.coded = _coded([element.source for element in run], flags)
     return made
+
+
+def _coded(run: list[str], flags: int) -> tuple[bytes, bytes] | None:
+    """:attr:`Atom.coded` of a run of character sources, or None when two of its distinct
+    characters match one ASCII character."""
+    symbols = {source: 65 + i for i, source in enumerate(dict.fromkeys(run))}
+    table = bytearray(256)  # 0: matches none of them
+    for source, symbol in symbols.items():
+        single = re.compile(source, flags)
+        for code in range(128):
+            if single.fullmatch(chr(code)):
+                if table[code]:
+                    return None
+                table[code] = symbol
+    return bytes(table), bytes(symbols[source] for source in run)
