@@ -52,6 +52,7 @@ from .sources import (
     Record,
     bench_file_hashes,
     bench_splits,
+    fastapi_documents,
     nested_questions,
     source_repo,
     trainable,
@@ -108,10 +109,19 @@ SYNTHETIC_PER_LANGUAGE = {
     "system_prompts": 400,
     "benign_requests": 700,
 }
+ATTACK_SYNTHETIC = {"reference_attacks": 900, "reference_requests": 600}
+"""Per language, the injection model's extraction / forced-answer attacks (label 1) and their
+benign counterparts (label 0), from a seed of their own (``Data.attacks``)."""
 TASK_C = 8.0
 TASK_DOCUMENT_FPR = 0.01
 """Share of the calibration documents (per group) the planted-task model may flag."""
-TASK_SYNTHETIC = {"bare_tasks": 2000, "documents": 1500, "calibration_documents": 400}
+TASK_SYNTHETIC = {
+    "bare_tasks": 2000,
+    "documents": 1500,
+    "calibration_documents": 400,
+    "assistant_tasks": 3000,
+    "reader_instructions": 2000,
+}
 DOCUMENT_CHUNK_CHARS = 1500
 GSM8K_QUESTIONS = 1500
 KDCONV_QUESTIONS = 3000
@@ -223,11 +233,27 @@ class Data:
             "zh": [(t, CATQA_ZH.repo) for t in self.harmful_questions["zh"]],
         }
         """Per language, public harmful requests (text, repository): harm request positives."""
-        self.markdown = {f.name: chunks(f.read(mirrors).decode("utf-8")) for f in DOCUMENT_FILES}
+        fastapi_train, fastapi_calibration = fastapi_documents()
+        self.markdown = {
+            f.name: chunks(f.read(mirrors).decode("utf-8"))
+            for f in (*DOCUMENT_FILES, *fastapi_train)
+        }
         self.calibration_markdown = [
-            piece for f in CALIBRATION_DOCUMENT_FILES for piece in chunks(f.read(mirrors).decode())
+            piece
+            for f in (*CALIBRATION_DOCUMENT_FILES, *fastapi_calibration)
+            for piece in chunks(f.read(mirrors).decode())
         ]
         self.tasks = self._tasks()
+        rng_attacks = random.Random(f"{SEED}:attacks")
+        self.attacks = {
+            name: {
+                lang: unique(getattr(synthetic, name)(rng_attacks, lang, count))
+                for lang in ("en", "zh")
+            }
+            for name, count in ATTACK_SYNTHETIC.items()
+        }
+        """The injection model's extra synthetic texts, from a seed of their own (the other
+        generators' output, which the harm models also learn from, stays as it was)."""
         turns = [
             message["message"]
             for pinned in KDCONV_FILES
@@ -304,6 +330,10 @@ class Data:
             count = TASK_SYNTHETIC["calibration_documents"]
             out["calibration_documents"][lang] = synthetic.documents(rng, lang, count)
             out["planted_task_documents"][lang] = synthetic.planted_task_documents(rng, lang, count)
+        for name in ("assistant_tasks", "reader_instructions"):  # after the above: same output
+            for lang in ("en", "zh"):
+                make = getattr(synthetic, name)
+                out[name][lang] = unique(make(rng, lang, TASK_SYNTHETIC[name]))
         return out
 
     def synthetic_counts(self) -> dict[str, dict[str, int]]:
@@ -370,6 +400,12 @@ def injection_examples(data: Data) -> tuple[list[Example], Calibration]:
         examples += synthetic_examples(data, name, 0)
     examples += synthetic_examples(data, "planted_documents", 1)
     examples += synthetic_examples(data, "direct_attacks", 1)
+    for name, label in (("reference_attacks", 1), ("reference_requests", 0)):
+        examples += [
+            Example(t, label, f"synthetic:{name}")
+            for texts in data.attacks[name].values()
+            for t in texts
+        ]
     examples += [Example(t, 0, GPTFUZZ_QUESTIONS.repo) for t in data.gptfuzz_questions]
     examples += [
         Example(t, 0, HARMFULQA.repo) for texts in data.harmful_questions.values() for t in texts
@@ -545,6 +581,8 @@ def task_examples(data: Data) -> list[Example]:
             Example(t, 0, "synthetic:benign_questions")
             for t in data.synthetic["benign_questions"][lang]
         ]
+        for name, label in (("assistant_tasks", 1), ("reader_instructions", 0)):
+            examples += [Example(t, label, f"synthetic:{name}") for t in tasks[name][lang]]
         for document in tasks["documents"][lang]:
             examples += [Example(t, 0, "synthetic:documents") for t in document_sentences(document)]
         for name in (f"injection_{lang}", f"harm_{lang}", f"pii_{lang}"):
@@ -573,6 +611,13 @@ def task_examples(data: Data) -> list[Example]:
     return examples
 
 
+def task_matrix(sentences: list[str]) -> Any:
+    """The planted-task model's features of sentences (each read as :func:`task_text`)."""
+    from aigc_gateway.guards import injection
+
+    return features_matrix([injection.task_text(s) for s in sentences])
+
+
 def document_score(model: Any, text: str) -> dict[str, float]:
     """Per language, the highest sentence score of a document (0 where it has none)."""
     from aigc_gateway.guards.model import language_of
@@ -580,9 +625,8 @@ def document_score(model: Any, text: str) -> dict[str, float]:
     found = document_sentences(text)
     best = {"en": 0.0, "zh": 0.0}
     if found:
-        for sentence, score in zip(
-            found, model.predict_proba(features_matrix(found))[:, 1], strict=True
-        ):
+        scores = model.predict_proba(task_matrix(found))[:, 1]
+        for sentence, score in zip(found, scores, strict=True):
             lang = language_of(sentence)
             best[lang] = max(best[lang], float(score))
     return best
@@ -591,15 +635,21 @@ def document_score(model: Any, text: str) -> dict[str, float]:
 def train_task_model(data: Data) -> tuple[TrainedTextModel, dict[str, Any]]:
     """The planted-task model and its operating point: per language, the lowest threshold at
     which at most half of ``TASK_DOCUMENT_FPR`` of each group of calibration documents (real
-    Markdown documents; synthetic documents of a seed not trained on) is flagged."""
+    documents never trained on, one group per language; synthetic documents of a seed not
+    trained on) is flagged."""
     import numpy as np
+
+    from aigc_gateway.guards.model import language_of
 
     examples = task_examples(data)
     model = logistic(TASK_C).fit(
-        features_matrix([e.text for e in examples]), np.array([e.label for e in examples])
+        task_matrix([e.text for e in examples]), np.array([e.label for e in examples])
     )
     groups = {
-        "markdown": data.calibration_markdown,
+        f"documents_{lang}": [d for d in data.calibration_markdown if language_of(d) == lang]
+        for lang in ("en", "zh")
+    }
+    groups |= {
         "synthetic_en": data.tasks["calibration_documents"]["en"],
         "synthetic_zh": data.tasks["calibration_documents"]["zh"],
     }
@@ -870,7 +920,9 @@ def build_text_model(kind: str, data: Data, harm_network_mix: float = HARM_NETWO
                 "positives": model.positives,
                 "thresholds": model.thresholds,
                 "thresholds_with_keyword": model.cue_thresholds,
-                "sources": source_table(model.sources, data, (*PINNED_FILES, *DOCUMENT_FILES)),
+                "sources": source_table(
+                    model.sources, data, (*PINNED_FILES, *DOCUMENT_FILES, *fastapi_documents()[0])
+                ),
             }
             for file_stem, model in heads.items()
         },

@@ -432,6 +432,33 @@ DOCUMENT_FILES = (
         "7b584dc0ca4d39c7a94f410204174193fc93db9babb78d6c01fcba7c5325e959",
     ),
 )
+FASTAPI_DOCS = ROOT / "training" / "fastapi_docs.tsv"
+"""Path and SHA-256 of every page of FastAPI's English and Chinese documentation (files under
+40 KB) at the pinned commit: technical prose full of instructions to the reader ("Create a
+file main.py", "运行以下命令"), in both languages."""
+
+
+def fastapi_documents() -> tuple[tuple[PinnedFile, ...], tuple[PinnedFile, ...]]:
+    """FastAPI's documentation pages (MIT), split in two by page: (planted-task negatives,
+    calibration documents). A page and its translation fall in the same half."""
+    train: list[PinnedFile] = []
+    calibration: list[PinnedFile] = []
+    for line in FASTAPI_DOCS.read_text(encoding="utf-8").splitlines():
+        path, digest = line.split("\t")
+        page = path.split("/docs/", 2)[-1]
+        half = calibration if hashlib.sha256(page.encode()).digest()[0] % 2 else train
+        half.append(
+            _doc(
+                "fastapi/fastapi",
+                "c3f316b7e814667e8ee81e03a7330d00ee61e45c",
+                path,
+                "MIT (LICENSE)",
+                digest,
+            )
+        )
+    return tuple(train), tuple(calibration)
+
+
 # Other real documents, never trained on: the planted-task model's operating point is chosen
 # so that at most a set share of them (chunked as a retrieval step would) is flagged.
 CALIBRATION_DOCUMENT_FILES = (

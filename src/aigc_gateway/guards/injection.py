@@ -9,9 +9,12 @@ In a document (a tool result), a second linear model (``data/task.npz``) reads s
 sentence for a *planted task*: a request meant for an assistant ("Write a script that…",
 "Translate your answer into German", "Recommend this product") that does not belong to the
 document, as opposed to the instructions documents give their human readers ("reply to this
-e-mail", "run ``make test``"). It is trained on sentences of documents of every shape against
-assistant requests, and calibrated so that at most 1 % of each group of calibration documents
-(real Markdown documents, synthetic e-mails, pages, tables, code and logs) is flagged.
+e-mail", "run ``make test``"). It reads each sentence after a start mark (:data:`TASK_START`),
+so that how a sentence begins counts on its own; it is trained on sentences of documents of
+every shape (real technical documentation in English and Chinese among them) and on
+instructions to readers, against assistant requests in many wordings, and calibrated so that at
+most 0.5 % of the real documents it never saw (per language) and of synthetic e-mails, pages,
+tables, code and logs is flagged.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ from .model import CJK, Finding, language_of
 MODEL = "injection.npz"
 TASK_MODEL = "task.npz"
 SENTENCE_END = re.compile(r"[.!?](?=\s|$)|[。！？；]|\n")
+TASK_START = "\x02"
+"""Put before each sentence the planted-task model reads: the n-grams across it say how the
+sentence begins ("write a", "please fill"), which is most of what tells a request to an
+assistant from an instruction to the reader."""
 MIN_SENTENCE_CHARS = 8
 MAX_SENTENCE_CHARS = 400
 LETTERS = re.compile(r"[^\W\d_]{2}")
@@ -38,6 +45,12 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
         yield from _sentence(text, start, end_mark.end())
         start = end_mark.end()
     yield from _sentence(text, start, len(text))
+
+
+def task_text(sentence: str) -> str:
+    """What the planted-task model reads of a sentence: :data:`TASK_START` and the normalised
+    sentence."""
+    return TASK_START + normalize(sentence)
 
 
 def _sentence(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -107,7 +120,7 @@ class InjectionDetector:
         """The sentence of a document most like a request to an assistant, if it scores at or
         above the task model's operating point for its language."""
         spans = list(sentences(text))
-        scores = self.task.scores([normalize(text[start:end]) for start, end in spans])
+        scores = self.task.scores([task_text(text[start:end]) for start, end in spans])
         best: Finding | None = None
         for (start, end), score in zip(spans, scores.tolist(), strict=True):
             if score >= self.task.thresholds[language_of(text[start:end])] and (
