@@ -16,7 +16,9 @@ cheap to check and each is checked at most once per text however many patterns s
 (:class:`Probes`): ``str in`` for a case-sensitive literal, the same on the lower-cased text for
 a case-insensitive ASCII literal in an ASCII text (exactly what ``re.IGNORECASE`` matches
 there), one search of the text's distinct characters for a single character class, else one
-search of the small pattern, once its plain stretch and its characters were found there — and
+search of the small pattern, once its plain stretch and its characters were found there (in
+an ASCII text, a stretch of classes that share no ASCII character is looked for in the text
+coded by ``bytes.translate`` instead) — and
 a condition that would take several such searches is checked by its atoms' rarest characters
 instead.
 
