@@ -358,10 +358,9 @@ class EnglishLead(TaggerLead):
         return self._share(["gz+1=" + kind + shape, "w+1=" + lower, "s+1=" + shape])
 
     def estimates(self, tokens: Sequence[str], starts: Sequence[int]) -> list[float]:
-        own, before, after, before2, after2 = (
-            *(self._own, self._before, self._after, self._before2, self._after2),
-        )
-        lead, last, found = self._lead, len(tokens) - 1, []
+        own, before, after = self._own, self._before, self._after
+        before2, after2, lead = self._before2, self._after2, self._lead
+        last, found = len(tokens) - 1, []
         for index in starts:
             previous = tokens[index - 1] if index else "<s>"
             own_share, inside, opening, shape = own(tokens[index])
