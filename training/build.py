@@ -114,7 +114,8 @@ ATTACK_SYNTHETIC = {"reference_attacks": 900, "reference_requests": 600}
 benign counterparts (label 0), from a seed of their own (``Data.attacks``)."""
 TASK_C = 8.0
 TASK_DOCUMENT_FPR = 0.01
-"""Share of the calibration documents (per group) the planted-task model may flag."""
+"""Share of the calibration documents of a group the planted-task model may flag, the two
+languages' thresholds together: each language's threshold is held to half of it."""
 TASK_SYNTHETIC = {
     "bare_tasks": 2000,
     "documents": 1500,
@@ -862,7 +863,9 @@ def build_text_model(kind: str, data: Data, harm_network_mix: float = HARM_NETWO
             "1-5-grams (2^19 buckets), one threshold per language at FPR <= 0.02 on development "
             "data (every source of negatives and the documents held to that rate separately); "
             "and, for documents (tool results), a planted-task model over the same features that "
-            "reads sentence by sentence, at most 1 % of calibration documents flagged per group."
+            "reads sentence by sentence (each after a start mark), at most 0.5 % of calibration "
+            "documents flagged per group (rounded to whole documents; real documents pooled per "
+            "language, synthetic documents per language)."
         )
         parameters: dict[str, Any] = {
             "C": INJECTION_C,
