@@ -4,6 +4,7 @@
     python bench/scan.py throughput --corpus /work/scan-data/corpus_1x.jsonl --slice-mb 40
     python bench/scan.py full --runs local_2w        # chosen runs over the whole 1 GB corpus
     python bench/scan.py memory --corpus /work/scan-data/corpus_1x.jsonl --mb 10
+    python bench/scan.py memory --run ray_2w --mb 20  # the same on a local Ray cluster
     .bench-venv-presidio/bin/python bench/scan.py presidio --corpus /work/scan-data/corpus_1x.jsonl
     .bench-venv-datajuicer/bin/python bench/scan.py datajuicer --corpus ...
     python bench/scan.py all --slice-mb 40 --mb 10 --venvs .   # every part, one command
@@ -378,21 +379,25 @@ def run_full(args: argparse.Namespace) -> None:
 
 
 def run_memory(args: argparse.Namespace) -> None:
+    """Peak memory of one throughput run (``--run``) on the first ``--mb`` and four times that.
+    The summary's figures are one local worker's (section ``memory``); another run's go to
+    ``memory_<run>``."""
     work = Path(tempfile.mkdtemp(prefix="scan-bench-", dir=args.work))
+    workers, ray = THROUGHPUT_RUNS[args.run]
     runs = {}
     for name, factor in (("1x", 1), ("4x", 4)):
         piece = head(args.corpus, args.mb * factor, work / f"part-{name}.jsonl")
         print(f"  {name} ({args.mb * factor} MB) ...", flush=True)
-        runs[name] = timed_scan(piece, 1, False, work)
+        runs[name] = timed_scan(piece, workers, ray, work)
     print_table(
-        "Peak memory, one worker",
+        "Peak memory, " + ("one worker" if args.run == "local_1w" else args.run),
         ["input", "MB", "records", "peak RSS MB", "records/s"],
         [
             [k, v["megabytes"], v["records"], v["peak_rss_mb"], v["records_per_s"]]
             for k, v in runs.items()
         ],
     )
-    update("memory", runs)
+    update("memory" if args.run == "local_1w" else f"memory_{args.run}", runs)
 
 
 # --- Presidio side by side ------------------------------------------------------------------
@@ -639,6 +644,7 @@ def main() -> None:
     )
     for part in ("memory", "all"):
         parts.choices[part].add_argument("--mb", type=float, default=10)
+    parts.choices["memory"].add_argument("--run", default="local_1w", choices=THROUGHPUT_RUNS)
     for part in ("presidio", "datajuicer", "all"):
         parts.choices[part].add_argument("--records", type=int, default=1000)
     everything.add_argument("--corpus", type=Path, default=CORPUS)

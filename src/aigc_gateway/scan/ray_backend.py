@@ -7,6 +7,13 @@ line) as one-row blocks. ``map_batches`` runs :class:`ScanActor`s (one ``RecordS
 them with the same :class:`OutputWriter`. On a remote cluster the inputs (and the data dir, for
 registry evidence: the registry with its fingerprint key) must be readable at the same paths on
 the worker nodes, as with any Ray Data reader; the outputs are written where the driver runs.
+
+Left to its defaults, Ray Data gathers a read task's rows into blocks of up to 128 MiB in the
+reader's memory and reads ahead until its blocks fill half the cluster's object store, so the
+memory of a large scan grew with its input (the reader, and every process that mapped the
+store's pages). Here every chunk is a block of its own, and the chunks waiting and the results
+not yet written may take ``OBJECT_STORE_PER_WORKER`` per worker: memory stays flat, as with the
+local pool's two chunks in flight.
 """
 
 from __future__ import annotations
@@ -21,6 +28,11 @@ from .model import ChunkResult, InputFile, ScanOptions
 from .readers import file_chunks
 from .runner import Backend
 from .scanner import RecordScanner
+
+OBJECT_STORE_PER_WORKER = 8 * 2**20
+"""Object-store bytes the scan's blocks may take per worker: about 30 chunks of 500 corpus
+records (one is about 270 kB pickled), enough read ahead to keep a worker busy. A chunk larger
+than this still goes through, one at a time."""
 
 
 class RayUnavailable(Exception):
@@ -103,9 +115,14 @@ def ray_backend(
             context = ray.data.DataContext.get_current()
             context.execution_options.preserve_order = True
             context.enable_progress_bars = False
+            context.execution_options.resource_limits = ray.data.ExecutionResources(
+                object_store_memory=options.workers * OBJECT_STORE_PER_WORKER
+            )
+            context.target_max_block_size = 1  # every chunk (and result) a block of its own
             dataset = ray.data.read_datasource(
                 _datasource_class()(files, options, start, skip),
                 ray_remote_args={"num_cpus": 0},
+                concurrency=1,  # the files one after another: results are written in order
             ).map_batches(
                 ScanActor,
                 fn_constructor_args=(settings, data_dir, options),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..labeling.service import LabelService, tokenizer_path
 from .model import Chunk, ChunkResult, InputFile, ScanOptions
 from .outputs import OutputWriter, load_state, scan_key
 from .readers import chunks, discover
@@ -89,8 +90,6 @@ def local_backend(settings: Settings, data_dir: Path, options: ScanOptions) -> B
 
 
 def aigc_model_available(settings: Settings, options: ScanOptions) -> bool:
-    from ..labeling.service import tokenizer_path
-
     return options.aigc_sample > 0 and tokenizer_path(settings) is not None
 
 
@@ -111,6 +110,9 @@ def run_scan(
     state = load_state(options.out, scan_key(files, options), options.resume)
     aigc = aigc_model_available(settings, options)
     if not state.finished:
+        # The workers open the data dir all at once: made ready here first, so that none of
+        # them finds the registry or a key file that another is still creating.
+        LabelService(settings, data_dir).close()
         _scan(
             files, options, state, backend or local_backend(settings, data_dir, options), progress
         )
