@@ -188,13 +188,10 @@ class Needs:
         return cls(tuple(conditions), plans)  # type: ignore[arg-type]
 
     def met(self, probes: Probes) -> bool:
-        answers, search = probes.answers, probes.search
+        answer = probes.answer
         for condition in self.plans[probes.ascii]:
             for atom in condition:
-                answer = answers.get(atom)
-                if answer is None:
-                    answer = answers[atom] = search(atom)
-                if answer:
+                if answer(atom):
                     break
             else:
                 return False
@@ -224,13 +221,20 @@ class Probes:
         self.text = text
         self.ascii = text.isascii()
         self.answers: dict[Atom, bool] = {}
-        """Atoms already decided (see :meth:`Needs.met`)."""
+        """Atoms already decided (see :meth:`answer`)."""
         self._lower: str | None = None
         self._distinct: str | None = None
         self._bytes: bytes | None = None
 
+    def answer(self, atom: Atom) -> bool:
+        """Whether the text contains ``atom``, searched once per text."""
+        answer = self.answers.get(atom)
+        if answer is None:
+            answer = self.answers[atom] = self.search(atom)
+        return answer
+
     def search(self, atom: Atom) -> bool:
-        """Whether the text contains ``atom`` (not remembered: :meth:`Needs.met` does)."""
+        """Whether the text contains ``atom`` (not remembered: :meth:`answer` does)."""
         how = atom.how
         if how == PLAIN:
             return atom.literal in self.text  # type: ignore[operator]
@@ -240,14 +244,8 @@ class Probes:
             return atom.literal in self._lower  # type: ignore[operator]
         if how == SINGLE:  # one character at a time: the distinct characters answer the same
             return atom.pattern.search(self.distinct) is not None
-        answers = self.answers
         for weaker in atom.weaker:  # what it needs that is cheaper to tell, before a search
-            if weaker.dear(self.ascii):
-                continue
-            answer = answers.get(weaker)
-            if answer is None:
-                answer = answers[weaker] = self.search(weaker)
-            if not answer:
+            if not weaker.dear(self.ascii) and not self.answer(weaker):
                 return False
         if atom.coded is not None and self.ascii:
             if self._bytes is None:
