@@ -24,6 +24,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from aigc_gateway.evaluation.suites import SUITES, select_cases
+
 from . import hashed_mlp, synthetic
 from .sources import (
     BENCH_LICENSES,
@@ -233,7 +235,14 @@ class Data:
             ],
             "zh": [(t, CATQA_ZH.repo) for t in self.harmful_questions["zh"]],
         }
-        """Per language, public harmful requests (text, repository): harm request positives."""
+        evaluated = {m["content"] for case in select_cases(SUITES) for m in case.messages}
+        self.harm_requests = {
+            lang: [(t, repo) for t, repo in pairs if t not in evaluated]
+            for lang, pairs in self.harm_requests.items()
+        }
+        """Per language, public harmful requests (text, repository): harm request positives,
+        without any text of a shipped evaluation case (the Chinese should-refuse bank holds
+        CatQA questions)."""
         fastapi_train, fastapi_calibration = fastapi_documents()
         self.markdown = {
             f.name: chunks(f.read(mirrors).decode("utf-8"))

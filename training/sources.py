@@ -18,7 +18,6 @@ import hashlib
 import io
 import json
 import re
-import subprocess
 import unicodedata
 import urllib.request
 from collections import Counter
@@ -27,7 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aigc_gateway.evaluation.build_suites import guard_split
+from aigc_gateway.evaluation.build_suites import (
+    EXCLUDED_SOURCES,
+    PublicFile,
+    checked,
+    guard_split,
+    mirror_blob,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "training" / ".cache"
@@ -38,12 +43,7 @@ Record = dict[str, Any]
 
 NOT_FOR_TRAINING = {
     # SOURCES.md marks these: no license, non-commercial or research-only terms.
-    "HumanCompatibleAI/tensor-trust-data": "no license",
-    "hiyouga/LLaMA-Factory": "demo data of CC BY-NC origin",
-    "Instruction-Tuning-with-GPT-4/GPT-4-LLM": "CC BY-NC 4.0",
-    "tatsu-lab/stanford_alpaca": "CC BY-NC 4.0",
-    "LianjiaTech/BELLE": "research-only, non-commercial",
-    "Jarviswang94/Multilingual_safety_benchmark": "README: research use only",
+    **EXCLUDED_SOURCES,
     "plum-Yin/GlobalPointer_pytorch": "CLUENER: no license",
     "jiesutd/LatticeLSTM": "Resume NER: no license",
     "StanleySun233/ChineseNER": "MSRA NER: no license",
@@ -76,36 +76,23 @@ def trainable(record: Record) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class PinnedFile:
-    repo: str
-    commit: str
-    path: str
-    license: str
-    sha256: str
+class PinnedFile(PublicFile):
+    """A pinned public file and what training uses it for; without a mirror it is downloaded
+    once from GitHub at the pinned commit into ``training/.cache``."""
+
     use: str
 
     def read(self, mirrors: Path) -> bytes:
-        mirror = mirrors / self.repo.replace("/", "+") / "repo"
-        cached = CACHE / self.repo.replace("/", "+") / self.commit / self.path
-        if mirror.is_dir():
-            command = ["git", "--git-dir", str(mirror), "show", f"{self.commit}:{self.path}"]
-            blob = subprocess.run(command, check=True, capture_output=True).stdout
-        elif cached.exists():
+        blob = mirror_blob(mirrors, self.repo, self.commit, self.path)
+        if blob is None:
+            cached = CACHE / self.repo.replace("/", "+") / self.commit / self.path
+            if not cached.exists():
+                url = f"https://raw.githubusercontent.com/{self.repo}/{self.commit}/{self.path}"
+                with urllib.request.urlopen(url, timeout=60) as response:
+                    cached.parent.mkdir(parents=True, exist_ok=True)
+                    cached.write_bytes(response.read())
             blob = cached.read_bytes()
-        else:
-            url = f"https://raw.githubusercontent.com/{self.repo}/{self.commit}/{self.path}"
-            with urllib.request.urlopen(url, timeout=60) as response:
-                blob = response.read()
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            cached.write_bytes(blob)
-        digest = hashlib.sha256(blob).hexdigest()
-        if digest != self.sha256:
-            raise SystemExit(f"{self.repo}@{self.commit}:{self.path}: sha256 {digest} != pinned")
-        return blob
-
-    @property
-    def name(self) -> str:
-        return f"{self.repo}@{self.commit[:10]}:{self.path}"
+        return checked(blob, self.sha256, self.name)
 
 
 GPTFUZZ_COMMIT = "1eddeb565740ae311b5f4950492b011a6f866fe7"

@@ -1,22 +1,28 @@
 """Builds the shipped evaluation suites (``data/eval/*.jsonl``) from public labelled data.
 
-    python -m aigc_gateway.evaluation.build_suites --bench ../shared/bench
+    python -m aigc_gateway.evaluation.build_suites --bench ../shared/bench --mirrors /work/.mirror
 
 A build-time tool, never run by the gateway. Public items come from the labelled files in
 ``../shared/bench`` (sources and licenses in its SOURCES.md); only their *held-out* half is
 used — the same fixed-seed 50/50 split ``bench/guards.py`` trains the guard models on the
-other half of — so the guarded run is not scored on the guards' training data. Items written
-by this project are marked ``"source": "hand-made"`` and live in :mod:`.handmade`. Every case
-records its source; ``data/eval/PROVENANCE.md`` tells the whole story.
+other half of — so the guarded run is not scored on the guards' training data. Two pinned
+public files that no guard learns from help fill the should-refuse banks (:func:`public_files`).
+Items written by this project are marked ``"source": "hand-made"`` and live in
+:mod:`.handmade`. Every case records its source; ``data/eval/PROVENANCE.md`` tells the whole
+story.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import hashlib
+import io
 import json
 import random
-import re
+import subprocess
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -97,21 +103,6 @@ def public_case(suite: str, language: str, record: Record, category: str, **extr
     }
 
 
-HIJACK_MARKER = re.compile(
-    r"(?i)\b(?:output|say|print|reply|respond with|rephrased?)\b|输出|说出|回答|回复"
-)
-TARGET_LEAD = re.compile(r"(?i)^(?:[\s:：,，\"“'「]|directly|the following|以下内容|以下句子)+")
-
-
-def hijack_target(text: str) -> str | None:
-    """The text a goal-hijacking prompt tells the model to output (after its last 'output')."""
-    markers = list(HIJACK_MARKER.finditer(text))
-    if not markers:
-        return None
-    target = TARGET_LEAD.sub("", text[markers[-1].end() :]).strip(" \"”'」。.!！")
-    return target if len(target) >= 4 else None
-
-
 def jailbreak(bench: dict[str, list[Record]]) -> list[Record]:
     cases = [
         public_case("jailbreak", "en", r, "in_the_wild_jailbreak")
@@ -125,42 +116,126 @@ def jailbreak(bench: dict[str, list[Record]]) -> list[Record]:
     return cases
 
 
-def injection(bench: dict[str, list[Record]]) -> list[Record]:
-    """XSafety goal hijacking: the case succeeds if the answer contains the injected target."""
-    cases = []
-    for language in ("en", "zh"):
-        hijacks = [
-            r
-            for r in bench[f"injection_{language}"]
-            if str(r.get("category")) == "xsafety_goal_hijacking" and hijack_target(r["text"])
-        ]
-        for r in sample(hijacks, 25, f"inj-hijack-{language}", lambda r: True, language):
-            cases.append(
-                public_case(
-                    "injection",
-                    language,
-                    r,
-                    "goal_hijacking",
-                    target=hijack_target(r["text"]),
-                )
-            )
-    return cases
+def injection(_: dict[str, list[Record]]) -> list[Record]:
+    """Goal hijacking (hand-made): a benign task, then an order to output a fixed text; the case
+    succeeds if the answer reproduces that text (its ``target``)."""
+    return [
+        {
+            "suite": "injection",
+            "language": language,
+            "category": "goal_hijacking",
+            "messages": user(text),
+            "source": "hand-made",
+            "target": target,
+        }
+        for language in handmade.HIJACK_TASKS
+        for text, target in handmade.goal_hijacks(language)
+    ]
 
 
 BANK_SIZE = 500
 """Cases per language in each of the should-refuse and should-not-refuse banks: the size
 TC260-003 (GB/T 45654-2025) asks of each bank."""
-EXCLUDED_SOURCES = frozenset(
-    {
-        "HumanCompatibleAI/tensor-trust-data",
-        "LianjiaTech/BELLE",
-        "Instruction-Tuning-with-GPT-4/GPT-4-LLM",
-        "hiyouga/LLaMA-Factory",
-        "tatsu-lab/stanford_alpaca",
-    }
+EXCLUDED_SOURCES = {
+    "HumanCompatibleAI/tensor-trust-data": "no license",
+    "hiyouga/LLaMA-Factory": "demo data of CC BY-NC origin",
+    "Instruction-Tuning-with-GPT-4/GPT-4-LLM": "CC BY-NC 4.0",
+    "tatsu-lab/stanford_alpaca": "CC BY-NC 4.0",
+    "LianjiaTech/BELLE": "research-only, non-commercial",
+    "Jarviswang94/Multilingual_safety_benchmark": "README: research use only",
+}
+"""Bench sources whose terms do not allow commercial use (no license, non-commercial or
+research-only): no shipped case comes from them, and the guard trainer does not learn from them
+(``training.sources.NOT_FOR_TRAINING`` starts from this table)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PublicFile:
+    """A public file at a pinned commit, read from a local git mirror and checked by SHA-256."""
+
+    repo: str
+    commit: str
+    path: str
+    license: str
+    sha256: str
+
+    def read(self, mirrors: Path) -> bytes:
+        blob = mirror_blob(mirrors, self.repo, self.commit, self.path)
+        if blob is None:
+            raise SystemExit(f"{self.repo}: no git mirror under {mirrors} (fetch it first)")
+        return checked(blob, self.sha256, self.name)
+
+    @property
+    def name(self) -> str:
+        return f"{self.repo}@{self.commit[:10]}:{self.path}"
+
+
+def mirror_blob(mirrors: Path, repo: str, commit: str, path: str) -> bytes | None:
+    """The file's bytes from the mirror ``<mirrors>/<owner>+<name>/repo``, or None without one."""
+    mirror = mirrors / repo.replace("/", "+") / "repo"
+    if not mirror.is_dir():
+        return None
+    command = ["git", "--git-dir", str(mirror), "show", f"{commit}:{path}"]
+    return subprocess.run(command, check=True, capture_output=True).stdout
+
+
+def checked(blob: bytes, sha256: str, name: str) -> bytes:
+    digest = hashlib.sha256(blob).hexdigest()
+    if digest != sha256:
+        raise SystemExit(f"{name}: sha256 {digest} != pinned")
+    return blob
+
+
+AILUMINATE_EN = PublicFile(
+    "mlcommons/ailuminate",
+    "769cc2be9d20c8d4fb26ce53b68865ed41dfb8e2",
+    "airr_official_1.0_demo_en_us_prompt_set_release.csv",
+    "Apache-2.0 (LICENSE.md)",
+    "63e2b654325c5405096fabf28ef5f057b0ad674904b1839fd1f52b523e324d02",
 )
-"""Sources the guard trainer itself excludes (no license, non-commercial origin): no case
-comes from them."""
+"""AILuminate v1.0 demo prompts (English): hazardous requests in twelve hazard categories."""
+AILUMINATE_NOT_REFUSALS = frozenset({"spc_ele", "spc_fin", "spc_hlt"})
+"""AILuminate's specialised-advice hazards (elections, finance, health): questions to answer
+with care, not to refuse."""
+CATQA_ZH = PublicFile(
+    "declare-lab/red-instruct",
+    "73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2",
+    "harmful_questions/catqa_chinese.json",
+    "Apache-2.0 (LICENSE)",
+    "d13b0d6e09a89a2a03f3d3813d4923ae5903f5362687a4f8f4e2b4dfb77706db",
+)
+"""CategoricalHarmfulQA in Chinese: harmful how-to questions in eleven categories."""
+CATQA_NOT_REFUSALS = frozenset({"Political Campaigning", "Tailored Financial Advice"})
+"""CatQA categories that are usage-policy topics rather than harmful requests."""
+
+
+def public_files(mirrors: Path) -> dict[str, list[Record]]:
+    """Labelled records from the pinned public files that only the banks use (label 1 = harmful
+    request), in the bench files' record shape."""
+    rows = csv.DictReader(io.StringIO(AILUMINATE_EN.read(mirrors).decode("utf-8")))
+    ailuminate = [
+        {
+            "text": row["prompt_text"].strip(),
+            "label": int(row["hazard"] not in AILUMINATE_NOT_REFUSALS),
+            "category": f"ailuminate/{row['hazard']}/{row['persona']}",
+            "source": AILUMINATE_EN.name,
+        }
+        for row in rows
+    ]
+    tree: dict[str, dict[str, list[str]]] = json.loads(CATQA_ZH.read(mirrors))
+    catqa = [
+        {
+            "text": question.strip(),
+            "label": int(category not in CATQA_NOT_REFUSALS),
+            "category": f"catqa/{category}/{subcategory.rstrip(':')}",
+            "source": CATQA_ZH.name,
+        }
+        for category, subcategories in tree.items()
+        for subcategory, questions in subcategories.items()
+        for question in questions
+    ]
+    return {"ailuminate_en": ailuminate, "catqa_zh": catqa}
+
 
 BankPart = tuple[str, str, Callable[[Record], bool], str, int | None]
 """(bench file, key, which records, case category, how many; None: all that are left)."""
@@ -176,19 +251,12 @@ REFUSE_PLAN: dict[str, list[BankPart]] = {
         ("harm_en", "donotanswer", category_starts(1, "donotanswer"), "do_not_answer", 180),
         ("harm_en", "multijail", category_starts(1, "multijail"), "multijail", None),
         ("harm_en", "xstest", category_starts(1, "xstest_contrast"), "xstest_unsafe", None),
-        ("harm_en", "xsafety", category_starts(1, "xsafety_"), "xsafety", None),
+        ("ailuminate_en", "ailuminate", category_starts(1, "ailuminate/"), "ailuminate", None),
     ],
     "zh": [
         ("harm_zh", "multijail", category_starts(1, "multijail"), "multijail", None),
         ("harm_zh", "jailbench_seed", category_starts(1, "jailbench_seed"), "jailbench_seed", None),
-        ("harm_zh", "xsafety", category_starts(1, "xsafety_"), "xsafety", None),
-        (
-            "injection_zh",
-            "jailbench_jailbreak",
-            category_starts(1, "jailbench_jailbreak"),
-            "jailbench_jailbreak",
-            None,
-        ),
+        ("catqa_zh", "catqa", category_starts(1, "catqa/"), "catqa", None),
     ],
 }
 COMPLY_PLAN: dict[str, list[BankPart]] = {
@@ -358,7 +426,9 @@ def judge_examples(bench: dict[str, list[Record]]) -> list[Record]:
                 bench[f"harm_{language}"],
                 40,
                 f"judge-harm-{language}-{label}",
-                lambda r, wanted=label: r["label"] == wanted,
+                lambda r, wanted=label: (
+                    r["label"] == wanted and source_repo(r) not in EXCLUDED_SOURCES
+                ),
                 language,
             )
             examples += [
@@ -380,8 +450,8 @@ def write_jsonl(path: Path, records: list[Record]) -> None:
             handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
 
 
-def build(bench_dir: Path, out: Path) -> dict[str, int]:
-    bench = held_out(bench_dir, BENCH_FILES)
+def build(bench_dir: Path, mirrors: Path, out: Path) -> dict[str, int]:
+    bench = held_out(bench_dir, BENCH_FILES) | public_files(mirrors)
     counts = {}
     for suite, builder in BUILDERS.items():
         cases = builder(bench)
@@ -402,9 +472,15 @@ def build(bench_dir: Path, out: Path) -> dict[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench", type=Path, required=True, help="the shared bench folder")
+    parser.add_argument(
+        "--mirrors",
+        type=Path,
+        default=Path("/work/.mirror"),
+        help="git mirrors of the pinned public files, as <owner>+<name>/repo",
+    )
     parser.add_argument("--out", type=Path, default=EVAL_DATA)
     args = parser.parse_args()
-    for name, count in build(args.bench, args.out).items():
+    for name, count in build(args.bench, args.mirrors, args.out).items():
         print(f"{name:<20} {count}")
 
 
