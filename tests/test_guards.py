@@ -127,6 +127,42 @@ def test_chinese_surname_with_honorific_is_the_name(engine: GuardEngine) -> None
     assert people == ["周"]
 
 
+def test_chinese_surname_with_a_form_of_address_is_the_name(engine: GuardEngine) -> None:
+    text = "王某承认了全部事实，杜氏随后离开。"
+    assert sorted(value for kind, value in found(engine, text) if kind == "PERSON") == ["杜", "王"]
+
+
+def test_chinese_names_cued_by_a_speaker_colon_or_a_resume_line(engine: GuardEngine) -> None:
+    assert ("PERSON", "刘建国") in found(engine, "刘建国：感谢各位网友的关注。")
+    assert ("PERSON", "赵文静") in found(engine, "赵文静，女，1980年出生，现任财务总监。")
+    assert not [kind for kind, _ in found(engine, "总结：今天下雨。") if kind == "PERSON"]
+
+
+def test_chinese_names_end_where_a_known_name_ends(engine: GuardEngine) -> None:
+    text = "我们昨天见到了丁敏君主任，他说明天再来。"
+    assert [value for kind, value in found(engine, text) if kind == "PERSON"] == ["丁敏君"]
+    assert not [kind for kind, _ in found(engine, "丰华银行在沈阳开业了。") if kind == "PERSON"]
+
+
+def test_chinese_street_addresses_without_a_city(engine: GuardEngine) -> None:
+    """The guideline's own example "中关村大街27号" is an address without its city, and so are
+    a village house number and a compound with unit and room."""
+
+    def addresses(text: str) -> list[str]:
+        return [value for kind, value in found(engine, text) if kind == "ADDRESS"]
+
+    assert addresses("我在中关村大街27号上班。") == ["中关村大街27号"]
+    assert addresses("请寄到朝阳路十号。") == ["朝阳路十号"]
+    assert addresses("我家在幸福路12号院3号楼2单元501室。") == ["幸福路12号院3号楼2单元501室"]
+    assert addresses("老家是河南省周口市郸城县宁平镇王庄村5组12号。") == [
+        "河南省周口市郸城县宁平镇王庄村5组12号"
+    ]
+    assert addresses("收货地址：广东省深圳市南山区科技园南区高新南七道18号") == [
+        "广东省深圳市南山区科技园南区高新南七道18号"
+    ]
+    assert addresses("这条路3号线地铁，坐2路车站下车，长安街上有3家店。") == []
+
+
 def test_invalid_checksums_are_not_reported(engine: GuardEngine) -> None:
     hits = found(engine, "身份证号110105194912310021，卡号4111 1111 1111 1112")
     assert not {kind for kind, _ in hits} & {"ID_NUMBER", "CREDIT_CARD"}

@@ -74,9 +74,20 @@ ZH_NAME_CUES = frozenset("和与及、叫是")
 """A surname that is also a verb or preposition (任, 曾, 向…) opens a predicate ("2009年至今任
 浙江…", "，曾任…", "，向与会…"), not a name, unless the name is a known one or follows a word
 that lists or introduces names ("和曾…", "叫任…")."""
-ZH_HONORIFIC = re.compile("先生|女士|小姐|太太|夫人|老师|教授|同志|博士")
-"""Titles after a surname: outside the span, the surname alone is the name (the annotation
-guideline in docs/guards.md: "周先生" is 周)."""
+ZH_HONORIFIC = re.compile("先生|女士|小姐|太太|夫人|老师|教授|同志|博士|某|氏|老|大爷|大娘|大妈")
+"""Titles and forms of address after a surname (周先生, 王某, 杜氏, 侯老): outside the span,
+the surname alone is the name (the annotation guideline in docs/guards.md: "周先生" is 周)."""
+ZH_NOT_NAME_NEXT = re.compile(
+    "银行|集团|股份|药业|公司|湖|队|竞技|岛|镇|村|县|市(?!长)|省|纪念馆|大学|医院"
+)
+"""Words that make the characters before them an organisation or a place (韩亚银行, 维冈队,
+林芝县; 市长 is a title, not a city): a tagged name right before one is not a person's."""
+ZH_CUED = re.compile(
+    r"(?:^|(?<=[\n，。；、（(]))([\u4e00-\u9fff]{2,3})(?=[：:]|[，（](?:男|女))", re.MULTILINE
+)
+"""Two or three characters that open a line or clause and are followed by a speaker's colon
+or a résumé's sex ("于有斌：非常感谢…", "孔祥征：男，历任…", "阎前，男，"): a name when they
+start with a surname, whatever the tagger says."""
 
 
 def word_list(name: str) -> tuple[str, ...]:
@@ -513,6 +524,27 @@ def _four_character_name(span: str) -> bool:
     return span[:2] in DOUBLE_SURNAMES or span in KNOWN_NAMES or "·" in span
 
 
+def _known_name_end(text: str, start: int, end: int) -> int:
+    """The end of a known name that starts at ``start`` when the tagger stopped inside it (江泽
+    of 江泽民) or ran past it into a common word (李鹏 of 李鹏欣然); else ``end``."""
+    for length in (4, 3, 2):
+        if text[start : start + length] in KNOWN_NAMES:
+            runs_on = text[start + length : start + length + 2] in COMMON_WORDS
+            return start + length if length > end - start or runs_on else end
+    return end
+
+
+def _not_a_name(text: str, start: int, end: int) -> bool:
+    """A tagged span that is a common word (安静), opens inside one (伸张正义) or comes right
+    before an organisation or place word, unless it is a known name."""
+    span = text[start:end]
+    return span not in KNOWN_NAMES and (
+        span in COMMON_WORDS
+        or (start > 0 and text[start - 1 : start + 1] in COMMON_WORDS)
+        or ZH_NOT_NAME_NEXT.match(text, end) is not None
+    )
+
+
 NAME_WORD_EN = r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff\u0100-\u024f]+(?:[-'’][A-Z][a-z]+)?"
 INTRODUCED_EN = re.compile(
     r"(?:\b(?:I\s+am|I'm|[Mm]y\s+name\s+is|[Tt]his\s+is|[Nn]ame\s*:|[Cc]alled|[Nn]amed"
@@ -562,15 +594,21 @@ class PersonNames:
 
     def check(self, text: str, types: Collection[str] = ("PERSON",)) -> list[Finding]:
         findings: list[Finding] = []
-        dotted: list[tuple[int, int]] = []
+        claimed: list[tuple[int, int]] = []
         if any(dot in text for dot in ZH_DOTS):
-            dotted = [m.span() for m in ZH_DOTTED_NAME.finditer(text)]
-        for start, end in dotted:
+            claimed = [m.span() for m in ZH_DOTTED_NAME.finditer(text)]
+        for start, end in claimed:
             findings.append(Finding("PERSON", start, end, INTRODUCED_SCORE, "names_zh_dotted"))
+        for match in () if text.isascii() else ZH_CUED.finditer(text):
+            start, end = match.span(1)
+            cued = text[start] in SINGLE_SURNAMES or text[start : start + 2] in DOUBLE_SURNAMES
+            if cued and not any(start < d_end and d_start < end for d_start, d_end in claimed):
+                claimed.append((start, end))
+                findings.append(Finding("PERSON", start, end, INTRODUCED_SCORE, "names_zh_cue"))
         starts = self._zh_lead.possible(text, zh_starts(text))
         if starts:
             for start, tagged_end, kind, margin in self._zh.spans(text, zh_features, starts):
-                if any(start < d_end and d_start < tagged_end for d_start, d_end in dotted):
+                if any(start < d_end and d_start < tagged_end for d_start, d_end in claimed):
                     continue
                 surname = 2 if text[start : start + 2] in DOUBLE_SURNAMES else 1
                 if ZH_HONORIFIC.match(text, start + surname):
@@ -590,6 +628,9 @@ class PersonNames:
                     end -= 1
                 while end - start > 2 and text[end - 1] in ZH_NAME_STOPPERS:
                     end -= 1
+                end = _known_name_end(text, start, end)
+                if _not_a_name(text, start, end):
+                    continue
                 longest = ZH_FOREIGN_NAME_MAX_CHARS if foreign else ZH_NAME_MAX_CHARS
                 if 2 <= end - start <= longest or "·" in text[start:end]:
                     findings.append(Finding(kind, start, end, probability(margin), "names_zh"))

@@ -120,24 +120,31 @@ ZH_PLACES = (
 )
 """Provincial-level divisions and large cities: where a written Chinese address starts."""
 ZH_NUMBERED = (
-    r"(?:(?:[\d一二三四五六七八九十百零〇]{1,6}|[A-Za-z])(?:号楼|号院|号|栋|幢|座|单元|室|层|楼))"
+    r"(?:(?:[\d一二三四五六七八九十百零〇]{1,6}|[A-Za-z])"
+    r"(?:号楼|号院|号|栋|幢|座|单元|室|层|楼|组))"
 )
-ZH_DISTRICT = r"(?:(?![在住于到从的是和与我你他她址为将把被给向寄送])[\u4e00-\u9fa5]){2,3}(?:区|县)"
-"""A district or county opening an address without its city ("朝阳区建国路88号"); function
-characters do not start one ("我住在朝阳区…" starts at 朝)."""
+ZH_NOT_NAME = "在住于到从的是和与我你他她址为将把被给向寄送家去来位搬至往请这那条哪"
+"""Function characters: no district or street name starts with or holds one ("我住在朝阳区…"
+starts at 朝, "这条路3号线" is no street)."""
+ZH_NAME_CHAR = f"(?:(?![{ZH_NOT_NAME}])[\u4e00-\u9fa5])"
+ZH_DISTRICT = rf"{ZH_NAME_CHAR}{{2,3}}(?:区|县)"
+"""A district or county opening an address without its city ("朝阳区建国路88号")."""
+ZH_STREET_WORD = "大街|大道|路|街|巷|弄|胡同|村"
 ZH_ADDRESS = (
-    rf"(?:(?:{ZH_PLACES})(?:省|市|自治区)?|{ZH_DISTRICT})"
+    rf"(?:(?:(?:{ZH_PLACES})(?:省|市|自治区)?|{ZH_DISTRICT})"
     r"(?:[\u4e00-\u9fa5]{1,6}?(?:市|区|县|旗|镇|乡|街道)){0,3}"
-    r"(?:[\u4e00-\u9fa5\d]{1,8}?(?:大街|大道|路|街|巷|弄|胡同|村|小区|花园|大厦|广场|园区)){1,2}"
-    rf"{ZH_NUMBERED}{{1,4}}"
+    rf"(?:[\u4e00-\u9fa5\d]{{1,8}}?(?:{ZH_STREET_WORD}|道|小区|花园|大厦|广场|园区)){{1,2}}"
+    rf"|{ZH_NAME_CHAR}{{2,6}}?(?:{ZH_STREET_WORD}))"
+    rf"{ZH_NUMBERED}{{1,4}}(?![线车机])(?:(?<=单元)\d{{3,4}}(?!\d))?"
     r"(?:[A-Za-z\u4e00-\u9fa5]{1,8}?(?:小区|花园|家园|公寓|大厦|广场|园区|新村|苑|公馆|大楼"
     rf"|中心|城|园|府|里|期|御景){ZH_NUMBERED}{{1,4}}){{0,2}}"
 )
-"""A street address (province or city, districts, a road or compound, and a house, building,
-unit or room number); a bare place name or a street without a number is not one (see the
-annotation guideline in docs/guards.md)."""
+"""A street address: province or city and districts, or a district alone, then a road or
+compound; or a street name alone ("中关村大街27号"); then a house, building, unit or room
+number. A bare place name or a street without a number is not one (see the annotation
+guideline in docs/guards.md)."""
 ZH_BUILDING = (
-    r"(?:(?![在住于到从的是和与我你他她址为将把被给向寄送])[\u4e00-\u9fa5A-Za-z\d]){2,10}?"
+    rf"(?:(?![{ZH_NOT_NAME}])[\u4e00-\u9fa5A-Za-z\d]){{2,10}}?"
     r"(?:大厦|中心|广场|大楼|公寓|小区|花园|家园|新村|苑|写字楼|商务楼|科技园|产业园)"
     r"(?:[A-Za-z\d]{1,3}|[一二三四五六七八九十]{1,3})(?:座|栋|幢|号楼)"
     r"(?:[\d一二三四五六七八九十]{1,3}单元)?[A-Za-z\d-]{1,5}(?:层|楼|室|号)"
@@ -368,7 +375,7 @@ RULES: tuple[PatternRule, ...] = (
         "address_zh",
         re.compile(ZH_ADDRESS),
         0.75,
-        trigger=re.compile("[路街巷弄区县旗]"),
+        trigger=re.compile("[路街巷弄区县旗村道]"),
     ),
     PatternRule(
         "ADDRESS",
