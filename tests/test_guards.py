@@ -108,6 +108,34 @@ def test_street_addresses_follow_the_guideline(engine: GuardEngine) -> None:
     ]
 
 
+def test_street_addresses_of_many_countries(engine: GuardEngine) -> None:
+    """A street and house number in a country's own order, then its postcode and town: one
+    span; dates, counts and chapter numbers before a capitalised word are not addresses."""
+
+    def addresses(text: str) -> list[str]:
+        return [value for kind, value in found(engine, text) if kind == "ADDRESS"]
+
+    for address in (
+        "Ortmanngasse 57\n81453 Aurich",
+        "Rua das Bolas, 37\n7742-180 Figueira da Foz",
+        "97, rue de Marbot\n65587 Lemoine-sur-Gauthier",
+        "Mezi Sklady 393\n787 92 Miletín",
+        "Stretto Faugno, 38 Piano 4\n33043, Purgessimo (UD)",
+        "Paseo Nélida Arnaiz 367\nMelilla, 05139",
+        "Flat 8\nJeffrey Unions\nYatesburgh\nW4 1XB",
+        "401 Richard Vista\nPaultown, QC J8J 7B7",
+        "Madsenstubben 921, 4218 Lailahelle",
+    ):
+        assert addresses(f"Please send it to {address}. Thanks!") == [address]
+    for text in (
+        "On April 4, 2008, Beyoncé married Jay-Z.",
+        "Some 400,000 Israeli citizens voted.",
+        "It was successful. Air attacks sank 39 ships.",
+        "Read Chapter 3\n2024 Review first.",
+    ):
+        assert addresses(text) == []
+
+
 def test_chinese_transliterated_names_with_the_interpunct(engine: GuardEngine) -> None:
     hits = found(engine, "改编自菲利普·罗斯的小说，北京世茂·宫园项目地处东三环。")
     assert [value for kind, value in hits if kind == "PERSON"] == ["菲利普·罗斯"]

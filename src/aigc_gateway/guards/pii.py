@@ -166,28 +166,42 @@ STREET_SUFFIX = (
     r"|Villages?|Ville|Vista|Walks?|Wells?|Locks?|Loaf|Camps?|Capes?|Cliffs?|Clubs?|Coves?"
     r"|Course|Crest|Curve|Dale|Dams?|Divide|Ferry|Havens?|Inlet|Isles?|Lodge|Necks?|Overpass"
     r"|Ports|Rest|Run|Stations?|Throughway|Canyons?|Brooks?|Parks|Drives|Squares|Crossroads?"
-    r"|Streets|Roads|Avenues|Lanes|Courts|Places|Ways)"
+    r"|Streets|Roads|Avenues|Lanes|Courts|Places|Ways"
+    # British, Irish, Australian and New Zealand street words
+    r"|Parade|Esplanade|Wynd|Copse|Rise|Grange|Quay|Promenade|Piazza|Circuit|Glade|Vale|Wharf"
+    r"|Strand|Chase|Approach|Mead|Fold|Brae|Garth|Gait|Drove|Unions)"
 )
 STATE_ZIP = r"[A-Z]{2}\s+\d{5}(?:-\d{4})?"
 STREET_WORDS = (
     r"(?:Via|Viale|Vicolo|Piazza|Piazzetta|Corso|Largo|Rue|Avenue|Boulevard|Chemin|Calle|Avenida"
     r"|Avda\.|Rua|Travessa|Praça|Strada|Carrer|ul\.|al\.|u\.|utca|út|tér|Str\.|straße|strasse"
     r"|gasse|weg|platz|allee|gatan|vägen|gata|gade|vej|veien|vegen|katu|tie|tee|põik|laan|straat"
-    r"|plein|gracht|kade|ulica|Ringvej|Strasse|Straße|Gasse|Weg|Platz|Allee|Gata|Vej)"
+    r"|plein|gracht|kade|ulica|Ringvej|Strasse|Straße|Gasse|Weg|Platz|Allee|Gata|Vej|aleja"
+    r"|Paseo|Pasaje|Camino|Plaza|Ronda|Glorieta|Callejón|Carretera|Rambla|Alameda|Cañada"
+    r"|Strada|Bulevardul|Aleea|Calea|Splaiul|Intrarea|Stretto|Canale|Borgo|Contrada|Vicolo)"
 )
 """Words of a street name outside the US suffix list (Italian, French, Spanish, Portuguese,
 German, Nordic, Dutch, Polish, Hungarian, Finnish, Estonian), as a word or a word's end
 ("Pohlstrasse", "Kiannonkatu")."""
+STREET_WORD_ENDS = (
+    r"(?:straße|strasse|gasse|weg|platz|allee|gatan|vägen|gata|gade|vej|veien|vegen|katu|tie"
+    r"|tee|põik|laan|straat|plein|gracht|kade|ulica|torget|stigen|gränd|bulevardi|utca)"
+)
+"""The street words that end a one-word street name ("Pohlstrasse", "Kiannonkatu"); the
+abbreviations (ul., u.) stand alone ("successful." is no street)."""
 ADDRESS_WORD = r"[^\W\d_][\w'’-]*\.?"
 CAPITAL_WORD = r"[A-Z\u00c0-\u00de][\w'’-]*\.?"
 EUROPEAN_STREET = (
     rf"(?:\d{{1,6}}[ \t]+)?(?:{CAPITAL_WORD}[ \t]+){{0,4}}"
-    rf"(?:{STREET_WORDS}|[^\W\d_]+{STREET_WORDS})(?:[ \t]+{ADDRESS_WORD}){{0,4}}"
-    r"[ \t]+\d{1,5}[A-Za-z]?\b\.?"
+    rf"(?:{STREET_WORDS}|[^\W\d_]+{STREET_WORD_ENDS})(?:[ \t]+{ADDRESS_WORD}){{0,4}}"
+    r"[ \t]+(?:Nr\.[ \t]*)?\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?\b\.?"
 )
 """A street written name first, number last ("Via Tasso 129", "731 ul. Miła 57", "1072
 Pohlstrasse 9"), with the building number some templates put first."""
-UNIT_WORD = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|#)"
+UNIT_WORD = (
+    r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Studio|#|Piano|Appartamento|Interno|Scala|Puerta"
+    r"|Piso|Bl|Sc|Ap|Et)"
+)
 ADDRESS_UNIT = (
     rf"{UNIT_WORD}\.?[ \t]*[\w-]+"
     rf"(?:[ \t]+(?!{UNIT_WORD}\b)[A-Z\u00c0-\u00de][\w'’-]*"
@@ -198,21 +212,54 @@ ADDRESS_UNIT = (
 Poland")."""
 LINE_BREAK = r"[ \t]*(?:\n[ \t]*){1,2}(?:[>?]+[ \t]*)?"
 """A new line of an address block, with a quote or list marker ("> ", "??? ") kept inside."""
-ADDRESS_LINE = (
-    r"(?:[A-Z\u00c0-\u00de\u0391-\u03a9\u0410-\u042f][^\W\d_'’.-]*(?:[ \t.'’-]+[^\W\d_]+){0,4}"
-    r"(?:[ \t]+\(\w+\))?(?:[ \t]+\d{3,5}(?:[- ]\d{2,4})?)?"
-    r"|[a-z]{2,3}(?:[ \t]+\d{4,5}|(?=(?:,[ \t]*|[ \t]*\n[ \t]*)\d{4,5}))(?![ \t]+[A-Z\d])"
-    r"|\d{4,5}(?:-\d{4})?)"
+ALNUM_POSTCODE = (
+    r"(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]\d[A-Z]\d|[A-Z]\d{2}[ \t][A-Z\d]{4})"
 )
-"""A city, state, country or postcode line ("Colle Di Tora", "Italy 95787", "RS 24893")."""
+POSTCODE = (
+    rf"(?:[A-Z]{{1,2}}-)?\d{{3,5}}(?:[- ]\d{{2,4}})?(?:[ \t]?[A-Z]{{2}}\b)?|\d\d-\d{{3}}"
+    rf"|{ALNUM_POSTCODE}"
+)
+"""A postcode as most countries write it ("74218", "H-9792", "61-645", "787 92", "7742-180",
+"8921 TJ"), or the British, Canadian and Irish forms ("W4 1XB", "R1T 9H2", "T92 YRFD")."""
+UPPER = "A-Z\u00c0-\u00de\u0100-\u017f\u0391-\u03a9\u0410-\u042f"
+"""Letters that open a name: Latin (with Latin Extended-A: Č, Š, Ł), Greek and Cyrillic."""
+TOWN_WORD = rf"[{UPPER}](?:[a-z]?\.(?=[ \t]+[{UPPER}])|[^\W\d_'’.-]*)"
+TOWN = (
+    rf"{TOWN_WORD}(?:(?:[ \t]+|['’-]+)(?:{TOWN_WORD}|(?:de|da|do|di|del|la|le|sur|nad|pod"
+    r"|am|an|im|bei|upon|on|en|y|i)(?=[ \t'’-]))){0,4}"
+    r"(?:[ \t]+\(\w+\)|[ \t]*/[ \t]*[A-Z]{2}\b)?"
+)
+"""A town, city, state or country name, with a province written after it ("Belmonte Calabro
+(CS)", "Peixoto / MG")."""
+LINE_END = r"(?=[ \t]*(?:[,.;!?)]|\n|\Z))"
+"""An address line ends at a comma, a full stop, a line break or the end ("Open 9-5" on the
+next line is not a town)."""
+ADDRESS_LINE = (
+    rf"(?:(?:{POSTCODE}),?[ \t]+{TOWN}|{TOWN}{LINE_END}"
+    r"|[A-Z\u00c0-\u00de][^\W\d_'’.-]*(?:[ \t.'’-]+[^\W\d_]+){0,4}"
+    r"(?:[ \t]+\(\w+\))?[ \t]+(?:\d{3,6}(?:[- ]\d{2,4})?|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
+    r"|[a-z]{2,3}(?:[ \t]+\d{4,5}|(?=(?:,[ \t]*|[ \t]*\n[ \t]*)\d{4,5}))(?![ \t]+[A-Z\d])"
+    rf"|(?:(?:[A-Z]{{1,2}}-)?\d{{4,6}}(?:-\d{{3,4}})?|\d{{4}}[ \t]?[A-Z]{{2}}|{ALNUM_POSTCODE})\b)"
+)
+"""A city, state, country or postcode line ("74218 Sangerhausen", "Colle Di Tora", "Italy
+95787", "SK R1T 9H2", "RS 24893", "W4 1XB")."""
 ADDRESS_TAIL = (
     rf"(?:(?:,[ \t]*|[ \t]+|{LINE_BREAK})(?:,[ \t]*)?{ADDRESS_UNIT})?"
-    rf"(?:(?:,[ \t]*|{LINE_BREAK}(?:,[ \t]*)?)(?![^\n]*:){ADDRESS_LINE}){{0,4}}"
+    rf"(?:(?:,[ \t]*|{LINE_BREAK}(?:,[ \t]*)?|[ \t]+(?={ALNUM_POSTCODE}\b))"
+    rf"(?![^\n]*:){ADDRESS_LINE}){{0,4}}"
 )
 """What follows a street directly: a unit, then city, state, country and postcode, on the same
 line after commas or on the next lines (the guideline keeps them in the span)."""
+NOT_STREET_WORDS = (
+    r"(?:Mrs?|Ms|Dr|Prof|Box|PSC|On|In|At|By|The|Some|About|Over|Since|Until|From|Only|Just"
+    r"|January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday"
+    r"|Friday|Saturday|Sunday|Chapter|Section|Page|Part|Step|Version|Level|Room|Table|Figure)\b"
+)
+"""Capitalised words before a number that are not a street (titles, dates, "Chapter 3")."""
+STREET_WORD = rf"(?!{UNIT_WORD}\b|{NOT_STREET_WORDS})[{UPPER}][\w'’-]*\.?"
 NUMBERED_NAME = (
-    rf"\b\d{{2,6}}(?:[ \t]+{CAPITAL_WORD}){{1,3}}[ \t]+\d{{1,5}}[A-Za-z]?\b\.?"
+    rf"\b\d{{2,6}}(?:[ \t]+{STREET_WORD}){{1,3}}[ \t]+\d{{1,5}}[A-Za-z]?\b\.?"
     rf"(?=,?[ \t]+{ADDRESS_UNIT}|{LINE_BREAK}[A-Z\u00c0-\u00de]"
     r"|,[ \t]*[A-Z\u00c0-\u00de][^\W\d_]*(?:[ \t]+[^\W\d_]+){0,3}(?:,|[ \t]+\d{4,5}|[.!?]?\s*$))"
 )
@@ -236,11 +283,39 @@ WORD_NUMBER_STREET = (
 )
 """A one-word street name, the number, and a named street after it ("Storgarden 52 Trajanka
 Forks")."""
+STREET_PARTICLE = (
+    r"(?:de|del|della|di|da|do|das|dos|du|des|la|le|van|von|der|den|nad|pod|na|u|z"
+    r"|cesta|ulica|utca|út|tér|rue|avenue|gata|vej|vei|veien|tie|katu|straat|aleja|trg)"
+)
+HOUSE_NUMBER = r"(?:Nr\.[ \t]*)?\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?\b\.?(?![,.]?\d)"
+"""A house number ("12", "9b", "93/28", "Nr. 92"), not the start of a larger number."""
+NUMBERED_STREET = (
+    rf"\b(?:{STREET_WORD}[ \t]+(?:{STREET_PARTICLE}[ \t]+){{0,3}}){{1,4}}{HOUSE_NUMBER}"
+    rf"|\b{STREET_WORD}(?:[ \t]+(?:{STREET_PARTICLE}|{STREET_WORD})){{0,4}},[ \t]*{HOUSE_NUMBER}"
+    rf"|\b\d{{1,5}}[A-Za-z]?,[ \t]+[a-zà-ÿ]+(?:[ \t]+(?:{STREET_PARTICLE}|d'))?"
+    rf"(?:[ \t]+{CAPITAL_WORD}){{1,3}}"
+)
+"""A street of any country written with its house number ("Mezi Sklady 393", "Rua das Bolas,
+37", "97, rue de Gonzalez"): an address only when a postcode and town line follows
+(:data:`POSTCODE_TOWN_NEXT`)."""
+POSTCODE_TOWN = rf"(?:(?:{POSTCODE}),?[ \t]+|\d{{4}}[ \t]?[A-Z]{{2}}{LINE_BREAK})[{UPPER}]"
+POSTCODE_TOWN_NEXT = (
+    rf"(?=(?:,?[ \t]+{ADDRESS_UNIT}){{0,2}}"
+    rf"(?:(?:,[ \t]*|[ \t]+|{LINE_BREAK})(?:{POSTCODE})[ \t]+[{UPPER}]"
+    rf"|(?:,[ \t]*|{LINE_BREAK})(?:{TOWN}{LINE_BREAK})?"
+    rf"(?:{POSTCODE_TOWN}|{TOWN},?[ \t]+\d{{4,6}}\b)))"
+)
+"""After a unit or two: a postcode and town on the same line, or on the next lines a postcode
+and town or a town and postcode (a district line may come first)."""
 EN_ADDRESS = (
-    rf"(?:\b\d{{1,6}}[A-Za-z]?(?:[ \t]+\d{{1,6}})?(?:[ \t]+St\.)?(?:[ \t]+[A-Z][a-zA-Z'-]+){{1,4}}"
+    rf"(?:\b\d{{1,6}}[A-Za-z]?(?:/\d{{1,4}})?(?:[ \t]+\d{{1,6}})?(?:[ \t]+St\.)?"
+    rf"(?:[ \t]+[{UPPER}][\w'-]+){{1,4}}"
     rf"[ \t]+{STREET_SUFFIX}\b\.?|\b{EUROPEAN_STREET}|{WORD_NUMBER_STREET}|{NUMBERED_NAME}"
-    rf"|{PREFIX_STREET}){SECOND_STREET}"
+    rf"|{PREFIX_STREET}|(?:{NUMBERED_STREET}){POSTCODE_TOWN_NEXT}){SECOND_STREET}"
     rf"(?:,?[ \t]+{ADDRESS_UNIT}){{0,2}}{ADDRESS_TAIL}"
+    # a flat or studio line first, then the street ("Flat 8\nJeffrey Unions\nYatesburgh\nW4 1XB")
+    rf"|\b(?:Flat|Studio|Unit|Apartment|Suite)[ \t]+\d{{1,4}}[A-Za-z]?(?:,[ \t]*|{LINE_BREAK})"
+    rf"(?:\d{{1,5}}[ \t]+)?(?:{CAPITAL_WORD}[ \t]+){{1,3}}{STREET_SUFFIX}\b\.?{ADDRESS_TAIL}"
     # post-office boxes and military mail: "P.O. Box 149", "PSC 6293, Box 8158\nAPO AP 04336"
     r"|\b(?:USNS|USNV|USS|USCGC)[ \t]+[A-Z][a-z]+(?:,[ \t]*|\n)FPO[ \t]+(?:AA|AE|AP)[ \t]+\d{5}"
     r"|\b(?:P\.?[ \t]?O\.?[ \t]+Box|PSC[ \t]+\d{1,5},?[ \t]+Box|Unit[ \t]+\d{1,5}[ \t]+Box)"
