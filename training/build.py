@@ -28,6 +28,7 @@ from aigc_gateway.evaluation.suites import SUITES, select_cases
 
 from . import hashed_mlp, synthetic
 from .sources import (
+    ASSISTANT_REQUESTS,
     BENCH_LICENSES,
     BTC_FILES,
     CALIBRATION_DOCUMENT_FILES,
@@ -254,6 +255,12 @@ class Data:
             for piece in chunks(f.read(mirrors).decode())
         ]
         self.tasks = self._tasks()
+        self.task_requests: list[tuple[str, str]] = [
+            (t, pinned.repo)
+            for pinned in ASSISTANT_REQUESTS
+            for t in kept(pinned, assistant_requests(pinned.read(mirrors)))
+        ]
+        """Public requests to an assistant (text, repository): planted-task positives."""
         rng_attacks = random.Random(f"{SEED}:attacks")
         self.attacks = {
             name: {
@@ -372,6 +379,13 @@ def chunks(text: str, size: int = DOCUMENT_CHUNK_CHARS) -> list[str]:
 
 def unique(texts: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(texts))
+
+
+def assistant_requests(blob: bytes) -> list[str]:
+    """The requests of a JSON-lines file of :data:`ASSISTANT_REQUESTS`: each row's
+    ``instruction``, or each of its ``turns``."""
+    rows = [json.loads(line) for line in blob.splitlines() if line.strip()]
+    return [str(t).strip() for row in rows for t in row.get("turns", [row.get("instruction")])]
 
 
 def csv_rows(blob: bytes) -> list[dict[str, str]]:
@@ -611,6 +625,11 @@ def task_examples(data: Data) -> list[Example]:
         Example(t, int(not synthetic.is_question(t)), HH_HARMLESS_TEST.repo)
         for t in data.hh_requests
         if len(t) <= 400
+    ]
+    examples += [
+        Example(t, 1, repo)
+        for t, repo in data.task_requests
+        if len(t) <= 400 and not synthetic.is_question(t)
     ]
     examples += [Example(t, 0, CMRC_DEV.repo) for t in data.cmrc_questions]
     for passage in data.cmrc_passages:
@@ -933,7 +952,14 @@ def build_text_model(kind: str, data: Data, harm_network_mix: float = HARM_NETWO
                 "thresholds": model.thresholds,
                 "thresholds_with_keyword": model.cue_thresholds,
                 "sources": source_table(
-                    model.sources, data, (*PINNED_FILES, *DOCUMENT_FILES, *fastapi_documents()[0])
+                    model.sources,
+                    data,
+                    (
+                        *PINNED_FILES,
+                        *DOCUMENT_FILES,
+                        *fastapi_documents()[0],
+                        *ASSISTANT_REQUESTS,
+                    ),
                 ),
             }
             for file_stem, model in heads.items()

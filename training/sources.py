@@ -446,6 +446,37 @@ def fastapi_documents() -> tuple[tuple[PinnedFile, ...], tuple[PinnedFile, ...]]
     return tuple(train), tuple(calibration)
 
 
+SELF_INSTRUCT_COMMIT = "0b26ccaa415992100fa32df62d41b994cf928e23"
+ASSISTANT_REQUESTS = (
+    PinnedFile(
+        "yizhongw/self-instruct",
+        SELF_INSTRUCT_COMMIT,
+        "data/seed_tasks.jsonl",
+        "Apache-2.0 (LICENSE)",
+        "7779004fa198fdf27cf70a159363879d8a26c53329e11b436af17b3941875f48",
+        "injection task: human-written requests to an assistant (`instruction` field)",
+    ),
+    PinnedFile(
+        "yizhongw/self-instruct",
+        SELF_INSTRUCT_COMMIT,
+        "human_eval/user_oriented_instructions.jsonl",
+        "Apache-2.0 (LICENSE)",
+        "81d60a117db495cecedecd9193504fd07c5b5a42f6699ef6b0f9da10fc22f42e",
+        "injection task: human-written requests to an assistant (`instruction` field)",
+    ),
+    PinnedFile(
+        "declare-lab/red-instruct",
+        "73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2",
+        "starling_training/fastchat/llm_judge/data/mt_bench/question.jsonl",
+        "Apache-2.0 (LICENSE; FastChat's MT-bench, Apache-2.0)",
+        "119565adbab82227089cefdb44c8d7e2cf04dc0a0ec233634c82e7d4e2a944f7",
+        "injection task: MT-bench's two-turn requests to an assistant (`turns` field)",
+    ),
+)
+"""Public requests to an assistant written by people: planted-task positives (label 1 unless a
+question)."""
+
+
 # Other real documents, never trained on: the planted-task model's operating point is chosen
 # so that at most a set share of them (chunked as a retrieval step would) is flagged.
 CALIBRATION_DOCUMENT_FILES = (

@@ -35,7 +35,6 @@ from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from ..config import Settings
 from ..errors import GuardBudgetExceeded, Unavailable
-from .context import aimed_at_model
 from .detectors import REGISTRY
 from .features import Window, windows
 from .model import DocumentClassifier, Finding, SpanDetector, TextClassifier, resolve_overlaps
@@ -234,7 +233,8 @@ class GuardEngine:
             for detector, types, document in classifiers:
                 found = detector.check_windows(reading.text, parts)
                 if document:
-                    found = [f for f in found if aimed_at_model(reading.text[f.start : f.end])]
+                    aiming = cast(DocumentClassifier, detector)
+                    found = [p for f in found if (p := aiming.aimed_part(reading.text, f))]
                 for offset, end in regions if document and role in RESULT_ROLES else ():
                     in_document = cast(DocumentClassifier, detector).check_document(
                         reading.text[offset:end]

@@ -3,7 +3,9 @@
 A linear model over character n-grams (``data/injection.npz``) scores each window of the text;
 a handful of unambiguous phrases ("ignore all previous instructions", "忽略之前的所有指令",
 "repeat your system prompt", chat-template tokens such as ``<|im_start|>``) fire on their own,
-which matters for indirect injection buried in a long tool result or document.
+which matters for indirect injection buried in a long tool result or document. In a document a
+window finding counts only through its strongest few sentences, and only if they speak to the
+model (:meth:`InjectionDetector.aimed_part`, :mod:`.context`).
 
 In a document (a tool result), a second linear model (``data/task.npz``) reads sentence by
 sentence for a *planted task*: a request meant for an assistant ("Write a script that…",
@@ -12,7 +14,8 @@ document, as opposed to the instructions documents give their human readers ("re
 e-mail", "run ``make test``"). It reads each sentence after a start mark (:data:`TASK_START`),
 so that how a sentence begins counts on its own; it is trained on sentences of documents of
 every shape (real technical documentation in English and Chinese among them) and on
-instructions to readers, against assistant requests in many wordings, and calibrated so that at
+instructions to readers, against assistant requests in many wordings (real ones people wrote
+among them), and calibrated so that at
 most 0.5 % of the real documents it never saw (per language) and of synthetic e-mails, pages,
 tables, code and logs is flagged.
 """
@@ -22,7 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .features import LinearTextModel, Window, normalize, windows
+from .context import aimed_at_model
+from .features import LinearTextModel, Window, ngram_ids, normalize, windows
 from .model import CJK, Finding, language_of
 
 MODEL = "injection.npz"
@@ -32,6 +36,9 @@ TASK_START = "\x02"
 """Put before each sentence the planted-task model reads: the n-grams across it say how the
 sentence begins ("write a", "please fill"), which is most of what tells a request to an
 assistant from an instruction to the reader."""
+TASK_HEAD_ZH = 16
+"""Characters of a Chinese sentence the planted-task model reads: a request to an assistant
+shows in how it begins (请写一首…, 帮我把…翻译成…); the rest is topic, which documents share."""
 MIN_SENTENCE_CHARS = 8
 MAX_SENTENCE_CHARS = 400
 LETTERS = re.compile(r"[^\W\d_]{2}")
@@ -49,8 +56,9 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
 
 def task_text(sentence: str) -> str:
     """What the planted-task model reads of a sentence: :data:`TASK_START` and the normalised
-    sentence."""
-    return TASK_START + normalize(sentence)
+    sentence (its first :data:`TASK_HEAD_ZH` characters if it begins in Chinese)."""
+    text = normalize(sentence)
+    return TASK_START + (text[:TASK_HEAD_ZH] if CJK.search(text, 0, 8) else text)
 
 
 def _sentence(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -62,6 +70,9 @@ def _sentence(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     if end - start + wide >= MIN_SENTENCE_CHARS and LETTERS.search(text, start, end):
         yield start, min(end, start + MAX_SENTENCE_CHARS)
 
+
+NEIGHBOURHOOD = 3
+"""Sentences a window finding in a document is narrowed to (``aimed_part``)."""
 
 PHRASE_SCORE = 0.95
 OVERRIDE_PHRASES = re.compile(
@@ -128,6 +139,28 @@ class InjectionDetector:
             ):
                 best = Finding("INJECTION", start, end, score, "injection_task")
         return best
+
+    def aimed_part(self, text: str, found: Finding) -> Finding | None:
+        """A window finding as it counts in a document. A phrase counts where it speaks to the
+        model (:func:`.context.aimed_at_model`); a model finding is narrowed to its strongest
+        stretch of :data:`NEIGHBOURHOOD` sentences, which counts if it scores at the operating
+        point and speaks to the model. So a long page that scores high for its topic, with an
+        imperative to its reader somewhere, is judged by its strongest sentences, not by every
+        word of the window."""
+        if found.detector != "injection_model":
+            return found if aimed_at_model(text[found.start : found.end]) else None
+        inside = sentences(text[found.start : found.end])
+        spans = [(found.start + start, found.start + end) for start, end in inside]
+        best: Finding | None = None
+        for i in range(max(1, len(spans) - NEIGHBOURHOOD + 1)):
+            start, end = spans[i][0], spans[min(i + NEIGHBOURHOOD, len(spans)) - 1][1]
+            score = self.model.score(ngram_ids(normalize(text[start:end])))
+            if best is None or score > best.score:
+                best = Finding("INJECTION", start, end, score, found.detector)
+        threshold = self.model.thresholds[language_of(text)]
+        if best is None or best.score < threshold:
+            return None
+        return best if aimed_at_model(text[best.start : best.end]) else None
 
     def check_document(self, text: str) -> list[Finding]:
         """Findings that count in a document even where no window speaks to the model."""

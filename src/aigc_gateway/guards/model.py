@@ -59,10 +59,12 @@ class TextClassifier(Protocol):
 
 
 class DocumentClassifier(TextClassifier, Protocol):
-    """A classifier registered with ``document_roles``: in a document, its window findings
-    count only where they speak to the model (:mod:`.context`), and in texts a tool returned
-    (``registry.RESULT_ROLES``) ``check_document`` adds what it finds that needs no such
-    address (e.g. a planted task)."""
+    """A classifier registered with ``document_roles``: in a document, ``aimed_part`` says what
+    of a window finding counts (the part that speaks to the model, :mod:`.context`; None for
+    nothing), and in texts a tool returned (``registry.RESULT_ROLES``) ``check_document`` adds
+    what it finds that needs no such address (e.g. a planted task)."""
+
+    def aimed_part(self, text: str, found: Finding) -> Finding | None: ...
 
     def check_document(self, text: str) -> list[Finding]: ...
 
