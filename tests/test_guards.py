@@ -312,6 +312,16 @@ def test_name_spans_leave_out_titles_possessives_and_line_ends(engine: GuardEngi
     assert people("Hello World!") == []
 
 
+def test_english_names_keep_initials_and_hyphens_but_not_half_a_firm(engine: GuardEngine) -> None:
+    def people(text: str) -> list[str]:
+        return [value for kind, value in found(engine, text) if kind == "PERSON"]
+
+    assert people("Write to Martim A Pereira today.") == ["Martim A Pereira"]
+    assert people("Margaret S. Stouffer chairs the board.") == ["Margaret S. Stouffer"]
+    assert people("I met Jean-Luc Picard at the bar.") == ["Jean-Luc Picard"]
+    assert people("Alvir spent a year at Weeks-Rivas.") == ["Alvir"]
+
+
 def test_chinese_transliterated_names_need_no_surname(engine: GuardEngine) -> None:
     text = "德国主帅克林斯曼在赛后表示满意，美国总统克林顿访问了北京。"
     people = sorted(value for kind, value in found(engine, text) if kind == "PERSON")

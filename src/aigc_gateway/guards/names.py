@@ -581,6 +581,41 @@ def _imperative(tokens: Sequence[str], first: int, last: int) -> bool:
     return last == first + 1 and opens and last < len(tokens) and tokens[last] in IMPERATIVE_OBJECTS
 
 
+INITIAL_AND_NAME = re.compile(rf"[ \t]+[A-Z]\.?[ \t]+{NAME_WORD_EN}")
+NAME_AND_INITIAL = re.compile(rf"{NAME_WORD_EN}[ \t]+[A-Z]\.?[ \t]+\Z")
+NEXT_NAME_WORD = re.compile(rf"[ \t]+{NAME_WORD_EN}")
+HYPHEN_AFTER = re.compile(r"-[A-Z]")
+HYPHEN_BEFORE = re.compile(r"[A-Za-z]-\Z")
+
+
+def _en_name_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The tagger's English spans made whole: a name takes in a middle initial and the name
+    beside it ("Martim A Pereira", "Margaret S. Stouffer"), two spans joined by a hyphen are one
+    ("Jean" + "Luc Picard"), and a span that is only half of a hyphenated word ("Weeks-Rivas",
+    "Butler-Peters": firms) is dropped."""
+    grown = []
+    for start, end in spans:
+        if text[end - 1 : end] == "." and (word := NEXT_NAME_WORD.match(text, end)):
+            end = word.end()
+        if after := INITIAL_AND_NAME.match(text, end):
+            end = after.end()
+        if before := NAME_AND_INITIAL.search(text, max(0, start - 40), start):
+            start = before.start()
+        grown.append((start, end))
+    joined: list[tuple[int, int]] = []
+    for start, end in grown:
+        if joined and joined[-1][1] + 1 == start and text[start - 1] == "-":
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return [
+        (start, end)
+        for start, end in joined
+        if not HYPHEN_BEFORE.search(text, max(0, start - 2), start)
+        and not HYPHEN_AFTER.match(text, end)
+    ]
+
+
 class PersonNames:
     """Detector for PERSON in both languages."""
 
@@ -651,19 +686,24 @@ class PersonNames:
             starts = self._en_lead.possible(tokens, en_starts(tokens))
             found = self._en.spans(tokens, en_features, starts) if starts else []
             offsets = en_tokens(text)[1] if found else []
+            tagged: dict[tuple[int, int], tuple[str, float]] = {}
             for first, last, kind, margin in found:
                 start = offsets[first][0]
                 while last > first and (
                     "\n" in text[start : offsets[last - 1][1]] or tokens[last - 1].isdigit()
                 ):
                     last -= 1  # no line break (an address block) nor number ends a name
-                if (
+                if not (
                     last == first
                     or all(token.lower() in NOT_NAMES_EN for token in tokens[first:last])
                     or _imperative(tokens, first, last)
                 ):
-                    continue
-                end = offsets[last - 1][1]
+                    tagged[start, offsets[last - 1][1]] = kind, margin
+            for start, end in _en_name_spans(text, sorted(tagged)):
+                kind, margin = max(
+                    (found_as for (a, b), found_as in tagged.items() if a < end and start < b),
+                    key=lambda found_as: found_as[1],
+                )
                 findings.append(Finding(kind, start, end, probability(margin), "names_en"))
         return findings
 

@@ -166,7 +166,8 @@ STREET_SUFFIX = (
     r"|Villages?|Ville|Vista|Walks?|Wells?|Locks?|Loaf|Camps?|Capes?|Cliffs?|Clubs?|Coves?"
     r"|Course|Crest|Curve|Dale|Dams?|Divide|Ferry|Havens?|Inlet|Isles?|Lodge|Necks?|Overpass"
     r"|Ports|Rest|Run|Stations?|Throughway|Canyons?|Brooks?|Parks|Drives|Squares|Crossroads?"
-    r"|Streets|Roads|Avenues|Lanes|Courts|Places|Ways"
+    r"|Streets|Roads|Avenues|Lanes|Courts|Places|Ways|Branch|Bridge|Circles|Falls?|Forges?|Fort"
+    r"|Land|Lights|Parkways|Passage|Pine|Ramp|Wall"
     # British, Irish, Australian and New Zealand street words
     r"|Parade|Esplanade|Wynd|Copse|Rise|Grange|Quay|Promenade|Piazza|Circuit|Glade|Vale|Wharf"
     r"|Strand|Chase|Approach|Mead|Fold|Brae|Garth|Gait|Drove|Unions)"
