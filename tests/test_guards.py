@@ -191,6 +191,12 @@ def test_chinese_street_addresses_without_a_city(engine: GuardEngine) -> None:
     assert addresses("这条路3号线地铁，坐2路车站下车，长安街上有3家店。") == []
 
 
+def test_phone_words_around_international_numbers(engine: GuardEngine) -> None:
+    assert ("PHONE", "612 345 678") in found(engine, "You can reach me at 612 345 678 tonight.")
+    hits = found(engine, "My driver's license number is 4821-55-3907.")
+    assert not [kind for kind, _ in hits if kind == "PHONE"]
+
+
 def test_invalid_checksums_are_not_reported(engine: GuardEngine) -> None:
     hits = found(engine, "身份证号110105194912310021，卡号4111 1111 1111 1112")
     assert not {kind for kind, _ in hits} & {"ID_NUMBER", "CREDIT_CARD"}

@@ -471,8 +471,15 @@ IPV4_SHAPE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 ISO_DATE_SHAPE = re.compile(r"(?:19|20)\d{2}-\d{1,2}-\d{1,2}(?:[ \t]+\d{1,2})?")
 """A date, or a date and the hour of a time ("2000-04-16 11:34:35"), is not a phone number."""
 PHONE_CONTEXT = re.compile(
-    r"(?i)phone|tel\b|call|mobile|cell|fax|whatsapp|电话|手机|联系|致电|热线|号码"
+    r"(?i)phone|tel\b|call|mobile|cell|fax|whatsapp|messag|answer|\breach\b|\bsms\b|\btext(?:ing|\s+(?:me|us))\b"
+    r"|\bdial|电话|手机|联系|致电|热线|号码"
 )
+NOT_PHONE_CONTEXT = re.compile(
+    r"(?i)licen[cs]e|passport|\bssn\b|social security|serial|tracking|invoice|order\b"
+    r"|身份证|卡号|订单"
+)
+"""Words that name the number something else ("driver's license number is 2270-66-1551")."""
+NOT_PHONE_CHARS = 24
 PHONE_REGIONS = ("US", "CN")
 CONTEXT_REGIONS = ("GB", "DE", "FR", "IN", "AU", "NL", "IT", "ES")
 """Tried only with a phone word nearby: nearly any digit string is valid somewhere."""
@@ -547,6 +554,11 @@ class StructuredPII:
                 continue
             start, end = match.span()
             context = PHONE_CONTEXT.search(text, max(0, start - CONTEXT_CHARS), start) is not None
+            near = max(0, start - NOT_PHONE_CHARS)
+            if NOT_PHONE_CONTEXT.search(text, near, start) and not PHONE_CONTEXT.search(
+                text, near, start
+            ):
+                continue
             score = _phone_score(match.group(), context)
             if score:
                 findings.append(Finding("PHONE", start, end, score, "phone"))
