@@ -451,7 +451,7 @@ RULES: tuple[PatternRule, ...] = (
         "address_zh",
         re.compile(ZH_ADDRESS),
         0.75,
-        trigger=re.compile("[路街巷弄区县旗村道]"),
+        trigger=re.compile("[街道路巷弄同村区园厦场][\\dA-Za-z一二三四五六七八九十百零〇]"),
     ),
     PatternRule(
         "ADDRESS",
