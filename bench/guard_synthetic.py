@@ -5,7 +5,8 @@ street, postcode and building number as separate spans), so street-address and p
 are also measured here, on sentences written from templates with values made by ``Faker``
 (``en_US`` and ``zh_CN``, fixed seed): names, full street addresses (English: Faker's street
 address, city, state and ZIP; Chinese: province, city, district, road, number and, half of the
-time, compound, building, unit and room), e-mails, phone numbers, ID numbers (SSN; mainland
+time, compound, building, unit and room; a third of them as a road and number alone, a village
+group and house number, or a 号院 chain), e-mails, phone numbers, ID numbers (SSN; mainland
 resident ID with its check digit), cards, IBANs, IPv4 addresses and Chinese plates. It is
 generated at run time, never stored. Honest caveat: the English street-suffix list and the
 Chinese compound patterns were completed while looking at misses on a development sample of
@@ -69,24 +70,35 @@ ZH_TEMPLATES = {
 }
 
 
-def _zh_address(fake: Any, rng: random.Random) -> str:
-    address = (
-        f"{fake.province()}{fake.city()}{fake.district()}区{fake.street_name()}"
-        f"{rng.randint(1, 999)}号"
-    )
+def _zh_address(fake: Any, rng: random.Random, form: random.Random) -> str:
+    """Province to road and number, and half of the time a compound, building, unit and room;
+    a third of them written the way people often do (``form``, its own random stream, so the
+    other records stay as they were): the road and number alone (中关村大街27号), a village
+    group and house number, or a 号院 chain."""
+    region = f"{fake.province()}{fake.city()}{fake.district()}区"
+    street, number = fake.street_name(), rng.randint(1, 999)
+    address = f"{region}{street}{number}号"
     if rng.random() < 0.5:
         estate = fake.last_name() + rng.choice(("家园", "花园", "小区", "公寓"))
         address += (
             f"{estate}{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元{rng.randint(101, 2802)}室"
         )
+    kind = form.randrange(9)
+    if kind == 0:
+        return f"{street}{number}号"
+    if kind == 1:
+        return f"{region}{form.choice('王李张刘陈杨黄赵')}庄村{form.randint(1, 12)}组{number}号"
+    if kind == 2:
+        unit = f"{form.randint(1, 20)}号楼{form.randint(1, 6)}单元{form.randint(101, 2802)}室"
+        return f"{street}{number}号院{unit}"
     return address
 
 
-def _value(fake: Any, lang: str, kind: str, rng: random.Random) -> str:
+def _value(fake: Any, lang: str, kind: str, rng: random.Random, form: random.Random) -> str:
     if kind == "PERSON":
         return str(fake.name())
     if kind == "ADDRESS":
-        return _zh_address(fake, rng) if lang == "zh" else str(fake.address())
+        return _zh_address(fake, rng, form) if lang == "zh" else str(fake.address())
     return str(
         {
             "EMAIL": fake.email,
@@ -106,12 +118,13 @@ def synthetic_records(lang: str) -> list[dict[str, Any]]:
     fake = Faker("zh_CN" if lang == "zh" else "en_US")
     fake.seed_instance(SEED)
     rng = random.Random(f"{SEED}:{lang}")
+    form = random.Random(f"{SEED}:{lang}:address form")
     templates = ZH_TEMPLATES if lang == "zh" else EN_TEMPLATES
     kinds = sorted(templates)
     records = []
     for index in range(RECORDS_PER_LANGUAGE):
         kind = kinds[index % len(kinds)]
-        value = _value(fake, lang, kind, rng)
+        value = _value(fake, lang, kind, rng, form)
         before, _, after = rng.choice(templates[kind]).partition("{v}")
         text = before + value + after
         span = {"type": kind, "start": len(before), "end": len(before) + len(value)}
