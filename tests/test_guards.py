@@ -160,9 +160,10 @@ def test_chinese_surname_with_a_form_of_address_is_the_name(engine: GuardEngine)
     assert sorted(value for kind, value in found(engine, text) if kind == "PERSON") == ["杜", "王"]
 
 
-def test_chinese_names_cued_by_a_speaker_colon_or_a_resume_line(engine: GuardEngine) -> None:
+def test_chinese_names_cued_by_their_context(engine: GuardEngine) -> None:
     assert ("PERSON", "刘建国") in found(engine, "刘建国：感谢各位网友的关注。")
     assert ("PERSON", "赵文静") in found(engine, "赵文静，女，1980年出生，现任财务总监。")
+    assert ("PERSON", "曾建国") in found(engine, "请把这份文件交给曾建国。")
     assert not [kind for kind, _ in found(engine, "总结：今天下雨。") if kind == "PERSON"]
 
 

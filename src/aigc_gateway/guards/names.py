@@ -70,10 +70,10 @@ ZH_DOTS = frozenset("·•・")
 """A foreign name written with the interpunct (艾伯特·基特森, 保罗•盖蒂): the given and family
 name are joined by a dot only in a person's name."""
 ZH_VERB_SURNAMES = frozenset("任曾向于从和与将为由以时")
-ZH_NAME_CUES = frozenset("和与及、叫是")
+ZH_NAME_CUES = frozenset("和与及、叫是给让请找问跟同被把替帮陪")
 """A surname that is also a verb or preposition (任, 曾, 向…) opens a predicate ("2009年至今任
 浙江…", "，曾任…", "，向与会…"), not a name, unless the name is a known one or follows a word
-that lists or introduces names ("和曾…", "叫任…")."""
+that lists, introduces or takes a person ("和曾…", "叫任…", "交给曾建国", "让于海…")."""
 ZH_HONORIFIC = re.compile("先生|女士|小姐|太太|夫人|老师|教授|同志|博士|某|氏|老|大爷|大娘|大妈")
 """Titles and forms of address after a surname (周先生, 王某, 杜氏, 侯老): outside the span,
 the surname alone is the name (the annotation guideline in docs/guards.md: "周先生" is 周)."""
