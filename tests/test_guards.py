@@ -164,6 +164,8 @@ def test_chinese_names_cued_by_their_context(engine: GuardEngine) -> None:
     assert ("PERSON", "刘建国") in found(engine, "刘建国：感谢各位网友的关注。")
     assert ("PERSON", "赵文静") in found(engine, "赵文静，女，1980年出生，现任财务总监。")
     assert ("PERSON", "曾建国") in found(engine, "请把这份文件交给曾建国。")
+    assert ("PERSON", "王芳") in found(engine, "收件人：王芳，电话见附件。")
+    assert ("PERSON", "秦雨桐") in found(engine, "秦雨桐您好，感谢您的来信。")
     assert not [kind for kind, _ in found(engine, "总结：今天下雨。") if kind == "PERSON"]
 
 

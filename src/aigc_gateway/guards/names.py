@@ -83,11 +83,15 @@ ZH_NOT_NAME_NEXT = re.compile(
 """Words that make the characters before them an organisation or a place (韩亚银行, 维冈队,
 林芝县; 市长 is a title, not a city): a tagged name right before one is not a person's."""
 ZH_CUED = re.compile(
-    r"(?:^|(?<=[\n，。；、（(]))([\u4e00-\u9fff]{2,3})(?=[：:]|[，（](?:男|女))", re.MULTILINE
+    r"(?:^|(?<=[\n，。；、（(]))([\u4e00-\u9fff]{2,3})(?=[：:]|[，（](?:男|女)|您好)"
+    r"|(?:姓名|联系人|收件人|收货人|负责人|我叫)[：:]?[ \t]?"
+    r"([\u4e00-\u9fff]{2,3})(?=[，。；、\s（(]|$)",
+    re.MULTILINE,
 )
-"""Two or three characters that open a line or clause and are followed by a speaker's colon
-or a résumé's sex ("于有斌：非常感谢…", "孔祥征：男，历任…", "阎前，男，"): a name when they
-start with a surname, whatever the tagger says."""
+"""Two or three characters that open a line or clause and are followed by a speaker's colon,
+a résumé's sex or a greeting ("于有斌：非常感谢…", "孔祥征：男，历任…", "阎前，男，", "阎秀云您好"),
+or that follow a form label or a self-introduction ("收件人：王芳，", "我叫李明。"): a name when
+they start with a surname, whatever the tagger says."""
 
 
 def word_list(name: str) -> tuple[str, ...]:
@@ -635,7 +639,7 @@ class PersonNames:
         for start, end in claimed:
             findings.append(Finding("PERSON", start, end, INTRODUCED_SCORE, "names_zh_dotted"))
         for match in () if text.isascii() else ZH_CUED.finditer(text):
-            start, end = match.span(1)
+            start, end = match.span(1) if match.group(1) else match.span(2)
             cued = text[start] in SINGLE_SURNAMES or text[start : start + 2] in DOUBLE_SURNAMES
             if cued and not any(start < d_end and d_start < end for d_start, d_end in claimed):
                 claimed.append((start, end))
