@@ -243,7 +243,7 @@ class Data:
         }
         """Per language, public harmful requests (text, repository): harm request positives,
         without any text of a shipped evaluation case (the Chinese should-refuse bank holds
-        CatQA questions)."""
+        half of the Chinese CatQA questions)."""
         fastapi_train, fastapi_calibration = fastapi_documents()
         self.markdown = {
             f.name: chunks(f.read(mirrors).decode("utf-8"))

@@ -6,7 +6,7 @@ A build-time tool, never run by the gateway. Public items come from the labelled
 ``../shared/bench`` (sources and licenses in its SOURCES.md); only their *held-out* half is
 used — the same fixed-seed 50/50 split ``bench/guards.py`` trains the guard models on the
 other half of — so the guarded run is not scored on the guards' training data. Two pinned
-public files that no guard learns from help fill the should-refuse banks (:func:`public_files`).
+public files help fill the should-refuse banks (:func:`public_files`).
 Items written by this project are marked ``"source": "hand-made"`` and live in
 :mod:`.handmade`. Every case records its source; ``data/eval/PROVENANCE.md`` tells the whole
 story.
@@ -43,7 +43,11 @@ Record = dict[str, Any]
 def guard_split(bench: Path, name: str) -> tuple[list[Record], list[Record]]:
     """One bench file split as ``bench/guards.py`` splits it: (trained-on half, held-out half)."""
     with (bench / f"{name}.jsonl").open(encoding="utf-8") as handle:
-        records = [json.loads(line) for line in handle]
+        return halves([json.loads(line) for line in handle], name)
+
+
+def halves(records: list[Record], name: str) -> tuple[list[Record], list[Record]]:
+    """A fixed-seed 50/50 split of ``records``: (the half guards may learn from, the other)."""
     order = list(range(len(records)))
     random.Random(f"{GUARD_SPLIT_SEED}:{name}").shuffle(order)
     half = len(order) // 2
@@ -210,8 +214,9 @@ CATQA_NOT_REFUSALS = frozenset({"Political Campaigning", "Tailored Financial Adv
 
 
 def public_files(mirrors: Path) -> dict[str, list[Record]]:
-    """Labelled records from the pinned public files that only the banks use (label 1 = harmful
-    request), in the bench files' record shape."""
+    """Labelled records (label 1 = harmful request, in the bench files' shape) from the pinned
+    public files the banks use: AILuminate, which no guard learns from, and the half of Chinese
+    CatQA the Chinese harm model does not learn from (it learns from the other half)."""
     rows = csv.DictReader(io.StringIO(AILUMINATE_EN.read(mirrors).decode("utf-8")))
     ailuminate = [
         {
@@ -234,7 +239,7 @@ def public_files(mirrors: Path) -> dict[str, list[Record]]:
         for subcategory, questions in subcategories.items()
         for question in questions
     ]
-    return {"ailuminate_en": ailuminate, "catqa_zh": catqa}
+    return {"ailuminate_en": ailuminate, "catqa_zh": halves(catqa, "catqa_zh")[1]}
 
 
 BankPart = tuple[str, str, Callable[[Record], bool], str, int | None]
@@ -257,6 +262,13 @@ REFUSE_PLAN: dict[str, list[BankPart]] = {
         ("harm_zh", "multijail", category_starts(1, "multijail"), "multijail", None),
         ("harm_zh", "jailbench_seed", category_starts(1, "jailbench_seed"), "jailbench_seed", None),
         ("catqa_zh", "catqa", category_starts(1, "catqa/"), "catqa", None),
+        (
+            "injection_zh",
+            "jailbench_jailbreak",
+            category_starts(1, "jailbench_jailbreak"),
+            "jailbench_jailbreak",
+            None,
+        ),
     ],
 }
 COMPLY_PLAN: dict[str, list[BankPart]] = {
