@@ -184,6 +184,7 @@ def test_chinese_street_addresses_without_a_city(engine: GuardEngine) -> None:
 
     assert addresses("我在中关村大街27号上班。") == ["中关村大街27号"]
     assert addresses("请寄到朝阳路十号。") == ["朝阳路十号"]
+    assert addresses("他搬到了张家港街51号。") == ["张家港街51号"]
     assert addresses("我家在幸福路12号院3号楼2单元501室。") == ["幸福路12号院3号楼2单元501室"]
     assert addresses("老家是河南省周口市郸城县宁平镇王庄村5组12号。") == [
         "河南省周口市郸城县宁平镇王庄村5组12号"

@@ -125,7 +125,8 @@ ZH_NUMBERED = (
 )
 ZH_NOT_NAME = "在住于到从的是和与我你他她址为将把被给向寄送家去来位搬至往请这那条哪了"
 """Function characters: no district or street name starts with or holds one ("我住在朝阳区…"
-starts at 朝, "这条路3号线" is no street)."""
+starts at 朝, "这条路3号线" is no street); inside a street name 家 and 和 may stand (张家港街,
+呼和浩特街)."""
 ZH_NAME_CHAR = f"(?:(?![{ZH_NOT_NAME}])[\u4e00-\u9fa5])"
 ZH_DISTRICT = rf"{ZH_NAME_CHAR}{{2,3}}(?:区|县)"
 """A district or county opening an address without its city ("朝阳区建国路88号")."""
@@ -134,7 +135,7 @@ ZH_ADDRESS = (
     rf"(?:(?:(?:{ZH_PLACES})(?:省|市|自治区)?|{ZH_DISTRICT})"
     r"(?:[\u4e00-\u9fa5]{1,6}?(?:市|区|县|旗|镇|乡|街道)){0,3}"
     rf"(?:[\u4e00-\u9fa5\d]{{1,8}}?(?:{ZH_STREET_WORD}|道|小区|花园|大厦|广场|园区)){{1,2}}"
-    rf"|{ZH_NAME_CHAR}{{1,6}}?(?:{ZH_STREET_WORD}))"
+    rf"|{ZH_NAME_CHAR}(?:{ZH_NAME_CHAR}|[家和]){{0,5}}?(?:{ZH_STREET_WORD}))"
     rf"{ZH_NUMBERED}{{1,4}}(?![线车机])(?:(?<=单元)\d{{3,4}}(?!\d))?"
     r"(?:[A-Za-z\u4e00-\u9fa5]{1,8}?(?:小区|花园|家园|公寓|大厦|广场|园区|新村|苑|公馆|大楼"
     rf"|中心|城|园|府|里|期|御景){ZH_NUMBERED}{{1,4}}){{0,2}}"
