@@ -125,6 +125,9 @@ def test_street_addresses_of_many_countries(engine: GuardEngine) -> None:
         "Flat 8\nJeffrey Unions\nYatesburgh\nW4 1XB",
         "401 Richard Vista\nPaultown, QC J8J 7B7",
         "Madsenstubben 921, 4218 Lailahelle",
+        "Unit 93 3 Jodi Ride\nPort Nicole, NSW, 0201",
+        "246 Melanie Arcade\nRD 4\nForsythton 8866",
+        "PO Box 972\nRohewakatanga 8579",
     ):
         assert addresses(f"Please send it to {address}. Thanks!") == [address]
     for text in (

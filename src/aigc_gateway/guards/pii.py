@@ -171,7 +171,8 @@ STREET_SUFFIX = (
     r"|Land|Lights|Parkways|Passage|Pine|Ramp|Wall"
     # British, Irish, Australian and New Zealand street words
     r"|Parade|Esplanade|Wynd|Copse|Rise|Grange|Quay|Promenade|Piazza|Circuit|Glade|Vale|Wharf"
-    r"|Strand|Chase|Approach|Mead|Fold|Brae|Garth|Gait|Drove|Unions)"
+    r"|Strand|Chase|Approach|Mead|Fold|Brae|Garth|Gait|Drove|Unions|Link|Ride|Crossway|Cutting"
+    r"|Arcade|Line|Meander|Trunkway|Tollway)"
 )
 STATE_ZIP = r"[A-Z]{2}\s+\d{5}(?:-\d{4})?"
 STREET_WORDS = (
@@ -237,7 +238,7 @@ LINE_END = r"(?=[ \t]*(?:[,.;!?)]|\n|\Z))"
 """An address line ends at a comma, a full stop, a line break or the end ("Open 9-5" on the
 next line is not a town)."""
 ADDRESS_LINE = (
-    rf"(?:(?:{POSTCODE}),?[ \t]+{TOWN}|{TOWN}{LINE_END}"
+    rf"(?:(?:{POSTCODE}),?[ \t]+{TOWN}|{TOWN}{LINE_END}|RD[ \t]+\d{{1,2}}\b"
     r"|[A-Z\u00c0-\u00de][^\W\d_'’.-]*(?:[ \t.'’-]+[^\W\d_]+){0,4}"
     r"(?:[ \t]+\(\w+\))?[ \t]+(?:\d{3,6}(?:[- ]\d{2,4})?|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
     r"|[a-z]{2,3}(?:[ \t]+\d{4,5}|(?=(?:,[ \t]*|[ \t]*\n[ \t]*)\d{4,5}))(?![ \t]+[A-Z\d])"
@@ -310,7 +311,8 @@ POSTCODE_TOWN_NEXT = (
 """After a unit or two: a postcode and town on the same line, or on the next lines a postcode
 and town or a town and postcode (a district line may come first)."""
 EN_ADDRESS = (
-    rf"(?:\b\d{{1,6}}[A-Za-z]?(?:/\d{{1,4}})?(?:[ \t]+\d{{1,6}})?(?:[ \t]+St\.)?"
+    r"(?:\b(?:(?:Suite|Flat|Unit|Apt\.?|Apartment|Studio)[ \t]+\d{1,5}[A-Za-z]?[ \t]+)?"
+    rf"\d{{1,6}}[A-Za-z]?(?:/\d{{1,4}})?(?:[ \t]+\d{{1,6}})?(?:[ \t]+St\.)?"
     rf"(?:[ \t]+[{UPPER}][\w'-]+){{1,4}}"
     rf"[ \t]+{STREET_SUFFIX}\b\.?|\b{EUROPEAN_STREET}|{WORD_NUMBER_STREET}|{NUMBERED_NAME}"
     rf"|{PREFIX_STREET}|(?:{NUMBERED_STREET}){POSTCODE_TOWN_NEXT}){SECOND_STREET}"
@@ -323,7 +325,7 @@ EN_ADDRESS = (
     r"|\b(?:P\.?[ \t]?O\.?[ \t]+Box|PSC[ \t]+\d{1,5},?[ \t]+Box|Unit[ \t]+\d{1,5}[ \t]+Box)"
     rf"[ \t]+\d{{1,6}}(?:(?:,[ \t]*|\n)(?:[AF]PO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{{5}}"
     rf"|(?:[ \t]+{CAPITAL_WORD}){{1,3}}[ \t]+{STREET_SUFFIX}\b\.?(?:,?[ \t]+{ADDRESS_UNIT})?"
-    rf"{ADDRESS_TAIL})?"
+    rf"{ADDRESS_TAIL}|{ADDRESS_TAIL})?"
 )
 
 RULES: tuple[PatternRule, ...] = (
