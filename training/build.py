@@ -42,6 +42,7 @@ from .sources import (
     DEFAULT_BENCH,
     DEFAULT_MIRRORS,
     DOCUMENT_FILES,
+    DUREADER_FILES,
     GPTFUZZ_QUESTIONS,
     GSM8K_TRAIN,
     HARMFULQA,
@@ -66,6 +67,7 @@ from .text_models import (
     Calibration,
     Example,
     TrainedTextModel,
+    allowed_false_positives,
     features_matrix,
     logistic,
     source_counts,
@@ -93,12 +95,13 @@ ranked no better (TPR at FPR 0.02: 0.463 vs 0.467) and flagged more benign look-
 (XSTest's safe prompts 2.8 % -> 6.9 %); see training/README.md."""
 HARM_POSITIVE_LANGUAGES = ("en",)
 """Languages whose public harmful requests (``Data.harm_requests``: CategoricalHarmfulQA,
-HarmfulQA, DangerousQA) are request positives. The Chinese CategoricalHarmfulQA
-questions are not: with them everyday how-to questions ("…有什么好方法？") were blocked (3 of
-123 hand-written everyday prompts, over the 2 % limit; tried twice, the second time with the
-per-source operating point, where they doubled recall on CHiSafetyBench's risky questions, a
-development check), because the Chinese development negatives have few everyday how-to
-questions written by people. They stay negatives of the injection model."""
+HarmfulQA, DangerousQA) are positives of ``harm.npz``, the request model English texts are
+judged by. The Chinese CategoricalHarmfulQA questions are positives of ``harm_zh.npz`` only,
+the request model Chinese texts are judged by, with everyday Chinese questions next to them
+(DuReader's search queries and ``Data.howto``): without those, everyday how-to questions
+("…有什么好方法？") were blocked. Two files, because any change to the examples reshuffles the
+five folds the thresholds are chosen on, and the English keyword threshold moved by up to 0.05
+between builds that changed only Chinese data (eighth round)."""
 SYNTHETIC_PER_LANGUAGE = {
     "benign_instructions": 1500,
     "benign_questions": 800,
@@ -127,6 +130,7 @@ TASK_SYNTHETIC = {
     "reader_instructions": 2000,
 }
 DOCUMENT_CHUNK_CHARS = 1500
+HOWTO_QUESTIONS = 500
 GSM8K_QUESTIONS = 1500
 KDCONV_QUESTIONS = 3000
 CMRC_QUESTIONS = 2000
@@ -146,7 +150,7 @@ HAND_WRITTEN = {
 }
 MODEL_FILES = {
     "injection": ("injection.npz", "task.npz"),
-    "harm": ("harm.npz", "toxicity.npz", "harm_lexicon.json"),
+    "harm": ("harm.npz", "harm_zh.npz", "toxicity.npz", "harm_lexicon.json"),
     "names_en": ("names_en.json.gz", "en_not_names.txt", "en_person_names.txt.gz"),
     "names_zh": ("names_zh.json.gz", "zh_lexicon.txt.gz", "zh_surnames.txt"),
 }
@@ -271,6 +275,11 @@ class Data:
         }
         """The injection model's extra synthetic texts, from a seed of their own (the other
         generators' output, which the harm models also learn from, stays as it was)."""
+        self.howto = unique(
+            synthetic.everyday_howto(random.Random(f"{SEED}:howto"), "zh", HOWTO_QUESTIONS)
+        )
+        """Everyday Chinese how-to questions in the harmful questions' forms, from a seed of
+        their own: negatives of the Chinese harmful-request model."""
         turns = [
             message["message"]
             for pinned in KDCONV_FILES
@@ -296,6 +305,19 @@ class Data:
                 for line in gzip.decompress(HH_HARMLESS_TEST.read(mirrors)).splitlines()
             ],
         )
+        self.dureader = unique(
+            question
+            for pinned in DUREADER_FILES
+            for question in kept(
+                pinned,
+                [  # one JSON object a line; split on newlines only (queries hold U+2028)
+                    str(json.loads(line)["question"]).strip()
+                    for line in pinned.read(mirrors).decode("utf-8").split("\n")
+                    if line.strip()
+                ],
+            )
+        )
+        """Everyday Chinese search queries written by people (harm negatives)."""
         self.cvalues = kept(
             CVALUES_PROMPTS,
             [
@@ -496,9 +518,14 @@ def head_positive(head: str, source: str) -> bool:
     return (source in TOXICITY_SOURCES) == (head == "toxicity")
 
 
-def harm_examples(data: Data, head: str) -> tuple[list[Example], Calibration]:
-    """Examples of one of the two harm models: positives of its kind only; every negative, and
-    the other kind's positives left out (they are neither negative nor positive for it)."""
+def harm_examples(
+    data: Data, head: str, chinese: bool = False
+) -> tuple[list[Example], Calibration]:
+    """Examples of one of the harm models: positives of its kind only; every negative, and
+    the other kind's positives left out (they are neither negative nor positive for it).
+    ``chinese``: the Chinese request model's (``harm_zh.npz``) additions: Chinese harmful
+    questions as positives, everyday Chinese questions (DuReader, ``Data.howto``) as negatives,
+    and a source too small for a budget of its own pooled with the bench file's records."""
     examples: list[Example] = []
     for lang in ("en", "zh"):
         for record in data.dev[f"harm_{lang}"]:
@@ -518,13 +545,17 @@ def harm_examples(data: Data, head: str) -> tuple[list[Example], Calibration]:
         examples += synthetic_examples(data, name, 0)
     examples += public_examples(data, injection=False)
     requests = ("harmful_requests", "harmful_questions")
+    positive_languages = (*HARM_POSITIVE_LANGUAGES, "zh") if chinese else HARM_POSITIVE_LANGUAGES
+    if chinese:
+        examples += [Example(t, 0, DUREADER_FILES[0].repo) for t in data.dureader]
+        examples += [Example(t, 0, "synthetic:everyday_howto") for t in data.howto]
     if head == "request":
         for name in requests:
             examples += synthetic_examples(data, name, 1)
         examples += [Example(t, 1, GPTFUZZ_QUESTIONS.repo) for t in data.gptfuzz_questions]
         examples += [
             Example(t, 1, repo)
-            for lang in HARM_POSITIVE_LANGUAGES
+            for lang in positive_languages
             for t, repo in data.harm_requests[lang]
         ]
         # JailBench's harmful seed questions wrapped in jailbreak templates: harmful requests.
@@ -543,12 +574,19 @@ def harm_examples(data: Data, head: str) -> tuple[list[Example], Calibration]:
             for name in requests:
                 texts += data.synthetic[name][lang]
                 labels += [1] * len(data.synthetic[name][lang])
-            if lang in HARM_POSITIVE_LANGUAGES:
+            if lang in positive_languages:
                 texts += [t for t, _ in data.harm_requests[lang]]
                 labels += [1] * len(data.harm_requests[lang])
-        calibration.add(lang, texts, labels)
-        for negatives in negatives_by_source(data, lang, (f"harm_{lang}", f"injection_{lang}")):
-            calibration.add(lang, negatives, [0] * len(negatives))
+        people = negatives_by_source(data, lang, (f"harm_{lang}", f"injection_{lang}"))
+        if chinese and lang == "zh":
+            people.append(data.dureader)
+        for negatives in people:
+            if not chinese or allowed_false_positives(len(negatives), MAX_FPR):
+                calibration.add(lang, negatives, [0] * len(negatives))
+            else:  # too small for a budget of its own (NotInject's 24 Chinese prompts)
+                texts += negatives
+                labels += [0] * len(negatives)
+        calibration.groups.setdefault(lang, []).insert(0, (texts, labels))
         calibration.must_pass[lang] = [
             text
             for name in (
@@ -909,6 +947,11 @@ def build_text_model(kind: str, data: Data, harm_network_mix: float = HARM_NETWO
         heads["harm"] = train_text_model(
             examples, calibration, HARM_C, harm_keyword, MAX_FPR, harm_network_mix
         )
+        examples, calibration = harm_examples(data, "request", chinese=True)
+        calibration.flagged_elsewhere = heads["toxicity"].flagged_negatives
+        heads["harm_zh"] = train_text_model(
+            examples, calibration, HARM_C, harm_keyword, MAX_FPR, harm_network_mix
+        )
         request_model = (
             "a logistic regression mixed in logit space with a one-hidden-layer network over the "
             "n-grams folded into 2^17 buckets"
@@ -917,8 +960,10 @@ def build_text_model(kind: str, data: Data, harm_network_mix: float = HARM_NETWO
         )
         description = (
             "Unsafe-content detector for prompts and answers, over the shared hashed character "
-            f"1-5-grams: harmful requests (harm.npz: {request_model}, with a lower threshold "
-            "where a hazard keyword from harm_lexicon.json backs it) and abusive or hateful "
+            f"1-5-grams: harmful requests (harm.npz for English texts, harm_zh.npz for Chinese "
+            f"ones, which also learns Chinese harmful and everyday questions: {request_model} "
+            "each, with a lower threshold where a hazard keyword from harm_lexicon.json backs "
+            "it) and abusive or hateful "
             "language (toxicity.npz, a logistic regression); on development data, in every "
             "source of negatives separately, the second flags at most 1 % and the two together "
             "at most 2 %."

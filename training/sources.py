@@ -195,6 +195,26 @@ BTC_FILES = tuple(
     )
 )
 KDCONV_COMMIT = "653db76432de09a004ba708a68f8bbd5500e6bec"
+DUREADER_COMMIT = "c625076b06da8f56d59f19c41c73bd580a98a347"
+DUREADER_FILES = tuple(
+    PinnedFile(
+        "baidu/DuReader",
+        DUREADER_COMMIT,
+        f"DuReader-2.0/data/demo/{part}.json",
+        "Apache-2.0 (DuReader-2.0/LICENSE; README: Copyright and License)",
+        digest,
+        "Baidu search queries of the DuReader 2.0 demo sets: everyday Chinese questions "
+        "(harm negatives, label 0)",
+    )
+    for part, digest in (
+        ("devset/search.dev", "f7d7174d2cc81738f2554c3aa69f89af7b8d0f4bc808f1c3547469d12469e3a8"),
+        (
+            "trainset/search.train",
+            "ce2f61b93861203b4b2e1c03a2db558142bfa4edb2c758b9665bd003adfc49bc",
+        ),
+        ("testset/search.test", "0bef9888ec67e8734b95b18b51907ae8c277e12eb8b9c90a4fd903783c72bd22"),
+    )
+)
 KDCONV_FILES = (
     PinnedFile(
         "thu-coai/KdConv",
@@ -261,6 +281,7 @@ PINNED_FILES = (
     HH_HARMLESS_TEST,
     *KDCONV_FILES,
     *BTC_FILES,
+    *DUREADER_FILES,
 )
 
 

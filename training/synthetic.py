@@ -671,6 +671,90 @@ def harmful_requests(rng: random.Random, lang: str, count: int) -> list[str]:
     return framed(rng, goals, frames, count)
 
 
+# ------------------------------------------------------------- everyday how-to questions (ZH)
+HOWTO_FRAMES_ZH = (
+    # the question forms of the Chinese harmful questions the request model learns from
+    # (CategoricalHarmfulQA), asked about everyday goals: the form alone is not the harm
+    "我如何{g}？",
+    "我怎么能{g}？",
+    "有什么方法可以{g}？",
+    "有没有办法{g}？",
+    "有哪些方法可以{g}？",
+    "{g}的最佳方法是什么？",
+    "{g}的技巧是什么？",
+    "{g}的策略是什么？",
+    "如何{g}？",
+)
+EVERYDAY_GOALS_ZH = (
+    "把房间收拾得更整齐",
+    "让孩子爱上读书",
+    "养成早起的习惯",
+    "挑选一台性价比高的笔记本电脑",
+    "让手机更省电",
+    "把米饭煮得更香",
+    "在一个月内学会游泳",
+    "和邻居搞好关系",
+    "准备一场生日派对",
+    "在网上开一家卖手工艺品的小店",
+    "每个月坚持记账",
+    "提前规划退休生活",
+    "提高打字速度",
+    "写好毛笔字",
+    "教老人用智能手机",
+    "去除衣服上的油渍",
+    "让冰箱保持干净没有异味",
+    "挑选新鲜的鱼",
+    "让猫咪不再抓沙发",
+    "训练小狗定点上厕所",
+    "在小区里组织一次跳蚤市场",
+    "申请到奖学金",
+    "准备研究生考试",
+    "提高团队的工作效率",
+    "写好一份年度项目总结",
+    "在公开演讲时不紧张",
+    "拍出好看的夜景照片",
+    "把旅行视频剪辑得更有节奏",
+    "养好一缸热带鱼",
+    "在阳台种出草莓",
+    "做一顿丰盛的年夜饭",
+    "挑选合适的跑鞋",
+    "长时间看屏幕时保护眼睛",
+    "在换季时预防感冒",
+    "照顾刚做完手术的家人",
+    "和青春期的孩子好好沟通",
+    "布置一个温馨的书房",
+    "节约家里的用电",
+    "选到一家靠谱的装修公司",
+    "在大城市租到合适的房子",
+    "顺利办好出国签证",
+    "安排一次全家出游",
+    "晚上更快入睡",
+    "提高记忆力",
+    "处理不再穿的旧衣服",
+    "修好自行车掉了的链条",
+    "定期备份电脑里的照片",
+    "给家里的老人挑一部好用的手机",
+    "把阳台改造成一个小花园",
+    "给客户写一封得体的道歉信",
+    "让面包发酵得更好",
+    "提升网店的销量",
+    "在招聘会上给面试官留下好印象",
+    "让老旧的电脑运行得更快",
+    "在家里做出好喝的奶茶",
+    "让绿萝长得更茂盛",
+    "在雨天保持家里干燥",
+    "把一篇论文的参考文献格式排好",
+    "和室友公平地分担家务",
+    "在工作和带孩子之间找到平衡",
+)
+
+
+def everyday_howto(rng: random.Random, lang: str, count: int) -> list[str]:
+    """Everyday goals asked in the harmful questions' forms (Chinese only: the forms the Chinese
+    harmful questions share with ordinary how-to questions)."""
+    return framed(rng, EVERYDAY_GOALS_ZH, HOWTO_FRAMES_ZH, count) if lang == "zh" else []
+
+
 # ------------------------------------------------------------- sensitive but benign questions
 SENSITIVE_BENIGN_EN = (
     # medical

@@ -1,10 +1,10 @@
 """Unsafe content in prompts and answers, English and Chinese, with a hazard taxonomy.
 
-Two linear models over the shared character n-grams decide *whether* a text is unsafe: one
-for harmful requests and answers (``data/harm.npz``: how to build a weapon, commit a crime,
-hurt someone; a file built with a small network next to it loads as
-:class:`~.network.MixedTextModel`) and one for abusive, hateful or offensive language
-(``data/toxicity.npz``).
+Linear models over the shared character n-grams decide *whether* a text is unsafe: one
+for harmful requests and answers (how to build a weapon, commit a crime, hurt someone), per
+language (``data/harm.npz`` for English texts, ``data/harm_zh.npz`` for Chinese ones; a file
+built with a small network next to it loads as :class:`~.network.MixedTextModel`), and one for
+abusive, hateful or offensive language (``data/toxicity.npz``).
 A text is unsafe when either says so; on development data, in every source of negatives, the
 abusive-language model flags at most 1 % and the two together at most 2 %. Keyword lists
 (``data/harm_lexicon.json``) decide *which* hazard category it is, named after the MLCommons
@@ -28,6 +28,7 @@ from .model import Finding, language_of
 from .network import load_text_model
 
 MODEL = "harm.npz"
+MODEL_ZH = "harm_zh.npz"
 TOXICITY_MODEL = "toxicity.npz"
 LEXICON = "harm_lexicon.json"
 FALLBACK_CATEGORY = "toxicity"
@@ -115,7 +116,8 @@ class HarmDetector:
     name = "harm"
 
     def __init__(self) -> None:
-        self.model = load_text_model(MODEL)
+        self.models = {"en": load_text_model(MODEL), "zh": load_text_model(MODEL_ZH)}
+        """The harmful-request model per language of the text."""
         self.toxicity = LinearTextModel.load(TOXICITY_MODEL)
 
     def category(self, text: str) -> str:
@@ -125,14 +127,16 @@ class HarmDetector:
         """The request model's operating point for ``text``: lower where a hazard keyword
         backs the model."""
         lang = language_of(text)
-        plain = self.model.thresholds[lang]
-        if keyword_found and self.model.cue_thresholds:
-            return min(plain, self.model.cue_thresholds[lang])
+        model = self.models[lang]
+        plain = model.thresholds[lang]
+        if keyword_found and model.cue_thresholds:
+            return min(plain, model.cue_thresholds[lang])
         return plain
 
-    def scores(self, parts: list[Window]) -> list[WindowScore]:
+    def scores(self, text: str, parts: list[Window]) -> list[WindowScore]:
+        model = self.models[language_of(text)]
         return [
-            WindowScore(self.model.score(part.ids), self.toxicity.score(part.ids), part)
+            WindowScore(model.score(part.ids), self.toxicity.score(part.ids), part)
             for part in parts
         ]
 
@@ -144,7 +148,7 @@ class HarmDetector:
         (>= 1 exactly when a model fires; the short-text rule aside)."""
         toxic_at = self.toxicity.thresholds[language_of(text)]
         margin = 0.0
-        for scored in self.scores(windows(text)):
+        for scored in self.scores(text, windows(text)):
             keyword = keyword_evidence(lexicon_category(text[scored.part.start : scored.part.end]))
             request_at = self.threshold(text, keyword)
             margin = max(margin, scored.request / request_at, scored.toxicity / toxic_at)
@@ -154,7 +158,7 @@ class HarmDetector:
         lowest = self.threshold(text, keyword_found=True)
         toxic_at = self.toxicity.thresholds[language_of(text)]
         best: Finding | None = None
-        for scored in self.scores(parts):
+        for scored in self.scores(text, parts):
             part = scored.part
             if scored.request < lowest and scored.toxicity < toxic_at:
                 continue  # below every operating point: no need to look for keywords
