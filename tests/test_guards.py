@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,11 @@ def engine() -> GuardEngine:
 
 def found(engine: GuardEngine, text: str, direction: str = "input") -> set[tuple[str, str]]:
     return {(f.type, text[f.start : f.end]) for f in engine.scan(text, direction)}  # type: ignore[arg-type]
+
+
+def values(engine: GuardEngine, text: str, kind: str) -> list[str]:
+    """The matched texts of the findings of one type."""
+    return [value for found_kind, value in found(engine, text) if found_kind == kind]
 
 
 def test_checksums() -> None:
@@ -82,8 +88,7 @@ def test_street_addresses_follow_the_guideline(engine: GuardEngine) -> None:
     """One span per postal address (unit, town, country and postcode lines included); a bare
     place name or a street without a number is not an address (docs/guards.md)."""
 
-    def addresses(text: str) -> list[str]:
-        return [value for kind, value in found(engine, text) if kind == "ADDRESS"]
+    addresses = partial(values, engine, kind="ADDRESS")
 
     block = "Anna Berg\n1072 Pohlstrasse 9\nSuite 858\nBörßum\nGermany 74285"
     assert addresses(block) == ["1072 Pohlstrasse 9\nSuite 858\nBörßum\nGermany 74285"]
@@ -114,8 +119,7 @@ def test_street_addresses_of_many_countries(engine: GuardEngine) -> None:
     """A street and house number in a country's own order, then its postcode and town: one
     span; dates, counts and chapter numbers before a capitalised word are not addresses."""
 
-    def addresses(text: str) -> list[str]:
-        return [value for kind, value in found(engine, text) if kind == "ADDRESS"]
+    addresses = partial(values, engine, kind="ADDRESS")
 
     for address in (
         "Ortmanngasse 57\n81453 Aurich",
@@ -184,8 +188,7 @@ def test_chinese_street_addresses_without_a_city(engine: GuardEngine) -> None:
     """The guideline's own example "中关村大街27号" is an address without its city, and so are
     a village house number and a compound with unit and room."""
 
-    def addresses(text: str) -> list[str]:
-        return [value for kind, value in found(engine, text) if kind == "ADDRESS"]
+    addresses = partial(values, engine, kind="ADDRESS")
 
     assert addresses("我在中关村大街27号上班。") == ["中关村大街27号"]
     assert addresses("请寄到朝阳路十号。") == ["朝阳路十号"]
@@ -331,8 +334,7 @@ def test_names_still_found_next_to_everyday_words(engine: GuardEngine) -> None:
 
 
 def test_name_spans_leave_out_titles_possessives_and_line_ends(engine: GuardEngine) -> None:
-    def people(text: str) -> list[str]:
-        return [value for kind, value in found(engine, text) if kind == "PERSON"]
+    people = partial(values, engine, kind="PERSON")
 
     assert people("Mr. Demidov is a 63 year old man.") == ["Demidov"]
     assert "Yuri Bulgakov" in people("Yuri Bulgakov's stories are short.")
@@ -341,8 +343,7 @@ def test_name_spans_leave_out_titles_possessives_and_line_ends(engine: GuardEngi
 
 
 def test_english_names_keep_initials_and_hyphens_but_not_half_a_firm(engine: GuardEngine) -> None:
-    def people(text: str) -> list[str]:
-        return [value for kind, value in found(engine, text) if kind == "PERSON"]
+    people = partial(values, engine, kind="PERSON")
 
     assert people("Write to Martim A Pereira today.") == ["Martim A Pereira"]
     assert people("Margaret S. Stouffer chairs the board.") == ["Margaret S. Stouffer"]
