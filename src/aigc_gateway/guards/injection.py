@@ -150,7 +150,9 @@ class InjectionDetector:
         if found.detector != "injection_model":
             return found if aimed_at_model(text[found.start : found.end]) else None
         inside = sentences(text[found.start : found.end])
-        spans = [(found.start + start, found.start + end) for start, end in inside]
+        spans = [(found.start + start, found.start + end) for start, end in inside] or [
+            (found.start, found.end)  # no sentence of words (Morse, symbols): the window itself
+        ]
         best: Finding | None = None
         for i in range(max(1, len(spans) - NEIGHBOURHOOD + 1)):
             start, end = spans[i][0], spans[min(i + NEIGHBOURHOOD, len(spans)) - 1][1]
