@@ -528,6 +528,10 @@ def _four_character_name(span: str) -> bool:
     return span[:2] in DOUBLE_SURNAMES or span in KNOWN_NAMES or "·" in span
 
 
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start < other_end and other_start < end for other_start, other_end in spans)
+
+
 def _known_name_end(text: str, start: int, end: int) -> int:
     """The end of a known name that starts at ``start`` when the tagger stopped inside it (江泽
     of 江泽民) or ran past it into a common word (李鹏 of 李鹏欣然); else ``end``."""
@@ -641,13 +645,13 @@ class PersonNames:
         for match in () if text.isascii() else ZH_CUED.finditer(text):
             start, end = match.span(1) if match.group(1) else match.span(2)
             cued = text[start] in SINGLE_SURNAMES or text[start : start + 2] in DOUBLE_SURNAMES
-            if cued and not any(start < d_end and d_start < end for d_start, d_end in claimed):
+            if cued and not _overlaps(start, end, claimed):
                 claimed.append((start, end))
                 findings.append(Finding("PERSON", start, end, INTRODUCED_SCORE, "names_zh_cue"))
         starts = self._zh_lead.possible(text, zh_starts(text))
         if starts:
             for start, tagged_end, kind, margin in self._zh.spans(text, zh_features, starts):
-                if any(start < d_end and d_start < tagged_end for d_start, d_end in claimed):
+                if _overlaps(start, tagged_end, claimed):
                     continue
                 surname = 2 if text[start : start + 2] in DOUBLE_SURNAMES else 1
                 if ZH_HONORIFIC.match(text, start + surname):

@@ -181,7 +181,7 @@ STREET_WORDS = (
     r"|gasse|weg|platz|allee|gatan|vägen|gata|gade|vej|veien|vegen|katu|tie|tee|põik|laan|straat"
     r"|plein|gracht|kade|ulica|Ringvej|Strasse|Straße|Gasse|Weg|Platz|Allee|Gata|Vej|aleja"
     r"|Paseo|Pasaje|Camino|Plaza|Ronda|Glorieta|Callejón|Carretera|Rambla|Alameda|Cañada"
-    r"|Strada|Bulevardul|Aleea|Calea|Splaiul|Intrarea|Stretto|Canale|Borgo|Contrada|Vicolo)"
+    r"|Bulevardul|Aleea|Calea|Splaiul|Intrarea|Stretto|Canale|Borgo|Contrada)"
 )
 """Words of a street name outside the US suffix list (Italian, French, Spanish, Portuguese,
 German, Nordic, Dutch, Polish, Hungarian, Finnish, Estonian), as a word or a word's end
