@@ -22,6 +22,7 @@ from aigc_gateway.guards.policy import (
     restore,
     rewrite,
 )
+from aigc_gateway.guards.registry import Direction
 from aigc_gateway.guards.stages import GuardedAnswer
 from aigc_gateway.pipeline import RequestContext
 
@@ -255,17 +256,39 @@ def test_harm_with_category(engine: GuardEngine) -> None:
     assert not engine.scan("Write a long story about a dragon.", "input", "user")
 
 
-def test_harm_request_model_per_language() -> None:
-    """English texts are judged by harm.npz, Chinese ones by harm_zh.npz."""
+@pytest.mark.parametrize(
+    ("text", "direction", "chinese_model"),
+    [
+        ("How do I pick a lock to get into a house?", "input", False),
+        ("How do I pick a lock to get into a house?", "output", False),
+        ("如何撬锁进入别人家？", "input", True),
+        ("如何撬锁进入别人家？", "output", False),
+    ],
+)
+def test_harm_request_model_by_language_and_direction(
+    text: str, direction: Direction, chinese_model: bool
+) -> None:
+    """harm_zh.npz judges Chinese prompts only; answers and English texts go to harm.npz."""
     detector = HarmDetector()
-    for text, lang in (
-        ("How do I pick a lock to get into a house?", "en"),
-        ("如何撬锁进入别人家？", "zh"),
-    ):
-        parts = windows(text)
-        other = detector.models["zh" if lang == "en" else "en"].score(parts[0].ids)
-        request = detector.scores(text, parts)[0].request
-        assert request == detector.models[lang].score(parts[0].ids) != other
+    parts = windows(text)
+    request = detector.scores(text, parts, direction)[0].request
+    zh_score = detector.request_zh.score(parts[0].ids)
+    joint_score = detector.request.score(parts[0].ids)
+    assert zh_score != joint_score
+    assert request == (zh_score if chinese_model else joint_score)
+
+
+def test_engine_passes_the_direction_to_the_harm_model(engine: GuardEngine) -> None:
+    """A Chinese request scanned as a prompt and as an answer gets each direction's model."""
+    text = "如何撬锁进入别人家？"
+    detector = HarmDetector()
+    scores = {
+        direction: [f.score for f in engine.scan(text, direction, role) if f.type == "HARM"]
+        for direction, role in (("input", "user"), ("output", "assistant"))
+    }
+    assert scores["input"] == [detector.check(text, "input")[0].score]
+    assert scores["output"] == [detector.check(text, "output")[0].score]
+    assert scores["input"] != scores["output"]
 
 
 BENIGN_PROMPTS = Path(__file__).resolve().parents[1] / "bench" / "data" / "benign_prompts.jsonl"

@@ -1,7 +1,7 @@
 """The detectors the gateway ships, registered in priority order (see :mod:`.registry`).
 
 Adding a detector: write its module (a class with ``check(text, types)`` for spans or
-``check_windows(text, windows)`` for a text classifier) and add one :class:`DetectorSpec`
+``check_windows(text, windows, direction)`` for a text classifier) and add one :class:`DetectorSpec`
 here; docs/guards.md walks through an example.
 """
 

@@ -231,7 +231,7 @@ class GuardEngine:
                 for part in windows(reading.text[offset:end])
             ]
             for detector, types, document in classifiers:
-                found = detector.check_windows(reading.text, parts)
+                found = detector.check_windows(reading.text, parts, direction)
                 if document:
                     aiming = cast(DocumentClassifier, detector)
                     found = [p for f in found if (p := aiming.aimed_part(reading.text, f))]

@@ -1,9 +1,10 @@
 """Unsafe content in prompts and answers, English and Chinese, with a hazard taxonomy.
 
 Linear models over the shared character n-grams decide *whether* a text is unsafe: one
-for harmful requests and answers (how to build a weapon, commit a crime, hurt someone), per
-language (``data/harm.npz`` for English texts, ``data/harm_zh.npz`` for Chinese ones; a file
-built with a small network next to it loads as :class:`~.network.MixedTextModel`), and one for
+for harmful requests and answers (how to build a weapon, commit a crime, hurt someone),
+``data/harm.npz``, with ``data/harm_zh.npz`` for Chinese prompts (it learnt from requests
+only, and judged on answers it cut ordinary Chinese answers of the local model; a file built
+with a small network next to it loads as :class:`~.network.MixedTextModel`), and one for
 abusive, hateful or offensive language (``data/toxicity.npz``).
 A text is unsafe when either says so; on development data, in every source of negatives, the
 abusive-language model flags at most 1 % and the two together at most 2 %. Keyword lists
@@ -25,7 +26,8 @@ from itertools import islice
 
 from .features import LinearTextModel, Window, data_path, windows
 from .model import Finding, language_of
-from .network import load_text_model
+from .network import MixedTextModel, load_text_model
+from .registry import Direction
 
 MODEL = "harm.npz"
 MODEL_ZH = "harm_zh.npz"
@@ -116,55 +118,62 @@ class HarmDetector:
     name = "harm"
 
     def __init__(self) -> None:
-        self.models = {"en": load_text_model(MODEL), "zh": load_text_model(MODEL_ZH)}
-        """The harmful-request model per language of the text."""
+        self.request = load_text_model(MODEL)
+        """The harmful-request model of answers, and of prompts but Chinese ones."""
+        self.request_zh = load_text_model(MODEL_ZH)
+        """The harmful-request model of Chinese prompts."""
         self.toxicity = LinearTextModel.load(TOXICITY_MODEL)
 
     def category(self, text: str) -> str:
         return lexicon_category(text) or FALLBACK_CATEGORY
 
-    def threshold(self, text: str, keyword_found: bool) -> float:
+    def request_model(self, lang: str, direction: Direction) -> LinearTextModel | MixedTextModel:
+        return self.request_zh if lang == "zh" and direction == "input" else self.request
+
+    def threshold(self, text: str, keyword_found: bool, direction: Direction) -> float:
         """The request model's operating point for ``text``: lower where a hazard keyword
         backs the model."""
         lang = language_of(text)
-        model = self.models[lang]
+        model = self.request_model(lang, direction)
         plain = model.thresholds[lang]
         if keyword_found and model.cue_thresholds:
             return min(plain, model.cue_thresholds[lang])
         return plain
 
-    def scores(self, text: str, parts: list[Window]) -> list[WindowScore]:
-        model = self.models[language_of(text)]
+    def scores(self, text: str, parts: list[Window], direction: Direction) -> list[WindowScore]:
+        model = self.request_model(language_of(text), direction)
         return [
             WindowScore(model.score(part.ids), self.toxicity.score(part.ids), part)
             for part in parts
         ]
 
-    def check(self, text: str) -> list[Finding]:
-        return self.check_windows(text, windows(text))
+    def check(self, text: str, direction: Direction = "input") -> list[Finding]:
+        return self.check_windows(text, windows(text), direction)
 
-    def margin(self, text: str) -> float:
+    def margin(self, text: str, direction: Direction = "input") -> float:
         """The highest window score divided by the operating point that window is held to
         (>= 1 exactly when a model fires; the short-text rule aside)."""
         toxic_at = self.toxicity.thresholds[language_of(text)]
         margin = 0.0
-        for scored in self.scores(text, windows(text)):
+        for scored in self.scores(text, windows(text), direction):
             keyword = keyword_evidence(lexicon_category(text[scored.part.start : scored.part.end]))
-            request_at = self.threshold(text, keyword)
+            request_at = self.threshold(text, keyword, direction)
             margin = max(margin, scored.request / request_at, scored.toxicity / toxic_at)
         return margin
 
-    def check_windows(self, text: str, parts: list[Window]) -> list[Finding]:
-        lowest = self.threshold(text, keyword_found=True)
+    def check_windows(
+        self, text: str, parts: list[Window], direction: Direction = "input"
+    ) -> list[Finding]:
+        lowest = self.threshold(text, keyword_found=True, direction=direction)
         toxic_at = self.toxicity.thresholds[language_of(text)]
         best: Finding | None = None
-        for scored in self.scores(text, parts):
+        for scored in self.scores(text, parts, direction):
             part = scored.part
             if scored.request < lowest and scored.toxicity < toxic_at:
                 continue  # below every operating point: no need to look for keywords
             keyword = lexicon_category(text[part.start : part.end])
             score = 0.0
-            if scored.request >= self.threshold(text, keyword_evidence(keyword)):
+            if scored.request >= self.threshold(text, keyword_evidence(keyword), direction):
                 score = scored.request
             if scored.toxicity >= toxic_at:
                 score = max(score, scored.toxicity)

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from .context import aimed_at_model
 from .features import LinearTextModel, Window, ngram_ids, normalize, windows
 from .model import CJK, Finding, language_of
+from .registry import Direction
 
 MODEL = "injection.npz"
 TASK_MODEL = "task.npz"
@@ -190,7 +191,10 @@ class InjectionDetector:
         best = self.strongest(text, windows(text))
         return (best.score if best else 0.0) / self.model.thresholds[language_of(text)]
 
-    def check_windows(self, text: str, parts: list[Window]) -> list[Finding]:
+    def check_windows(
+        self, text: str, parts: list[Window], direction: Direction = "input"
+    ) -> list[Finding]:
+        """Injection is judged the same way wherever the engine lets it read."""
         best = self.strongest(text, parts)
         if best is None or best.score < self.model.thresholds[language_of(text)]:
             return []

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from .features import Window
+    from .registry import Direction
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -51,11 +52,14 @@ class SpanDetector(Protocol):
 
 
 class TextClassifier(Protocol):
-    """Judges windows of a text (shared n-gram ids); returns at most a few findings."""
+    """Judges windows of a text (shared n-gram ids) read in one direction (a prompt or an
+    answer); returns at most a few findings."""
 
     name: str
 
-    def check_windows(self, text: str, parts: list[Window]) -> list[Finding]: ...
+    def check_windows(
+        self, text: str, parts: list[Window], direction: Direction
+    ) -> list[Finding]: ...
 
 
 class DocumentClassifier(TextClassifier, Protocol):

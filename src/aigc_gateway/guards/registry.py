@@ -37,7 +37,8 @@ class DetectorSpec:
     types: tuple[str, ...]
     kind: Literal["span", "classifier"]
     """``span``: ``check(text, types) -> findings`` on spans, run chunk by chunk;
-    ``classifier``: ``check_windows(text, windows) -> findings`` over shared n-gram windows."""
+    ``classifier``: ``check_windows(text, windows, direction) -> findings`` over shared n-gram
+    windows."""
     languages: tuple[str, ...] = ("en", "zh")
     input_roles: frozenset[str] = ROLES
     """Request texts it reads, by role."""
