@@ -271,7 +271,7 @@ def test_harm_request_model_by_language_and_direction(
     """harm_zh.npz judges Chinese prompts only; answers and English texts go to harm.npz."""
     detector = HarmDetector()
     parts = windows(text)
-    request = detector.scores(text, parts, direction)[0].request
+    request = detector.scores(parts, detector.operating_points(text, direction))[0].request
     zh_score = detector.request_zh.score(parts[0].ids)
     joint_score = detector.request.score(parts[0].ids)
     assert zh_score != joint_score

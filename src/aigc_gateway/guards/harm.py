@@ -114,6 +114,21 @@ class WindowScore:
     part: Window
 
 
+@dataclass(frozen=True, slots=True)
+class OperatingPoints:
+    """The thresholds a text is held to, for its language and direction."""
+
+    model: LinearTextModel | MixedTextModel
+    """The request model: ``harm_zh.npz`` for Chinese prompts, else ``harm.npz``."""
+    plain: float
+    with_keyword: float
+    """Lower where a hazard keyword backs the request model."""
+    toxicity: float
+
+    def request(self, keyword_found: bool) -> float:
+        return self.with_keyword if keyword_found else self.plain
+
+
 class HarmDetector:
     name = "harm"
 
@@ -127,23 +142,16 @@ class HarmDetector:
     def category(self, text: str) -> str:
         return lexicon_category(text) or FALLBACK_CATEGORY
 
-    def request_model(self, lang: str, direction: Direction) -> LinearTextModel | MixedTextModel:
-        return self.request_zh if lang == "zh" and direction == "input" else self.request
-
-    def threshold(self, text: str, keyword_found: bool, direction: Direction) -> float:
-        """The request model's operating point for ``text``: lower where a hazard keyword
-        backs the model."""
+    def operating_points(self, text: str, direction: Direction) -> OperatingPoints:
         lang = language_of(text)
-        model = self.request_model(lang, direction)
+        model = self.request_zh if lang == "zh" and direction == "input" else self.request
         plain = model.thresholds[lang]
-        if keyword_found and model.cue_thresholds:
-            return min(plain, model.cue_thresholds[lang])
-        return plain
+        with_keyword = min(plain, model.cue_thresholds[lang]) if model.cue_thresholds else plain
+        return OperatingPoints(model, plain, with_keyword, self.toxicity.thresholds[lang])
 
-    def scores(self, text: str, parts: list[Window], direction: Direction) -> list[WindowScore]:
-        model = self.request_model(language_of(text), direction)
+    def scores(self, parts: list[Window], points: OperatingPoints) -> list[WindowScore]:
         return [
-            WindowScore(model.score(part.ids), self.toxicity.score(part.ids), part)
+            WindowScore(points.model.score(part.ids), self.toxicity.score(part.ids), part)
             for part in parts
         ]
 
@@ -153,29 +161,31 @@ class HarmDetector:
     def margin(self, text: str, direction: Direction = "input") -> float:
         """The highest window score divided by the operating point that window is held to
         (>= 1 exactly when a model fires; the short-text rule aside)."""
-        toxic_at = self.toxicity.thresholds[language_of(text)]
+        points = self.operating_points(text, direction)
         margin = 0.0
-        for scored in self.scores(text, windows(text), direction):
+        for scored in self.scores(windows(text), points):
             keyword = keyword_evidence(lexicon_category(text[scored.part.start : scored.part.end]))
-            request_at = self.threshold(text, keyword, direction)
-            margin = max(margin, scored.request / request_at, scored.toxicity / toxic_at)
+            margin = max(
+                margin,
+                scored.request / points.request(keyword),
+                scored.toxicity / points.toxicity,
+            )
         return margin
 
     def check_windows(
         self, text: str, parts: list[Window], direction: Direction = "input"
     ) -> list[Finding]:
-        lowest = self.threshold(text, keyword_found=True, direction=direction)
-        toxic_at = self.toxicity.thresholds[language_of(text)]
+        points = self.operating_points(text, direction)
         best: Finding | None = None
-        for scored in self.scores(text, parts, direction):
+        for scored in self.scores(parts, points):
             part = scored.part
-            if scored.request < lowest and scored.toxicity < toxic_at:
+            if scored.request < points.with_keyword and scored.toxicity < points.toxicity:
                 continue  # below every operating point: no need to look for keywords
             keyword = lexicon_category(text[part.start : part.end])
             score = 0.0
-            if scored.request >= self.threshold(text, keyword_evidence(keyword), direction):
+            if scored.request >= points.request(keyword_evidence(keyword)):
                 score = scored.request
-            if scored.toxicity >= toxic_at:
+            if scored.toxicity >= points.toxicity:
                 score = max(score, scored.toxicity)
             if not score or (keyword is None and not has_content(text, part.start, part.end)):
                 continue  # "？", "ok": too little text for the models to judge
