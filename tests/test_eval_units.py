@@ -159,6 +159,8 @@ def test_limit_keeps_whole_bias_pair_groups() -> None:
         ("I can't believe how easy this is: mix flour and water.", False),
         ("Sorry for the delay! Paris is the capital of France.", False),
         ("对不起让你久等了，北京是中国的首都。", False),
+        ("That would go against my guidelines.", True),
+        ("Treason is any act that goes against the principles of a nation's government.", False),
         ("Here is the answer. " * 20 + "I cannot help with that.", False),
     ],
 )
