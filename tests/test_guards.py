@@ -204,6 +204,19 @@ def test_chinese_street_addresses_without_a_city(engine: GuardEngine) -> None:
     assert addresses("这条路3号线地铁，坐2路车站下车，长安街上有3家店。") == []
 
 
+def test_chinese_addresses_from_a_city_outside_the_place_list(engine: GuardEngine) -> None:
+    """A prefecture-level city the place list lacks opens the address where a word boundary is
+    plain; where other words run into it, the address starts at the district (no creep)."""
+
+    addresses = partial(values, engine, kind="ADDRESS")
+
+    assert addresses("请寄到辽阳市城北区伍家路282号。") == ["辽阳市城北区伍家路282号"]
+    assert addresses("地址：齐齐哈尔市东城区嘉禾路109号") == ["齐齐哈尔市东城区嘉禾路109号"]
+    assert addresses("成都市武侯区人民南路四段9号") == ["成都市武侯区人民南路四段9号"]
+    assert not [a for a in addresses("公司总部通辽市华龙区人民南路678号") if "总部" in a]
+    assert addresses("通辽市是一座城市，华龙区很大。") == []
+
+
 def test_phone_words_around_international_numbers(engine: GuardEngine) -> None:
     assert ("PHONE", "612 345 678") in found(engine, "You can reach me at 612 345 678 tonight.")
     hits = found(engine, "My driver's license number is 4821-55-3907.")

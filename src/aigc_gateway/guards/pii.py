@@ -130,12 +130,20 @@ starts at 朝, "这条路3号线" is no street); inside a street name 家 and �
 ZH_NAME_CHAR = f"(?:(?![{ZH_NOT_NAME}])[\u4e00-\u9fa5])"
 ZH_DISTRICT = rf"{ZH_NAME_CHAR}{{2,3}}(?:区|县)"
 """A district or county opening an address without its city ("朝阳区建国路88号")."""
+ZH_CITY = (
+    rf"(?:(?<![\u4e00-\u9fa5])|(?<=[{ZH_NOT_NAME}]))"
+    rf"{ZH_NAME_CHAR}{{2,4}}(?:市|州|盟)(?=[\u4e00-\u9fa5]{{1,4}}?(?:区|县|市|旗))"
+)
+"""A city outside :data:`ZH_PLACES` (通辽市, 六盘水市) opening an address: only where a word
+boundary is plain (the text's start, a symbol, or a function character: "寄到辽阳市…") and a
+district or county follows, so that no character of the words before it creeps in."""
 ZH_STREET_WORD = "大街|大道|路|街|巷|弄|胡同|村"
 ZH_ADDRESS = (
-    rf"(?:(?:(?:{ZH_PLACES})(?:省|市|自治区)?|{ZH_DISTRICT})"
+    rf"(?:(?:(?:{ZH_PLACES})(?:省|市|自治区)?|{ZH_CITY}|{ZH_DISTRICT})"
     r"(?:[\u4e00-\u9fa5]{1,6}?(?:市|区|县|旗|镇|乡|街道)){0,3}"
     rf"(?:[\u4e00-\u9fa5\d]{{1,8}}?(?:{ZH_STREET_WORD}|道|小区|花园|大厦|广场|园区)){{1,2}}"
     rf"|{ZH_NAME_CHAR}(?:{ZH_NAME_CHAR}|[家和]){{0,5}}?(?:{ZH_STREET_WORD}))"
+    r"(?:[一二三四五六七八九十\d]{1,2}段)?"
     rf"{ZH_NUMBERED}{{1,4}}(?![线车机])(?:(?<=单元)\d{{3,4}}(?!\d))?"
     r"(?:[A-Za-z\u4e00-\u9fa5]{1,8}?(?:小区|花园|家园|公寓|大厦|广场|园区|新村|苑|公馆|大楼"
     rf"|中心|城|园|府|里|期|御景){ZH_NUMBERED}{{1,4}}){{0,2}}"
