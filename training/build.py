@@ -16,6 +16,7 @@ import io
 import json
 import platform
 import random
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -118,7 +119,10 @@ SYNTHETIC_PER_LANGUAGE = {
 ATTACK_SYNTHETIC = {"reference_attacks": 900, "reference_requests": 600}
 """Per language, the injection model's extraction / forced-answer attacks (label 1) and their
 benign counterparts (label 0), from a seed of their own (``Data.attacks``)."""
-TASK_C = 8.0
+TASK_C = 4.0
+"""Inverse regularisation of the planted-task model (8 until the eighth round): with Arena-Hard's
+prompts among its positives, 4 found more real requests planted in documents and flagged less
+unseen Markdown on development data (training/README.md, ninth round)."""
 TASK_DOCUMENT_FPR = 0.01
 """Share of the calibration documents of a group the planted-task model may flag, the two
 languages' thresholds together: each language's threshold is held to half of it."""
@@ -259,11 +263,13 @@ class Data:
             for piece in chunks(f.read(mirrors).decode())
         ]
         self.tasks = self._tasks()
-        self.task_requests: list[tuple[str, str]] = [
-            (t, pinned.repo)
-            for pinned in ASSISTANT_REQUESTS
-            for t in kept(pinned, assistant_requests(pinned.read(mirrors)))
-        ]
+        self.task_requests: list[tuple[str, str]] = list(
+            dict.fromkeys(
+                (request_sentence(t), pinned.repo)
+                for pinned in ASSISTANT_REQUESTS
+                for t in kept(pinned, assistant_requests(pinned.read(mirrors)))
+            )
+        )
         """Public requests to an assistant (text, repository): planted-task positives."""
         rng_attacks = random.Random(f"{SEED}:attacks")
         self.attacks = {
@@ -403,11 +409,41 @@ def unique(texts: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
+KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+def english_or_chinese(text: str) -> bool:
+    """Chinese (and not Japanese, which has Chinese characters too), or English: at least 97 %
+    of the characters ASCII (German, Vietnamese and the like are left out)."""
+    from aigc_gateway.guards.model import language_of
+
+    if language_of(text) == "zh":
+        return not KANA.search(text)
+    return sum(c.isascii() for c in text) >= 0.97 * len(text)
+
+
 def assistant_requests(blob: bytes) -> list[str]:
-    """The requests of a JSON-lines file of :data:`ASSISTANT_REQUESTS`: each row's
-    ``instruction``, or each of its ``turns``."""
+    """The English and Chinese requests of a JSON-lines file of :data:`ASSISTANT_REQUESTS`:
+    each row's ``prompt`` or ``instruction``, or each of its ``turns``."""
     rows = [json.loads(line) for line in blob.splitlines() if line.strip()]
-    return [str(t).strip() for row in rows for t in row.get("turns", [row.get("instruction")])]
+    texts = (
+        str(t).strip()
+        for row in rows
+        for t in row.get("turns", [row.get("prompt", row.get("instruction"))])
+    )
+    return [t for t in texts if t and english_or_chinese(t)]
+
+
+def request_sentence(text: str) -> str:
+    """What a public request teaches the planted-task model: a Chinese one its first sentence
+    (the model reads only the head of a Chinese sentence, and a long Chinese prompt, a task and
+    then the pasted text or code it is about, begins with the request), an English one whole."""
+    from aigc_gateway.guards.model import language_of
+
+    if language_of(text) == "zh":
+        found = document_sentences(text)
+        return found[0] if found else text
+    return text
 
 
 def csv_rows(blob: bytes) -> list[dict[str, str]]:

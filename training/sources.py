@@ -493,9 +493,23 @@ ASSISTANT_REQUESTS = (
         "119565adbab82227089cefdb44c8d7e2cf04dc0a0ec233634c82e7d4e2a944f7",
         "injection task: MT-bench's two-turn requests to an assistant (`turns` field)",
     ),
+    *(
+        PinnedFile(
+            "lmarena/arena-hard-auto",
+            "196f6b826783b3da7310e361a805fa36f0be83f3",
+            f"data/arena-hard-{version}/question.jsonl",
+            "Apache-2.0 (LICENSE)",
+            digest,
+            "injection task: Chatbot Arena users' prompts to an assistant (`prompt` field)",
+        )
+        for version, digest in (
+            ("v0.1", "2650242d2883f22b2abd498f273b6a7e02253cce533f5c91a858e1d44aa3002f"),
+            ("v2.0", "a75cef6623db6b27aec810497b059f0659705d7ff48dcbccc5bd5b130728ac73"),
+        )
+    ),
 )
 """Public requests to an assistant written by people: planted-task positives (label 1 unless a
-question)."""
+question). Only English and Chinese ones are read (``build.assistant_requests``)."""
 
 
 # Other real documents, never trained on: the planted-task model's operating point is chosen
