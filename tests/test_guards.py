@@ -135,6 +135,11 @@ def test_street_addresses_of_many_countries(engine: GuardEngine) -> None:
         "Unit 93 3 Jodi Ride\nPort Nicole, NSW, 0201",
         "246 Melanie Arcade\nRD 4\nForsythton 8866",
         "PO Box 972\nRohewakatanga 8579",
+        "946 Moreno Concourse\nNew Sean, QLD, 0870",
+        "3/81 Cassie Artery\nPort Amyshire, NSW, 2920",
+        "Rodovia Pires, 15\nDom Silverio\n95293595 Ribeiro Alegre / RJ",
+        "Praia Teixeira, 36\nLuxemburgo\n13846-648 da Paz / AM",
+        "Fazenda Araújo, 16\nVila Independencia 1ª Seção\n96456-544 Castro das Flores / AL",
     ):
         assert addresses(f"Please send it to {address}. Thanks!") == [address]
     for text in (
@@ -142,6 +147,7 @@ def test_street_addresses_of_many_countries(engine: GuardEngine) -> None:
         "Some 400,000 Israeli citizens voted.",
         "It was successful. Air attacks sank 39 ships.",
         "Read Chapter 3\n2024 Review first.",
+        "We sold 3 Big Trucks\nin Perth, WA, 2024 was good.",
     ):
         assert addresses(text) == []
 

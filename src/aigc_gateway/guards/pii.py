@@ -236,7 +236,7 @@ UPPER = "A-Z\u00c0-\u00de\u0100-\u017f\u0391-\u03a9\u0410-\u042f"
 """Letters that open a name: Latin (with Latin Extended-A: Č, Š, Ł), Greek and Cyrillic."""
 TOWN_WORD = rf"[{UPPER}](?:[a-z]?\.(?=[ \t]+[{UPPER}])|[^\W\d_'’.-]*)"
 TOWN = (
-    rf"{TOWN_WORD}(?:(?:[ \t]+|['’-]+)(?:{TOWN_WORD}|(?:de|da|do|di|del|la|le|sur|nad|pod"
+    rf"{TOWN_WORD}(?:(?:[ \t]+|['’-]+)(?:{TOWN_WORD}|(?:de|da|do|das|dos|di|del|la|le|sur|nad|pod"
     r"|am|an|im|bei|upon|on|en|y|i)(?=[ \t'’-]))){0,4}"
     r"(?:[ \t]+\(\w+\)|[ \t]*/[ \t]*[A-Z]{2}\b)?"
 )
@@ -245,12 +245,16 @@ TOWN = (
 LINE_END = r"(?=[ \t]*(?:[,.;!?)]|\n|\Z))"
 """An address line ends at a comma, a full stop, a line break or the end ("Open 9-5" on the
 next line is not a town)."""
+BR_CEP_TOWN = rf"\d{{5}}-?\d{{3}}[ \t]+(?:(?:da|de|do|das|dos)[ \t]+)?{TOWN}"
+"""A Brazilian CEP (8 digits, "95293595" or "60230-308"), the town and its state ("Ribeiro
+Alegre / RJ", "da Paz / AM")."""
 ADDRESS_LINE = (
-    rf"(?:(?:{POSTCODE}),?[ \t]+{TOWN}|{TOWN}{LINE_END}|RD[ \t]+\d{{1,2}}\b"
+    rf"(?:{BR_CEP_TOWN}|(?:{POSTCODE}),?[ \t]+{TOWN}|{TOWN}{LINE_END}|RD[ \t]+\d{{1,2}}\b"
     r"|[A-Z\u00c0-\u00de][^\W\d_'’.-]*(?:[ \t.'’-]+[^\W\d_]+){0,4}"
     r"(?:[ \t]+\(\w+\))?[ \t]+(?:\d{3,6}(?:[- ]\d{2,4})?|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
     r"|[a-z]{2,3}(?:[ \t]+\d{4,5}|(?=(?:,[ \t]*|[ \t]*\n[ \t]*)\d{4,5}))(?![ \t]+[A-Z\d])"
-    rf"|(?:(?:[A-Z]{{1,2}}-)?\d{{4,6}}(?:-\d{{3,4}})?|\d{{4}}[ \t]?[A-Z]{{2}}|{ALNUM_POSTCODE})\b)"
+    rf"|(?:(?:[A-Z]{{1,2}}-)?\d{{4,6}}(?:-\d{{3,4}})?|\d{{4}}[ \t]?[A-Z]{{2}}|{ALNUM_POSTCODE})\b"
+    rf"|{TOWN}[ \t]+\d{{1,2}}ª[ \t]+Seção{LINE_END})"
 )
 """A city, state, country or postcode line ("74218 Sangerhausen", "Colle Di Tora", "Italy
 95787", "SK R1T 9H2", "RS 24893", "W4 1XB")."""
@@ -314,16 +318,27 @@ POSTCODE_TOWN_NEXT = (
     rf"(?=(?:,?[ \t]+{ADDRESS_UNIT}){{0,2}}"
     rf"(?:(?:,[ \t]*|[ \t]+|{LINE_BREAK})(?:{POSTCODE})[ \t]+[{UPPER}]"
     rf"|(?:,[ \t]*|{LINE_BREAK})(?:{TOWN}{LINE_BREAK})?"
-    rf"(?:{POSTCODE_TOWN}|{TOWN},?[ \t]+\d{{4,6}}\b)))"
+    rf"(?:{POSTCODE_TOWN}|{TOWN},?[ \t]+\d{{4,6}}\b))"
+    rf"|(?:,[ \t]*|{LINE_BREAK})(?:{TOWN}(?:[ \t]+\d{{1,2}}ª[ \t]+Seção)?{LINE_BREAK})?"
+    rf"{BR_CEP_TOWN}[ \t]*/[ \t]*[A-Z]{{2}}\b)"
 )
 """After a unit or two: a postcode and town on the same line, or on the next lines a postcode
 and town or a town and postcode (a district line may come first)."""
+AU_STATE_LINE = rf"(?={LINE_BREAK}{TOWN},?[ \t]+(?:ACT|NSW|NT|QLD|SA|TAS|VIC|WA),?[ \t]+\d{{4}}\b)"
+AU_STREET = (
+    r"\b(?:(?:Unit|Level|Apt\.?|Suite|Flat|Shop)[ \t]+\d{1,5}[A-Za-z]?[ \t]+|\d{1,5}/)?"
+    r"\d{1,5}[A-Za-z]?"
+    rf"(?:[ \t]+{CAPITAL_WORD}){{1,3}}{AU_STATE_LINE}"
+)
+"""An Australian street of any street type (Concourse, Byway, Tarn, Quadrangle …) when the
+next line is a town, a state and a postcode ("7 Smith Rue\nHowardton, QLD, 2195", "3/81 Cassie
+Artery\nPort Amyshire, NSW, 2920")."""
 EN_ADDRESS = (
     r"(?:\b(?:(?:Suite|Flat|Unit|Apt\.?|Apartment|Studio)[ \t]+\d{1,5}[A-Za-z]?[ \t]+)?"
     rf"\d{{1,6}}[A-Za-z]?(?:/\d{{1,4}})?(?:[ \t]+\d{{1,6}})?(?:[ \t]+St\.)?"
     rf"(?:[ \t]+[{UPPER}][\w'-]+){{1,4}}"
     rf"[ \t]+{STREET_SUFFIX}\b\.?|\b{EUROPEAN_STREET}|{WORD_NUMBER_STREET}|{NUMBERED_NAME}"
-    rf"|{PREFIX_STREET}|(?:{NUMBERED_STREET}){POSTCODE_TOWN_NEXT}){SECOND_STREET}"
+    rf"|{PREFIX_STREET}|{AU_STREET}|(?:{NUMBERED_STREET}){POSTCODE_TOWN_NEXT}){SECOND_STREET}"
     rf"(?:,?[ \t]+{ADDRESS_UNIT}){{0,2}}{ADDRESS_TAIL}"
     # a flat or studio line first, then the street ("Flat 8\nJeffrey Unions\nYatesburgh\nW4 1XB")
     rf"|\b(?:Flat|Studio|Unit|Apartment|Suite)[ \t]+\d{{1,4}}[A-Za-z]?(?:,[ \t]*|{LINE_BREAK})"
