@@ -140,6 +140,8 @@ def test_street_addresses_of_many_countries(engine: GuardEngine) -> None:
         "Rodovia Pires, 15\nDom Silverio\n95293595 Ribeiro Alegre / RJ",
         "Praia Teixeira, 36\nLuxemburgo\n13846-648 da Paz / AM",
         "Fazenda Araújo, 16\nVila Independencia 1ª Seção\n96456-544 Castro das Flores / AL",
+        "Avenida do Pimenta, S/N\n9730-147 Setúbal",
+        "Av dos Combatentes da Grande Guerra, 165\n6095-293 Viseu",
     ):
         assert addresses(f"Please send it to {address}. Thanks!") == [address]
     for text in (

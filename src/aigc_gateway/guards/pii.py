@@ -302,11 +302,12 @@ STREET_PARTICLE = (
     r"(?:de|del|della|di|da|do|das|dos|du|des|la|le|van|von|der|den|nad|pod|na|u|z"
     r"|cesta|ulica|utca|út|tér|rue|avenue|gata|vej|vei|veien|tie|katu|straat|aleja|trg)"
 )
-HOUSE_NUMBER = r"(?:Nr\.[ \t]*)?\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?\b\.?(?![,.]?\d)"
-"""A house number ("12", "9b", "93/28", "Nr. 92"), not the start of a larger number."""
+HOUSE_NUMBER = r"(?:(?:Nr\.[ \t]*)?\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?\b\.?(?![,.]?\d)|S/N\b)"
+"""A house number ("12", "9b", "93/28", "Nr. 92"), not the start of a larger number, or none
+("S/N", sem número / sin número)."""
 NUMBERED_STREET = (
     rf"\b(?:{STREET_WORD}[ \t]+(?:{STREET_PARTICLE}[ \t]+){{0,3}}){{1,4}}{HOUSE_NUMBER}"
-    rf"|\b{STREET_WORD}(?:[ \t]+(?:{STREET_PARTICLE}|{STREET_WORD})){{0,4}},[ \t]*{HOUSE_NUMBER}"
+    rf"|\b{STREET_WORD}(?:[ \t]+(?:{STREET_PARTICLE}|{STREET_WORD})){{0,5}},[ \t]*{HOUSE_NUMBER}"
     rf"|\b\d{{1,5}}[A-Za-z]?,[ \t]+[a-zà-ÿ]+(?:[ \t]+(?:{STREET_PARTICLE}|d'))?"
     rf"(?:[ \t]+{CAPITAL_WORD}){{1,3}}"
 )
