@@ -137,6 +137,7 @@ def test_street_addresses_of_many_countries(engine: GuardEngine) -> None:
         "PO Box 972\nRohewakatanga 8579",
         "946 Moreno Concourse\nNew Sean, QLD, 0870",
         "3/81 Cassie Artery\nPort Amyshire, NSW, 2920",
+        "75 Strawbridge Cross\nPohorotapu 5584",
         "Rodovia Pires, 15\nDom Silverio\n95293595 Ribeiro Alegre / RJ",
         "Praia Teixeira, 36\nLuxemburgo\n13846-648 da Paz / AM",
         "Fazenda Araújo, 16\nVila Independencia 1ª Seção\n96456-544 Castro das Flores / AL",

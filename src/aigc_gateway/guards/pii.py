@@ -325,15 +325,19 @@ POSTCODE_TOWN_NEXT = (
 )
 """After a unit or two: a postcode and town on the same line, or on the next lines a postcode
 and town or a town and postcode (a district line may come first)."""
-AU_STATE_LINE = rf"(?={LINE_BREAK}{TOWN},?[ \t]+(?:ACT|NSW|NT|QLD|SA|TAS|VIC|WA),?[ \t]+\d{{4}}\b)"
+AU_STATE_LINE = (
+    rf"(?={LINE_BREAK}(?:{TOWN},?[ \t]+(?:ACT|NSW|NT|QLD|SA|TAS|VIC|WA),?[ \t]+\d{{4}}\b"
+    rf"|(?:RD[ \t]+\d{{1,2}}{LINE_BREAK})?{TOWN}[ \t]+\d{{4}}{LINE_END}))"
+)
 AU_STREET = (
     r"\b(?:(?:Unit|Level|Apt\.?|Suite|Flat|Shop)[ \t]+\d{1,5}[A-Za-z]?[ \t]+|\d{1,5}/)?"
     r"\d{1,5}[A-Za-z]?"
     rf"(?:[ \t]+{CAPITAL_WORD}){{1,3}}{AU_STATE_LINE}"
 )
-"""An Australian street of any street type (Concourse, Byway, Tarn, Quadrangle …) when the
-next line is a town, a state and a postcode ("7 Smith Rue\nHowardton, QLD, 2195", "3/81 Cassie
-Artery\nPort Amyshire, NSW, 2920")."""
+"""An Australian or New Zealand street of any street type (Concourse, Byway, Tarn, Cross …) when
+the next line is a town, a state and a postcode ("7 Smith Rue\nHowardton, QLD, 2195", "3/81
+Cassie Artery\nPort Amyshire, NSW, 2920") or a town and a four-digit postcode, a rural-delivery
+line first or not ("75 Strawbridge Cross\nPohorotapu 5584")."""
 EN_ADDRESS = (
     r"(?:\b(?:(?:Suite|Flat|Unit|Apt\.?|Apartment|Studio)[ \t]+\d{1,5}[A-Za-z]?[ \t]+)?"
     rf"\d{{1,6}}[A-Za-z]?(?:/\d{{1,4}})?(?:[ \t]+\d{{1,6}})?(?:[ \t]+St\.)?"
