@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import queue
+import random
 import re
 import threading
 import time
@@ -20,6 +21,7 @@ from aigc_gateway.labeling.keys import WatermarkKey
 from aigc_gateway.labeling.watermark import GreenList, WatermarkProcessor
 from aigc_gateway.providers.base import Chunk, Usage
 from aigc_gateway.providers.local_worker import Engine, Job, ProcessHost, coalesced
+from aigc_gateway.providers.utf8 import ACCEPT, INVALID, NEED_1, after
 
 
 def _tokens(texts: list[str], gap_s: float) -> Iterator[Chunk]:
@@ -129,5 +131,46 @@ def test_logit_bias_and_the_watermark_both_reach_the_sampler() -> None:
         piece = generate(1, forced)
         assert generate(6, forced) == piece * 6
         assert generate(6, None) != piece * 6
+    finally:
+        engine.close()
+
+
+def decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_the_utf8_automaton_agrees_with_pythons_decoder() -> None:
+    """A byte string may start an answer exactly when some continuation bytes complete it into
+    text Python's strict decoder accepts, and it is whole exactly when the decoder accepts it."""
+    rng = random.Random(5)
+    alphabet = [*range(0x20, 0x7F, 7), *range(0x80, 0x100)]
+    endings = [bytes(e) for n in range(4) for e in itertools.product((0x80, 0x90, 0xA0), repeat=n)]
+    for _ in range(5_000):
+        data = bytes(rng.choice(alphabet) for _ in range(rng.randint(1, 5)))
+        state = after(ACCEPT, data)
+        assert (state != INVALID) == any(decodes(data + end) for end in endings), data
+        assert (state == ACCEPT) == decodes(data), data
+
+
+def test_a_token_that_would_break_utf8_never_reaches_the_answer() -> None:
+    """Biased towards a lone continuation byte or a lead byte, the model still writes whole
+    characters, and they stream as they come (llama-cpp-python sends nothing after a byte that
+    cannot be decoded, and the answer was empty)."""
+    engine = Engine(LocalModelSettings(threads=1))
+    lone = int(engine.utf8.banned[ACCEPT][0])
+    lead = int(np.flatnonzero(engine.utf8.moves[ACCEPT] == NEED_1)[0])
+    try:
+        for forced in (lone, lead):
+            arguments = {"max_tokens": 8, "temperature": 0.0, "seed": 1, "stop": []}
+            arguments["logit_bias"] = {forced: 100.0}
+            job = Job("Name a colour.", "prompt", 8, arguments, None, None, None)
+            chunks = list(engine.generate(job, threading.Event()))
+            answer = "".join(chunk.text for chunk in chunks)
+            assert answer.strip() and "\ufffd" not in answer, (forced, answer)
+            assert sum(1 for chunk in chunks if chunk.text) >= 4, chunks
     finally:
         engine.close()

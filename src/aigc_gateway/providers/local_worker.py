@@ -18,7 +18,8 @@ into one chunk (:func:`coalesced`): each chunk costs the gateway a message, a wa
 event loop and a pass of the output guards, so fewer of them leave more of the CPU to llama.cpp.
 
 The watermark's logits processor travels with its job, so it runs in the engine's sampler
-wherever the engine is.
+wherever the engine is; the engine adds its own, which keeps the answer valid UTF-8
+(:mod:`.utf8`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ import numpy as np
 from ..config import LocalModelSettings
 from ..errors import BackendUnavailable, GatewayError, InvalidRequest
 from .base import Chunk, Usage
+from .utf8 import Utf8Constraint, Utf8Table
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +178,7 @@ class Engine:
             vocabulary=self._llama.n_vocab(),
         )
         self._add_bos = model.add_bos_token()
+        self.utf8 = Utf8Table(self._llama.n_vocab(), lambda token: self._llama.detokenize([token]))
 
     def compiles(self, grammar: str) -> bool:
         """Whether llama.cpp's parser accepts ``grammar`` (it answers NULL, never crashes, here;
@@ -229,6 +232,8 @@ class Engine:
         processors = [job.logits_processor] if job.logits_processor else []
         if "logit_bias" in arguments:
             processors.append(LogitBias.of(arguments.pop("logit_bias")))
+        if job.grammar is None:  # llama.cpp's grammars admit whole UTF-8 characters only
+            processors.append(Utf8Constraint(self.utf8))
         stream = self._llama.create_completion(
             tokens,
             stream=True,
