@@ -143,8 +143,7 @@ def main() -> None:
         ],
         "chats": rows,
     }
-    path = write_result("benign_chats", summary, details)
-    print(f"wrote {path.relative_to(ROOT)}")
+    write_result("benign_chats", summary, details)
 
 
 if __name__ == "__main__":
