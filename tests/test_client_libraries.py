@@ -129,6 +129,7 @@ def test_llamaindex_as_structured_llm(greedy_gateway: RunningGateway) -> None:
         max_tokens=48,
         temperature=0,
         max_retries=0,
+        timeout=240,  # grammar-constrained sampling is slow: 27 tokens took 14-50 s under load
     )
     reply = llm.as_structured_llm(City).chat(
         [ChatMessage(role="user", content="Paris is the capital of France. Extract the city.")]
