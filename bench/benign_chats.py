@@ -23,27 +23,19 @@ import json
 import tempfile
 import time
 from collections import Counter
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
-from common import ROOT, print_table, serve_command, start_gateway, write_result
-
-from tests.watermark_key import fix_watermark_key
+from common import ROOT, print_table, serve_with_fixed_key, start_gateway, write_result
 
 PROMPTS = ROOT / "bench" / "data" / "benign_prompts.jsonl"
 MODEL = "smollm2-135m-instruct"
 
 
-def fixed_key_command(config_path: Path, data: Path, port: int) -> list[str]:
-    fix_watermark_key(data)
-    return serve_command(config_path, data, port)
-
-
 def load_prompts(count: int) -> list[dict[str, Any]]:
     """``count`` prompts evenly spaced through the file (English first, then Chinese, each by
-    kind), so that any count mixes both languages and every kind."""
+    kind): a count of a few dozen or more mixes both languages and every kind."""
     rows = [json.loads(line) for line in PROMPTS.read_text(encoding="utf-8").splitlines()]
     step = max(len(rows) / max(count, 1), 1.0)
     return [rows[int(i * step)] for i in range(min(count, len(rows)))]
@@ -88,13 +80,12 @@ def main() -> None:
             "local_model": {"threads": args.threads},
             "limits": {"requests_per_minute": 100000},
         }
-        service, url, key = start_gateway(Path(tmp), config, fixed_key_command)
-        send = partial(chat, max_tokens=args.max_tokens)
+        service, url, key = start_gateway(Path(tmp), config, serve_with_fixed_key)
         try:
             with httpx.Client(timeout=600) as client:
                 for index, prompt in enumerate(prompts):
                     row = {"text": prompt["text"], "lang": prompt["lang"], "kind": prompt["kind"]}
-                    row |= send(client, url, key, prompt["text"], index)
+                    row |= chat(client, url, key, prompt["text"], index, args.max_tokens)
                     rows.append(row)
                     print(
                         f"{index + 1}/{len(prompts)} {row['lang']} {row['finish_reason']} "

@@ -23,6 +23,7 @@ RESULTS = ROOT / "docs" / "benchmarks"
 sys.path.insert(0, str(ROOT))
 
 from tests.processes import child_pids  # noqa: E402
+from tests.watermark_key import fix_watermark_key  # noqa: E402
 
 
 def free_port() -> int:
@@ -222,6 +223,14 @@ def serve_command(config_path: Path, data: Path, port: int) -> list[str]:
         "--config",
         str(config_path),
     ]
+
+
+def serve_with_fixed_key(config_path: Path, data: Path, port: int) -> list[str]:
+    """``serve`` on a data dir given the fixed watermark key first: every gateway, in every run,
+    then writes the same greedy answers (a fresh data dir draws a random key, and the key
+    chooses the tokens)."""
+    fix_watermark_key(data)
+    return serve_command(config_path, data, port)
 
 
 def start_gateway(

@@ -48,7 +48,7 @@ from common import (
     RESULTS,
     print_table,
     process_tree,
-    serve_command,
+    serve_with_fixed_key,
     start_gateway,
     write_result,
 )
@@ -56,7 +56,6 @@ from llama_cpp import Llama, StoppingCriteriaList
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from aigc_gateway.providers.local import bundled_model_path
-from tests.watermark_key import fix_watermark_key
 
 PROMPTS = [
     "Explain why the sky is blue.",
@@ -173,14 +172,6 @@ def timed(run: Callable[[], tuple[float, float, int]], cpu: Callable[[], float])
     before = cpu()
     first, total, tokens = run()
     return first, total, tokens, cpu() - before
-
-
-def serve_with_fixed_key(config_path: Path, data: Path, port: int) -> list[str]:
-    """``serve`` on a data dir given the fixed watermark key first: every gateway, in every run,
-    then writes the same greedy answers (a fresh data dir draws a random key, and the key
-    chooses the tokens), so the paths compare the same work."""
-    fix_watermark_key(data)
-    return serve_command(config_path, data, port)
 
 
 ISOLATIONS = {"gateway": "process", "gateway_thread": "thread"}

@@ -1,8 +1,8 @@
 """The detectors the gateway ships, registered in priority order (see :mod:`.registry`).
 
 Adding a detector: write its module (a class with ``check(text, types)`` for spans or
-``check_windows(text, windows, direction)`` for a text classifier) and add one :class:`DetectorSpec`
-here; docs/guards.md walks through an example.
+``check_windows(text, windows, direction)`` for a text classifier) and add one
+:class:`DetectorSpec` here; docs/guards.md walks through an example.
 """
 
 from __future__ import annotations

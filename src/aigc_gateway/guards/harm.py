@@ -2,10 +2,10 @@
 
 Linear models over the shared character n-grams decide *whether* a text is unsafe: one
 for harmful requests and answers (how to build a weapon, commit a crime, hurt someone),
-``data/harm.npz``, with ``data/harm_zh.npz`` for Chinese prompts (it learnt from requests
-only, and judged on answers it cut ordinary Chinese answers of the local model; a file built
-with a small network next to it loads as :class:`~.network.MixedTextModel`), and one for
-abusive, hateful or offensive language (``data/toxicity.npz``).
+``data/harm.npz``, with ``data/harm_zh.npz`` for Chinese prompts only (it learnt from requests;
+judging answers, it cut ordinary Chinese answers of the local model), and one for abusive,
+hateful or offensive language (``data/toxicity.npz``). A request model file built with a small
+network next to it loads as :class:`~.network.MixedTextModel`.
 A text is unsafe when either says so; on development data, in every source of negatives, the
 abusive-language model flags at most 1 % and the two together at most 2 %. Keyword lists
 (``data/harm_lexicon.json``) decide *which* hazard category it is, named after the MLCommons
@@ -172,9 +172,7 @@ class HarmDetector:
             )
         return margin
 
-    def check_windows(
-        self, text: str, parts: list[Window], direction: Direction = "input"
-    ) -> list[Finding]:
+    def check_windows(self, text: str, parts: list[Window], direction: Direction) -> list[Finding]:
         points = self.operating_points(text, direction)
         best: Finding | None = None
         for scored in self.scores(parts, points):

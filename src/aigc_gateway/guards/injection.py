@@ -171,7 +171,7 @@ class InjectionDetector:
         return [found] if found else []
 
     def check(self, text: str) -> list[Finding]:
-        return self.check_windows(text, windows(text))
+        return self.check_windows(text, windows(text), "input")
 
     def strongest(self, text: str, parts: list[Window]) -> Finding | None:
         """The most suspicious window (or phrase) whatever the threshold; None for no text."""
@@ -191,9 +191,7 @@ class InjectionDetector:
         best = self.strongest(text, windows(text))
         return (best.score if best else 0.0) / self.model.thresholds[language_of(text)]
 
-    def check_windows(
-        self, text: str, parts: list[Window], direction: Direction = "input"
-    ) -> list[Finding]:
+    def check_windows(self, text: str, parts: list[Window], direction: Direction) -> list[Finding]:
         """Injection is judged the same way wherever the engine lets it read."""
         best = self.strongest(text, parts)
         if best is None or best.score < self.model.thresholds[language_of(text)]:

@@ -178,7 +178,7 @@ class Engine:
             vocabulary=self._llama.n_vocab(),
         )
         self._add_bos = model.add_bos_token()
-        self.utf8 = Utf8Table(self._llama.n_vocab(), lambda token: self._llama.detokenize([token]))
+        self.utf8 = Utf8Table(self.info.vocabulary, lambda token: self._llama.detokenize([token]))
 
     def compiles(self, grammar: str) -> bool:
         """Whether llama.cpp's parser accepts ``grammar`` (it answers NULL, never crashes, here;
