@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aigc_gateway.evaluation.suites import SUITES, select_cases
 
@@ -263,12 +263,10 @@ class Data:
             for piece in chunks(f.read(mirrors).decode())
         ]
         self.tasks = self._tasks()
-        self.task_requests: list[tuple[str, str]] = list(
-            dict.fromkeys(
-                (request_sentence(t), pinned.repo)
-                for pinned in ASSISTANT_REQUESTS
-                for t in kept(pinned, assistant_requests(pinned.read(mirrors)))
-            )
+        self.task_requests: list[tuple[str, str]] = unique(
+            (request_sentence(t), pinned.repo)
+            for pinned in ASSISTANT_REQUESTS
+            for t in kept(pinned, assistant_requests(pinned.read(mirrors)))
         )
         """Public requests to an assistant (text, repository): planted-task positives."""
         rng_attacks = random.Random(f"{SEED}:attacks")
@@ -405,8 +403,12 @@ def chunks(text: str, size: int = DOCUMENT_CHUNK_CHARS) -> list[str]:
     return [*out, current] if current.strip() else out
 
 
-def unique(texts: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(texts))
+Item = TypeVar("Item")
+
+
+def unique(items: Iterable[Item]) -> list[Item]:
+    """The items in their first order, each once."""
+    return list(dict.fromkeys(items))
 
 
 KANA = re.compile(r"[\u3040-\u30ff]")
