@@ -63,6 +63,7 @@ from .sources import (
     trainable,
 )
 from .text_models import (
+    FINAL_PUNCTUATION,
     MAX_FPR,
     SEED,
     Calibration,
@@ -94,6 +95,14 @@ model's logit; 0: the logistic regression alone (what ships). Measured in the si
 people-written English requests at the same per-source budget, but on the held-out half it
 ranked no better (TPR at FPR 0.02: 0.463 vs 0.467) and flagged more benign look-alikes
 (XSTest's safe prompts 2.8 % -> 6.9 %); see training/README.md."""
+HARM_ZH_FOLD_SALTS = ("a", "b", "c")
+"""The Chinese request model's out-of-fold scores: the median over three sets of hashed folds
+(a text and its punctuation variants in one fold, and it keeps its fold whatever else is
+added). One stratified shuffle moved the thresholds with the seed alone (ninth round). The
+English request model and the toxicity model keep the one shuffle: rebuilt this way (and with
+the punctuation variants), ``harm.npz``'s stable keyword threshold (0.956) is above what it
+gives a request to poison a neighbour's dog (0.885), which ``tests/test_guards.py`` must block
+(training/README.md, tenth round)."""
 HARM_POSITIVE_LANGUAGES = ("en",)
 """Languages whose public harmful requests (``Data.harm_requests``: CategoricalHarmfulQA,
 HarmfulQA, DangerousQA) are positives of ``harm.npz``, the request model English texts are
@@ -552,6 +561,31 @@ TOXICITY_SOURCES = frozenset(
 JAILBENCH = "STAIR-BUPT/JailBench"
 
 
+PUNCTUATION_VARIANT_CHARS = 300
+"""Texts up to this long (a request, a question, a comment) are learnt with each final
+punctuation; longer ones (documents, passages) as they are."""
+FINAL_MARKS = {"en": ("", ".", "?"), "zh": ("", "。", "？")}
+
+
+def final_punctuation_variants(examples: list[Example]) -> list[Example]:
+    """Every short example also with each final punctuation of its language (none, full stop,
+    question mark), same label: the public harmful requests mostly end in "?" or nothing and the
+    benign texts often in ".", and without this the request model learnt the full stop as
+    evidence of a benign text (its largest negative weight), not the harm of the request."""
+    from aigc_gateway.guards.model import language_of
+
+    out = []
+    for example in examples:
+        out.append(example)
+        stem = example.text.rstrip(FINAL_PUNCTUATION + " ")
+        if not stem or len(example.text) > PUNCTUATION_VARIANT_CHARS:
+            continue
+        for mark in FINAL_MARKS[language_of(stem)]:
+            if stem + mark != example.text:
+                out.append(Example(stem + mark, example.label, example.source))
+    return out
+
+
 def head_positive(head: str, source: str) -> bool:
     return (source in TOXICITY_SOURCES) == (head == "toxicity")
 
@@ -988,7 +1022,13 @@ def build_text_model(kind: str, data: Data, harm_network_mix: float = HARM_NETWO
         examples, calibration = harm_examples(data, "request", chinese=True)
         calibration.flagged_elsewhere = heads["toxicity"].flagged_negatives
         heads["harm_zh"] = train_text_model(
-            examples, calibration, HARM_C, harm_keyword, MAX_FPR, harm_network_mix
+            final_punctuation_variants(examples),
+            calibration,
+            HARM_C,
+            harm_keyword,
+            MAX_FPR,
+            harm_network_mix,
+            HARM_ZH_FOLD_SALTS,
         )
         request_model = (
             "a logistic regression mixed in logit space with a one-hidden-layer network over the "
@@ -1001,7 +1041,9 @@ def build_text_model(kind: str, data: Data, harm_network_mix: float = HARM_NETWO
             f"1-5-grams: harmful requests (harm.npz for English texts, harm_zh.npz for Chinese "
             f"ones, which also learns Chinese harmful and everyday questions: {request_model} "
             "each, with a lower threshold where a hazard keyword from harm_lexicon.json backs "
-            "it) and abusive or hateful "
+            "it; harm_zh.npz learns every text of up to 300 characters also with each final "
+            "punctuation, its thresholds chosen on the median out-of-fold scores of three sets "
+            "of hashed folds) and abusive or hateful "
             "language (toxicity.npz, a logistic regression); on development data, in every "
             "source of negatives separately, the second flags at most 1 % and the two together "
             "at most 2 %."
@@ -1012,6 +1054,8 @@ def build_text_model(kind: str, data: Data, harm_network_mix: float = HARM_NETWO
             "max_fpr_both": MAX_FPR,
             "new_harmful_question_languages": HARM_POSITIVE_LANGUAGES,
             "harm_network_mix": harm_network_mix,
+            "harm_zh_fold_salts": HARM_ZH_FOLD_SALTS,
+            "harm_zh_punctuation_variant_chars": PUNCTUATION_VARIANT_CHARS,
         }
         if harm_network_mix:
             parameters["harm_network"] = {

@@ -8,6 +8,7 @@ records that were also training examples, at a false-positive rate of at most ``
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,26 @@ SEED = 20240901
 MAX_FPR = 0.02
 CUE_THRESHOLD_FLOOR = 0.5
 """Keyword evidence lowers the bar at most to the model's own decision boundary."""
+FOLDS = 5
+FINAL_PUNCTUATION = ".?!。？！"
+
+
+def fold_key(text: str) -> str:
+    """What decides a text's hashed fold: the normalised text without its final punctuation,
+    so that a text and its punctuation variants always fall in the same fold."""
+    return normalize(text).rstrip(FINAL_PUNCTUATION + " ")
+
+
+def hashed_folds(texts: Sequence[str], salt: str) -> np.ndarray:
+    """A fold per text from a hash of its :func:`fold_key` and ``salt``: a text keeps its fold
+    whatever else is added to the examples."""
+    return np.array(
+        [
+            int.from_bytes(hashlib.blake2b(f"{salt}:{fold_key(t)}".encode()).digest()[:8], "little")
+            % FOLDS
+            for t in texts
+        ]
+    )
 
 
 @dataclass
@@ -155,6 +176,8 @@ class TrainedTextModel:
     """Per language, the calibration negatives the model flags at its plain threshold."""
     network: dict[str, np.ndarray] = field(default_factory=dict)
     """Where the model has one, the arrays of its network part (``training/hashed_mlp.py``)."""
+    out_of_fold: dict[str, float] = field(default_factory=dict)
+    """The out-of-fold score of every training text (thresholds are chosen on them)."""
 
     def save(self, path: Path) -> None:
         stored = {f"threshold_{lang}": np.float32(v) for lang, v in self.thresholds.items()}
@@ -194,9 +217,12 @@ def train_text_model(
     cue: Callable[[str], bool] | None = None,
     max_fpr: float = MAX_FPR,
     network_mix: float = 0.0,
+    fold_salts: Sequence[str] = (),
 ) -> TrainedTextModel:
     """``network_mix`` > 0: a logistic regression and a small network (``hashed_mlp``) mixed in
-    logit space, the network's share ``network_mix``; else the logistic regression alone."""
+    logit space, the network's share ``network_mix``; else the logistic regression alone.
+    ``fold_salts``: out-of-fold scores are the median over one set of :func:`hashed_folds` per
+    salt; without, one stratified shuffle of five folds."""
     from sklearn.model_selection import StratifiedKFold
 
     from .hashed_mlp import MixedEstimator
@@ -210,12 +236,20 @@ def train_text_model(
             return MixedEstimator(logistic(inverse_regularization), network_mix).fit(rows, y)
         return logistic(inverse_regularization).fit(rows, y)
 
-    out_of_fold: dict[str, float] = {}
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
-    for train_rows, test_rows in folds.split(matrix, target):
-        model = fit(matrix[train_rows], target[train_rows])
-        for row, score in zip(test_rows, model.predict_proba(matrix[test_rows])[:, 1], strict=True):
-            out_of_fold[texts[row]] = float(score)
+    if fold_salts:
+        splits = [
+            [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(FOLDS)]
+            for fold in (hashed_folds(texts, salt) for salt in fold_salts)
+        ]
+    else:
+        folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+        splits = [list(folds.split(matrix, target))]
+    repeats = np.zeros((len(splits), len(texts)))
+    for repeat, split in enumerate(splits):
+        for train_rows, test_rows in split:
+            model = fit(matrix[train_rows], target[train_rows])
+            repeats[repeat, test_rows] = model.predict_proba(matrix[test_rows])[:, 1]
+    out_of_fold = dict(zip(texts, map(float, np.median(repeats, axis=0)), strict=True))
     model = fit(matrix, target)
     thresholds, cue_thresholds = {}, {}
     flagged: dict[str, set[str]] = {}
@@ -272,4 +306,5 @@ def train_text_model(
         sources=source_counts(examples),
         flagged_negatives=flagged,
         network=model.network_arrays() if network_mix else {},
+        out_of_fold=out_of_fold,
     )
