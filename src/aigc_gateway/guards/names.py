@@ -639,8 +639,9 @@ class PersonNames:
 
     name = "names"
 
-    def __init__(self) -> None:
-        self._en = GreedyTagger.load(EN_MODEL)
+    def __init__(self, en: GreedyTagger | None = None) -> None:
+        """``en``: an English tagger other than the shipped one (training's cross-validation)."""
+        self._en = en or GreedyTagger.load(EN_MODEL)
         self._zh = GreedyTagger.load(ZH_MODEL)
         self._en_lead = EnglishLead(self._en)
         self._zh_lead = ChineseLead(self._zh)
