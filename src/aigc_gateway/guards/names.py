@@ -94,7 +94,7 @@ ZH_CUED = re.compile(
 """Two or three characters that open a line or clause and are followed by a speaker's colon,
 a résumé's sex or a greeting ("于有斌：非常感谢…", "孔祥征：男，历任…", "阎前，男，", "阎秀云您好"),
 that follow a form label or a self-introduction ("收件人：王芳，", "我叫李明。"), or that follow a
-role and come before a reporting verb or a bracket ("记者吴庆才）", "所长毛寿龙说", "主持人全伟："):
+role and come before a reporting verb or a bracket ("记者郑明才）", "所长倪寿宏说", "主持人韦伟："):
 a name when they start with a surname, whatever the tagger says."""
 
 
@@ -641,7 +641,7 @@ class PersonNames:
 
     def __init__(self, en: GreedyTagger | None = None) -> None:
         """``en``: an English tagger other than the shipped one (training's cross-validation)."""
-        self._en = en or GreedyTagger.load(EN_MODEL)
+        self._en = en if en is not None else GreedyTagger.load(EN_MODEL)
         self._zh = GreedyTagger.load(ZH_MODEL)
         self._en_lead = EnglishLead(self._en)
         self._zh_lead = ChineseLead(self._zh)

@@ -333,8 +333,8 @@ NUMBERED_STREET = (
     rf"(?:[ \t]+{CAPITAL_WORD}){{1,3}}"
 )
 """A street of any country written with its house number ("Mezi Sklady 393", "Rua das Bolas,
-37", "97, rue de Gonzalez"): an address only when a postcode and town line follows
-(:data:`POSTCODE_TOWN_NEXT`)."""
+37", "97, rue de Gonzalez"), with the building number some templates put first: an address
+only when a postcode and town line follows (:data:`POSTCODE_TOWN_NEXT`)."""
 POSTCODE_TOWN = rf"(?:(?:{POSTCODE}),?[ \t]+|\d{{4}}[ \t]?[A-Z]{{2}}{LINE_BREAK})[{UPPER}]"
 POSTCODE_TOWN_NEXT = (
     rf"(?=(?:(?:,?[ \t]+|{LINE_BREAK}){ADDRESS_UNIT}){{0,2}}"
@@ -344,8 +344,9 @@ POSTCODE_TOWN_NEXT = (
     rf"|(?:,[ \t]*|{LINE_BREAK})(?:{TOWN}(?:[ \t]+\d{{1,2}}ª[ \t]+Seção)?{LINE_BREAK})?"
     rf"{BR_CEP_TOWN}[ \t]*/[ \t]*[A-Z]{{2}}\b)"
 )
-"""After a unit or two: a postcode and town on the same line, or on the next lines a postcode
-and town or a town and postcode (a district line may come first)."""
+"""After a unit or two (on the same line or their own): a postcode and town on the same line,
+or after a comma or on the next lines a postcode and town or a town and postcode in any of
+:data:`POSTCODE`'s forms ("Czech Republic 256 59"), a town or district first or not."""
 AU_STATE_LINE = (
     rf"(?={LINE_BREAK}(?:{TOWN},?[ \t]+(?:ACT|NSW|NT|QLD|SA|TAS|VIC|WA),?[ \t]+\d{{4}}\b"
     rf"|(?:RD[ \t]+\d{{1,2}}{LINE_BREAK})?{TOWN}[ \t]+\d{{4}}{LINE_END}))"
