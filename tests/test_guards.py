@@ -188,6 +188,20 @@ def test_chinese_names_cued_by_their_context(engine: GuardEngine) -> None:
     assert not [kind for kind, _ in found(engine, "总结：今天下雨。") if kind == "PERSON"]
 
 
+def test_chinese_names_after_a_role_and_before_a_reporting_verb(engine: GuardEngine) -> None:
+    persons = partial(values, engine, kind="PERSON")
+    assert persons("新华社北京3日电（记者郑明才）统计局公布了数据。") == ["郑明才"]
+    assert persons("研究所所长倪寿宏说，补偿要求有些高。") == ["倪寿宏"]
+    assert persons("（本报记者韦舸摄）") == ["韦舸"]
+    assert persons("记者节快到了，所长说要放假。") == []
+
+
+def test_chinese_places_and_common_words_are_not_names(engine: GuardEngine) -> None:
+    persons = partial(values, engine, kind="PERSON")
+    assert persons("宁波是这次试点的城市之一。") == []
+    assert persons("这里晚上很安静，手续也齐全。") == []
+
+
 def test_chinese_names_with_surnames_added_to_the_list(engine: GuardEngine) -> None:
     """萧, 傅, 阎, 赖, 洪 can open a name (before round 9 no such name could ever start)."""
     persons = partial(values, engine, kind="PERSON")
@@ -232,6 +246,50 @@ def test_chinese_addresses_from_a_city_outside_the_place_list(engine: GuardEngin
     assert addresses("成都市武侯区人民南路四段9号") == ["成都市武侯区人民南路四段9号"]
     assert not [a for a in addresses("公司总部通辽市华龙区人民南路678号") if "总部" in a]
     assert addresses("通辽市是一座城市，华龙区很大。") == []
+
+
+def test_chinese_addresses_with_a_building_after_the_number(engine: GuardEngine) -> None:
+    """A building or compound named after the house number, its block, floor and room (a room
+    may be bare digits after a floor, block or entrance), 号之N and 甲N号: all one address."""
+
+    addresses = partial(values, engine, kind="ADDRESS")
+
+    for address in (
+        "西安市雁塔区小寨东路126号百隆广场",
+        "青岛市市南区香港中路76号颐和国际A座2301室",
+        "北京市朝阳区建国门外大街1号国贸大厦B座12层1205",
+        "广州市番禺区市桥街繁华路13号之二",
+        "北京市东城区东直门南大街甲22号",
+        "成都市高新区天府大道北段1700号",
+        "昆山市玉山镇前进西路1号",
+        "昌平区回龙观镇龙腾苑四区12号楼3单元201",
+    ):
+        assert addresses(f"我的地址是{address}，谢谢。") == [address]
+    assert addresses("我在人民路5号的万达广场门口等你。") == ["人民路5号"]
+    assert addresses("中山路3号5层2000平方米整层出租。") == ["中山路3号5层"]
+
+
+def test_european_addresses_with_unit_lines_and_country_postcodes(engine: GuardEngine) -> None:
+    """A street and number, a unit on its own line, the town and a "country postcode" line in
+    the postcode's own form; a word after a blank line is not part of the address."""
+
+    addresses = partial(values, engine, kind="ADDRESS")
+
+    for address in (
+        "Lešenská 7\nSuite 896\nHorní Cerekev\nCzech Republic 256 59",
+        "R. Lima, 4\nSuite 978\nPóvoa de Santa Iria\nPortugal 6187-336",
+        "al. Staszica 11/06\nApt. 241\nPuławy\nPoland 26-211",
+        "8111 ulica Dąbrowskiego 232 Apt. 256, Dębica, Poland 04-089",
+        "Alameda Irmã Lúcia, 83\nSuite 075\nSines\nPortugal 5251-853",
+        "Isabell-Harloff-Straße 4\n45459 Neunburg vorm Wald",
+        "Esilahof 36\nSuite 753\nZuidwolde\nKingdom of the Netherlands 3025NJ",
+        "2 Macdonald Drive\nSuite 190\nHollandhaven\nUnited Kingdom SA33 5HP",
+    ):
+        assert addresses(f"Please send it to {address}. Thanks!") == [address]
+    assert addresses("Address:\nWebersvej 202\n1220 Jyderup\n\nThanks") == [
+        "Webersvej 202\n1220 Jyderup"
+    ]
+    assert addresses("Reviews of Windows 10\n\nIn April of 2015 it shipped.") == []
 
 
 def test_phone_words_around_international_numbers(engine: GuardEngine) -> None:

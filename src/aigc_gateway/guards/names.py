@@ -12,7 +12,7 @@ from __future__ import annotations
 import gzip
 import math
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import cache, lru_cache
 
 from .features import GreedyTagger, data_path, probability
@@ -85,13 +85,17 @@ ZH_NOT_NAME_NEXT = re.compile(
 ZH_CUED = re.compile(
     r"(?:^|(?<=[\n，。；、（(]))([\u4e00-\u9fff]{2,3})(?=[：:]|[，（](?:男|女)|您好)"
     r"|(?:姓名|联系人|收件人|收货人|负责人|我叫)[：:]?[ \t]?"
-    r"([\u4e00-\u9fff]{2,3})(?=[，。；、\s（(]|$)",
+    r"([\u4e00-\u9fff]{2,3})(?=[，。；、\s（(]|$)"
+    r"|(?:记者|主持人|驾驶员|司机|所长|主任|经理|教练|导演|作者|编辑|律师|医生|民警|局长|书记|总裁"
+    r"|董事长|总经理|发言人)([\u4e00-\u9fff]{2,3}?)"
+    r"(?=[，。：:、）)（(摄等]|表示|说|称|报道|介绍|告诉|指出|认为)",
     re.MULTILINE,
 )
 """Two or three characters that open a line or clause and are followed by a speaker's colon,
 a résumé's sex or a greeting ("于有斌：非常感谢…", "孔祥征：男，历任…", "阎前，男，", "阎秀云您好"),
-or that follow a form label or a self-introduction ("收件人：王芳，", "我叫李明。"): a name when
-they start with a surname, whatever the tagger says."""
+that follow a form label or a self-introduction ("收件人：王芳，", "我叫李明。"), or that follow a
+role and come before a reporting verb or a bracket ("记者郑明才）", "所长倪寿宏说", "主持人韦伟："):
+a name when they start with a surname, whatever the tagger says."""
 
 
 def word_list(name: str) -> tuple[str, ...]:
@@ -181,14 +185,18 @@ def _shape(token: str) -> str:
     return "o"
 
 
-def en_features(tokens: Sequence[str], index: int, previous: str) -> list[str]:
+def en_features(
+    tokens: Sequence[str], index: int, previous: str, kinds: Mapping[str, str] | None = None
+) -> list[str]:
+    """The English tagger's features; ``kinds``: the name list to read (training passes an
+    empty one for a share of its sentences, so that names the list lacks are still learnt)."""
     token = tokens[index]
     lower = token.lower()
     before = tokens[index - 1] if index > 0 else "<s>"
     after = tokens[index + 1] if index + 1 < len(tokens) else "</s>"
     before_lower, after_lower = before.lower(), after.lower()
     shape, after_shape = _shape(token), _shape(after)
-    kinds = en_name_kinds()
+    kinds = en_name_kinds() if kinds is None else kinds
     kind = kinds.get(lower, "-")
     return [
         "gz=" + kind,
@@ -543,11 +551,13 @@ def _known_name_end(text: str, start: int, end: int) -> int:
 
 
 def _not_a_name(text: str, start: int, end: int) -> bool:
-    """A tagged span that is a common word (安静), opens inside one (伸张正义) or comes right
-    before an organisation or place word, unless it is a known name."""
+    """A tagged span that is a common word (安静) or a known place (沈阳, 米兰), opens inside a
+    common word (伸张正义) or comes right before an organisation or place word, unless it is a
+    known name."""
     span = text[start:end]
     return span not in KNOWN_NAMES and (
         span in COMMON_WORDS
+        or span in PLACES
         or (start > 0 and text[start - 1 : start + 1] in COMMON_WORDS)
         or ZH_NOT_NAME_NEXT.match(text, end) is not None
     )
@@ -629,8 +639,9 @@ class PersonNames:
 
     name = "names"
 
-    def __init__(self) -> None:
-        self._en = GreedyTagger.load(EN_MODEL)
+    def __init__(self, en: GreedyTagger | None = None) -> None:
+        """``en``: an English tagger other than the shipped one (training's cross-validation)."""
+        self._en = en if en is not None else GreedyTagger.load(EN_MODEL)
         self._zh = GreedyTagger.load(ZH_MODEL)
         self._en_lead = EnglishLead(self._en)
         self._zh_lead = ChineseLead(self._zh)
@@ -643,7 +654,7 @@ class PersonNames:
         for start, end in claimed:
             findings.append(Finding("PERSON", start, end, INTRODUCED_SCORE, "names_zh_dotted"))
         for match in () if text.isascii() else ZH_CUED.finditer(text):
-            start, end = match.span(1) if match.group(1) else match.span(2)
+            start, end = next(match.span(g) for g in (1, 2, 3) if match.group(g))
             cued = text[start] in SINGLE_SURNAMES or text[start : start + 2] in DOUBLE_SURNAMES
             if cued and not _overlaps(start, end, claimed):
                 claimed.append((start, end))

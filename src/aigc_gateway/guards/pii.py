@@ -121,8 +121,14 @@ ZH_PLACES = (
 """Provincial-level divisions and large cities: where a written Chinese address starts."""
 ZH_NUMBERED = (
     r"(?:(?:[\d一二三四五六七八九十百零〇]{1,6}|[A-Za-z])"
-    r"(?:号楼|号院|号|栋|幢|座|单元|室|层|楼|组))"
+    r"(?:号楼|号院|号|栋|幢|座|塔|单元|门|室|层|楼|组))"
 )
+ZH_HOUSE = (
+    rf"[甲乙丙丁]?{ZH_NUMBERED}{{1,4}}(?![线车机])(?:之[\d一二三四五六七八九十]{{1,2}})?"
+    r"(?:(?:(?<=单元)|(?<=[层座楼门塔]))[A-Za-z]?\d{3,4}(?![\d元米平万年个]))?"
+)
+"""House, building, unit and room numbers ("27号", "甲22号", "4号之8", "5号楼1201室",
+"B座12层1205", "2门301"): a room written as bare digits after a floor, block or entrance."""
 ZH_NOT_NAME = "在住于到从的是和与我你他她址为将把被给向寄送家去来位搬至往请这那条哪了"
 """Function characters: no district or street name starts with or holds one ("我住在朝阳区…"
 starts at 朝, "这条路3号线" is no street); inside a street name 家 and 和 may stand (张家港街,
@@ -132,21 +138,28 @@ ZH_DISTRICT = rf"{ZH_NAME_CHAR}{{2,3}}(?:区|县)"
 """A district or county opening an address without its city ("朝阳区建国路88号")."""
 ZH_CITY = (
     rf"(?:(?<![\u4e00-\u9fa5])|(?<=[{ZH_NOT_NAME}]))"
-    rf"{ZH_NAME_CHAR}{{2,4}}(?:市|州|盟)(?=[\u4e00-\u9fa5]{{1,4}}?(?:区|县|市|旗))"
+    rf"{ZH_NAME_CHAR}{{2,4}}(?:市|州|盟)(?=[\u4e00-\u9fa5]{{1,4}}?(?:区|县|市|旗|镇|乡))"
 )
 """A city outside :data:`ZH_PLACES` (通辽市, 六盘水市) opening an address: only where a word
 boundary is plain (the text's start, a symbol, or a function character: "寄到辽阳市…") and a
-district or county follows, so that no character of the words before it creeps in."""
+district, county or town follows ("昆山市玉山镇"), so that no character of the words before it
+creeps in."""
 ZH_STREET_WORD = "大街|大道|路|街|巷|弄|胡同|村"
+ZH_COMPOUND = rf"(?:{ZH_NAME_CHAR}|[家和A-Za-z]){{1,8}}?"
+ZH_COMPOUND_TAIL = (
+    rf"{ZH_COMPOUND}(?:小区|花园|家园|公寓|大厦|广场|园区|新村|苑|公馆|大楼|中心|御景|写字楼|商务楼"
+    rf"|软件园|科技园|产业园|酒店)(?:{ZH_HOUSE})?|{ZH_COMPOUND}(?:城|园|府|里|期|国际){ZH_HOUSE}"
+)
+"""A compound or building named after the house number, with its own block, floor and room
+numbers ("…现代城5号楼1201室", "…76号颐和国际A座2301室") or, named by a word no sentence
+uses otherwise, without them ("…126号百隆广场"): part of the address."""
 ZH_ADDRESS = (
     rf"(?:(?:(?:{ZH_PLACES})(?:省|市|自治区)?|{ZH_CITY}|{ZH_DISTRICT})"
     r"(?:[\u4e00-\u9fa5]{1,6}?(?:市|区|县|旗|镇|乡|街道)){0,3}"
     rf"(?:[\u4e00-\u9fa5\d]{{1,8}}?(?:{ZH_STREET_WORD}|道|小区|花园|大厦|广场|园区)){{1,2}}"
     rf"|{ZH_NAME_CHAR}(?:{ZH_NAME_CHAR}|[家和]){{0,5}}?(?:{ZH_STREET_WORD}))"
-    r"(?:[一二三四五六七八九十\d]{1,2}段)?"
-    rf"{ZH_NUMBERED}{{1,4}}(?![线车机])(?:(?<=单元)\d{{3,4}}(?!\d))?"
-    r"(?:[A-Za-z\u4e00-\u9fa5]{1,8}?(?:小区|花园|家园|公寓|大厦|广场|园区|新村|苑|公馆|大楼"
-    rf"|中心|城|园|府|里|期|御景){ZH_NUMBERED}{{1,4}}){{0,2}}"
+    r"(?:(?:[一二三四五六七八九十\d]{1,2}|[东南西北中])段)?"
+    rf"{ZH_HOUSE}(?:{ZH_COMPOUND_TAIL}){{0,3}}"
 )
 """A street address: province or city and districts, or a district alone, then a road or
 compound; or a street name alone ("中关村大街27号"); then a house, building, unit or room
@@ -155,12 +168,14 @@ guideline in docs/guards.md)."""
 ZH_BUILDING = (
     rf"(?:(?![{ZH_NOT_NAME}])[\u4e00-\u9fa5A-Za-z\d]){{2,10}}?"
     r"(?:大厦|中心|广场|大楼|公寓|小区|花园|家园|新村|苑|写字楼|商务楼|科技园|产业园)"
+    r"(?:[一二三四五六七八九十\d]{1,2}[区期])?"
     r"(?:[A-Za-z\d]{1,3}|[一二三四五六七八九十]{1,3})(?:座|栋|幢|号楼)"
-    r"(?:[\d一二三四五六七八九十]{1,3}单元)?[A-Za-z\d-]{1,5}(?:层|楼|室|号)"
+    r"(?:[\d一二三四五六七八九十]{1,3}(?:单元|门))?"
+    r"(?:[A-Za-z\d-]{1,5}(?:层|楼|室|号)|(?<=[元门])\d{3,4}(?![\d元米平万年个]))"
 )
-"""A named building or compound with a block and a floor, unit or room ("乐成中心B座21层",
-"盛世长安小区3栋1单元801室"), written without the city: a compound, building, unit or room
-is an address in the annotation guideline."""
+"""A named building or compound, its section or phase, a block and a floor, unit or room
+("乐成中心B座21层", "盛世长安小区3栋1单元801室", "龙腾苑四区12号楼3单元201"), written without
+the city: a compound, building, unit or room is an address in the annotation guideline."""
 STREET_SUFFIX = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
     r"|Terrace|Ter|Circle|Cir|Highway|Hwy|Parkway|Pkwy|Square|Sq|Crescent|Close|Row|Alley"
@@ -189,21 +204,22 @@ STREET_WORDS = (
     r"|gasse|weg|platz|allee|gatan|vägen|gata|gade|vej|veien|vegen|katu|tie|tee|põik|laan|straat"
     r"|plein|gracht|kade|ulica|Ringvej|Strasse|Straße|Gasse|Weg|Platz|Allee|Gata|Vej|aleja"
     r"|Paseo|Pasaje|Camino|Plaza|Ronda|Glorieta|Callejón|Carretera|Rambla|Alameda|Cañada"
-    r"|Bulevardul|Aleea|Calea|Splaiul|Intrarea|Stretto|Canale|Borgo|Contrada)"
+    r"|Bulevardul|Aleea|Calea|Splaiul|Intrarea|Stretto|Canale|Borgo|Contrada|rue|avenue"
+    r"|boulevard|chemin|pl\.)"
 )
 """Words of a street name outside the US suffix list (Italian, French, Spanish, Portuguese,
 German, Nordic, Dutch, Polish, Hungarian, Finnish, Estonian), as a word or a word's end
 ("Pohlstrasse", "Kiannonkatu")."""
 STREET_WORD_ENDS = (
     r"(?:straße|strasse|gasse|weg|platz|allee|gatan|vägen|gata|gade|vej|veien|vegen|katu|tie"
-    r"|tee|põik|laan|straat|plein|gracht|kade|ulica|torget|stigen|gränd|bulevardi|utca)"
+    r"|tee|põik|laan|straat|plein|gracht|kade|ulica|torget|stigen|gränd|bulevardi|utca|str\.)"
 )
 """The street words that end a one-word street name ("Pohlstrasse", "Kiannonkatu"); the
 abbreviations (ul., u.) stand alone ("successful." is no street)."""
 ADDRESS_WORD = r"[^\W\d_][\w'’-]*\.?"
 CAPITAL_WORD = r"[A-Z\u00c0-\u00de][\w'’-]*\.?"
 EUROPEAN_STREET = (
-    rf"(?:\d{{1,6}}[ \t]+)?(?:{CAPITAL_WORD}[ \t]+){{0,4}}"
+    rf"(?:\d{{1,6}}[ \t]+)?(?:{CAPITAL_WORD}(?:[ \t]+|(?<=-))){{0,4}}"
     rf"(?:{STREET_WORDS}|[^\W\d_]+{STREET_WORD_ENDS})(?:[ \t]+{ADDRESS_WORD}){{0,4}}"
     r"[ \t]+(?:Nr\.[ \t]*)?\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?\b\.?"
 )
@@ -221,8 +237,9 @@ ADDRESS_UNIT = (
 )
 """A unit, and the town or country written after it on the same line ("Apt. 819 Rzeszów
 Poland")."""
-LINE_BREAK = r"[ \t]*(?:\n[ \t]*){1,2}(?:[>?]+[ \t]*)?"
-"""A new line of an address block, with a quote or list marker ("> ", "??? ") kept inside."""
+LINE_BREAK = r"[ \t]*\n[ \t]*(?:\n[ \t]*(?=[^\n]*\d))?(?:[>?]+[ \t]*)?"
+"""A new line of an address block, with a quote or list marker ("> ", "??? ") kept inside; after
+a blank line, only a line with a number ("\n\n Italy 75263", not "\n\nThanks")."""
 ALNUM_POSTCODE = (
     r"(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]\d[A-Z]\d|[A-Z]\d{2}[ \t][A-Z\d]{4})"
 )
@@ -237,7 +254,8 @@ UPPER = "A-Z\u00c0-\u00de\u0100-\u017f\u0391-\u03a9\u0410-\u042f"
 TOWN_WORD = rf"[{UPPER}](?:[a-z]?\.(?=[ \t]+[{UPPER}])|[^\W\d_'’.-]*)"
 TOWN = (
     rf"{TOWN_WORD}(?:(?:[ \t]+|['’-]+)(?:{TOWN_WORD}|(?:de|da|do|das|dos|di|del|la|le|sur|nad|pod"
-    r"|am|an|im|bei|upon|on|en|y|i)(?=[ \t'’-]))){0,4}"
+    r"|am|an|der|vorm|im|bei|upon|on|en|y|i)(?=[ \t'’-])"
+    rf"|(?:of|the)(?=[ \t]+(?:the[ \t]+)?[{UPPER}]))){{0,4}}"
     r"(?:[ \t]+\(\w+\)|[ \t]*/[ \t]*[A-Z]{2}\b)?"
 )
 """A town, city, state or country name, with a province written after it ("Belmonte Calabro
@@ -251,7 +269,8 @@ Alegre / RJ", "da Paz / AM")."""
 ADDRESS_LINE = (
     rf"(?:{BR_CEP_TOWN}|(?:{POSTCODE}),?[ \t]+{TOWN}|{TOWN}{LINE_END}|RD[ \t]+\d{{1,2}}\b"
     r"|[A-Z\u00c0-\u00de][^\W\d_'’.-]*(?:[ \t.'’-]+[^\W\d_]+){0,4}"
-    r"(?:[ \t]+\(\w+\))?[ \t]+(?:\d{3,6}(?:[- ]\d{2,4})?|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
+    rf"(?:[ \t]+\(\w+\))?[ \t]+(?:\d{{3,6}}(?:[- ]\d{{2,4}})?|{POSTCODE}"
+    r"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
     r"|[a-z]{2,3}(?:[ \t]+\d{4,5}|(?=(?:,[ \t]*|[ \t]*\n[ \t]*)\d{4,5}))(?![ \t]+[A-Z\d])"
     rf"|(?:(?:[A-Z]{{1,2}}-)?\d{{4,6}}(?:-\d{{3,4}})?|\d{{4}}[ \t]?[A-Z]{{2}}|{ALNUM_POSTCODE})\b"
     rf"|{TOWN}[ \t]+\d{{1,2}}ª[ \t]+Seção{LINE_END})"
@@ -306,25 +325,28 @@ HOUSE_NUMBER = r"(?:(?:Nr\.[ \t]*)?\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?\b\.?(?
 """A house number ("12", "9b", "93/28", "Nr. 92"), not the start of a larger number, or none
 ("S/N", sem número / sin número)."""
 NUMBERED_STREET = (
-    rf"\b(?:{STREET_WORD}[ \t]+(?:{STREET_PARTICLE}[ \t]+){{0,3}}){{1,4}}{HOUSE_NUMBER}"
-    rf"|\b{STREET_WORD}(?:[ \t]+(?:{STREET_PARTICLE}|{STREET_WORD})){{0,5}},[ \t]*{HOUSE_NUMBER}"
-    rf"|\b\d{{1,5}}[A-Za-z]?,[ \t]+[a-zà-ÿ]+(?:[ \t]+(?:{STREET_PARTICLE}|d'))?"
+    rf"\b(?:\d{{1,6}}[ \t]+)?(?:{STREET_WORD}[ \t]+(?:{STREET_PARTICLE}[ \t]+){{0,3}}){{1,4}}"
+    rf"{HOUSE_NUMBER}"
+    rf"|\b(?:\d{{1,6}}[ \t]+)?{STREET_WORD}(?:[ \t]+(?:{STREET_PARTICLE}|{STREET_WORD})){{0,5}},"
+    rf"[ \t]*{HOUSE_NUMBER}"
+    rf"|\b(?:\d{{1,6}}[ \t]+)?\d{{1,5}}[A-Za-z]?,[ \t]+[a-zà-ÿ]+(?:[ \t]+(?:{STREET_PARTICLE}|d'))?"
     rf"(?:[ \t]+{CAPITAL_WORD}){{1,3}}"
 )
 """A street of any country written with its house number ("Mezi Sklady 393", "Rua das Bolas,
-37", "97, rue de Gonzalez"): an address only when a postcode and town line follows
-(:data:`POSTCODE_TOWN_NEXT`)."""
+37", "97, rue de Gonzalez"), with the building number some templates put first: an address
+only when a postcode and town line follows (:data:`POSTCODE_TOWN_NEXT`)."""
 POSTCODE_TOWN = rf"(?:(?:{POSTCODE}),?[ \t]+|\d{{4}}[ \t]?[A-Z]{{2}}{LINE_BREAK})[{UPPER}]"
 POSTCODE_TOWN_NEXT = (
-    rf"(?=(?:,?[ \t]+{ADDRESS_UNIT}){{0,2}}"
+    rf"(?=(?:(?:,?[ \t]+|{LINE_BREAK}){ADDRESS_UNIT}){{0,2}}"
     rf"(?:(?:,[ \t]*|[ \t]+|{LINE_BREAK})(?:{POSTCODE})[ \t]+[{UPPER}]"
-    rf"|(?:,[ \t]*|{LINE_BREAK})(?:{TOWN}{LINE_BREAK})?"
-    rf"(?:{POSTCODE_TOWN}|{TOWN},?[ \t]+\d{{4,6}}\b))"
+    rf"|(?:,[ \t]*|{LINE_BREAK})(?:{TOWN}(?:,[ \t]*|{LINE_BREAK}))?"
+    rf"(?:{POSTCODE_TOWN}|{TOWN},?[ \t]+(?:\d{{4,6}}|{POSTCODE})\b))"
     rf"|(?:,[ \t]*|{LINE_BREAK})(?:{TOWN}(?:[ \t]+\d{{1,2}}ª[ \t]+Seção)?{LINE_BREAK})?"
     rf"{BR_CEP_TOWN}[ \t]*/[ \t]*[A-Z]{{2}}\b)"
 )
-"""After a unit or two: a postcode and town on the same line, or on the next lines a postcode
-and town or a town and postcode (a district line may come first)."""
+"""After a unit or two (on the same line or their own): a postcode and town on the same line,
+or after a comma or on the next lines a postcode and town or a town and postcode in any of
+:data:`POSTCODE`'s forms ("Czech Republic 256 59"), a town or district first or not."""
 AU_STATE_LINE = (
     rf"(?={LINE_BREAK}(?:{TOWN},?[ \t]+(?:ACT|NSW|NT|QLD|SA|TAS|VIC|WA),?[ \t]+\d{{4}}\b"
     rf"|(?:RD[ \t]+\d{{1,2}}{LINE_BREAK})?{TOWN}[ \t]+\d{{4}}{LINE_END}))"
@@ -482,7 +504,9 @@ RULES: tuple[PatternRule, ...] = (
         "address_zh",
         re.compile(ZH_ADDRESS),
         0.75,
-        trigger=re.compile("[街道路巷弄同村区园厦场][\\dA-Za-z一二三四五六七八九十百零〇]"),
+        trigger=re.compile(
+            "[街道路巷弄同村区园厦场段][\\dA-Za-z一二三四五六七八九十百零〇甲乙丙丁]"
+        ),
     ),
     PatternRule(
         "ADDRESS",
