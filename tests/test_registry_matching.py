@@ -41,6 +41,21 @@ def test_an_edited_excerpt_inside_other_text_is_traced(tmp_path: Path) -> None:
     registry.close()
 
 
+def test_an_excerpt_with_a_long_word_replaced_by_a_short_one_is_traced(tmp_path: Path) -> None:
+    """Replacing 'chloroplasts' by 'it' shifts the alignment by 10 units, more than the drift:
+    the chain follows the shift across the one replaced word (or the word left out), though
+    neither piece alone (15 and 12 units) would be reported. Two pieces that one word apart in
+    the suspect are far apart in the stored text do not add up."""
+    registry = registry_with(tmp_path, ANSWER, OTHER)
+    matches = registry.trace_text("My notes: sunlight in their it and turn water, as we saw.")
+    assert [m["produce_id"] for m in matches] == ["pid-0"]
+    assert matches[0]["overlap_units"] == len("sunlightintheir" + "andturnwater")
+    matches = registry.trace_text("My notes: sunlight in their and turn water, as we saw.")
+    assert [m["produce_id"] for m in matches] == ["pid-0"]
+    assert registry.trace_text("My notes: sunlight in their and releasing oxygen, we saw.") == []
+    registry.close()
+
+
 def test_a_shared_common_phrase_alone_is_not_a_match(tmp_path: Path) -> None:
     registry = registry_with(tmp_path, ANSWER, OTHER)
     assert registry.trace_text("The light reactions happen in a lab, said the teacher.") == []

@@ -11,8 +11,9 @@ units of every non-space character: punctuation and symbols count, so code and f
 for the check of a candidate: the best *chain* of shared fine n-grams near the n-grams it
 shares with the suspect, in order in both texts, each near the previous one (``BRIDGE``) and on
 nearly its alignment (suspect offset minus stored offset, give or take ``FINE_DRIFT`` units for
-edits), scored by the width units of the suspect it covers — so a copy with edits counts as one
-piece of evidence while common phrases found at unrelated places do not add up. Texts stored
+edits, or across one replaced word of another length: ``WORD_GAP``), scored by the width units
+of the suspect it covers — so a copy with edits counts as one piece of evidence while common
+phrases found at unrelated places do not add up. Texts stored
 without fine n-grams are checked the same way with the indexed ones (``DRIFT``).
 
 An n-gram's hash is keyed (:class:`NgramKey`): AES-256 under the deployment's fingerprint key
@@ -57,6 +58,11 @@ BRIDGE = 32
 """Shared n-grams at most this many width units apart can follow each other on a chain."""
 DRIFT = 8
 """How far the alignment may shift along a chain (an edit replaced text of another length)."""
+WORD_GAP = 8
+LONG_WORD_GAP = 24
+"""The finer check also follows a larger shift across one replaced word: gaps between the two
+n-grams of at least 1 unit in both texts, at most ``WORD_GAP`` in one and ``LONG_WORD_GAP`` in
+the other (a long word replaced by a short one, or the other way round)."""
 MAX_REPEATS = 8
 """An n-gram repeated more often in one stored text is no evidence of a copy (and would make
 the chain search quadratic)."""
@@ -274,15 +280,17 @@ class Grams:
         stored: Mapping[int, Sequence[int]],
         drift: int = DRIFT,
         among: np.ndarray | None = None,
+        word_gaps: bool = False,
     ) -> Chain | None:
         """The best chain of n-grams shared with one stored text, ``stored`` mapping its
         (signed) hashes to the width offsets where they start in it.
 
         A chain takes shared n-grams in order in both texts, each at most ``BRIDGE`` units past
         the previous one and on nearly its alignment (suspect offset minus stored offset, give
-        or take ``drift``: an edit may replace text of another length). Its score is the width
-        units of the suspect it covers; found by dynamic programming over the shared n-grams
-        (or over those of ``among``, a mask of this text's n-grams known to be shared).
+        or take ``drift``: an edit may replace text of another length; with ``word_gaps``, any
+        shift across a gap that one replaced word explains, see ``WORD_GAP``). Its score is the
+        width units of the suspect it covers; found by dynamic programming over the shared
+        n-grams (or over those of ``among``, a mask of this text's n-grams known to be shared).
         """
         signed = self.signed()
         if among is None:
@@ -302,6 +310,7 @@ class Grams:
             return None
         # Per node: covered units and the previous node of the best chain ending there.
         covered = [end - start for start, end in zip(starts, ends, strict=True)]
+        width = covered[:]  # an n-gram's width, the same in both texts
         previous = [-1] * len(starts)
         first = 0  # the earliest node that can still precede the current one
         for j in range(len(starts)):
@@ -311,7 +320,9 @@ class Grams:
             for i in range(first, j):
                 if offsets[i] >= offsets[j] or starts[i] >= starts[j]:
                     continue
-                if abs(starts[i] - offsets[i] - alignment) > drift:
+                if abs(starts[i] - offsets[i] - alignment) > drift and not (
+                    word_gaps and _one_word(starts[j] - ends[i], offsets[j] - offsets[i] - width[i])
+                ):
                     continue
                 gained = covered[i] + ends[j] - max(starts[j], ends[i])
                 if gained > covered[j]:
@@ -322,6 +333,12 @@ class Grams:
             hashes.add(values[node])
             begin, node = starts[node], previous[node]
         return Chain(covered[last], len(hashes), begin, ends[last])
+
+
+def _one_word(gap: int, stored_gap: int) -> bool:
+    """Whether gaps this long between two shared n-grams (in the suspect, in the stored text)
+    are what replacing one word by a word of another length leaves."""
+    return 1 <= min(gap, stored_gap) <= WORD_GAP and max(gap, stored_gap) <= LONG_WORD_GAP
 
 
 def members(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -408,7 +425,7 @@ def finer_chain(
         among = common & (begins >= first) & (begins < end)
         if fine.covered(among) < min_units:  # no chain of these can cover min_units
             continue
-        chain = fine.best_chain(stored.offsets, FINE_DRIFT, among)
+        chain = fine.best_chain(stored.offsets, FINE_DRIFT, among, word_gaps=True)
         if chain is not None and (best is None or chain.units > best.units):
             best = chain
     if best is None or best.units < min_units:
