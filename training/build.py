@@ -44,6 +44,7 @@ from .sources import (
     DEFAULT_MIRRORS,
     DOCUMENT_FILES,
     DUREADER_FILES,
+    ENRON_SPAM,
     GPTFUZZ_QUESTIONS,
     GSM8K_TRAIN,
     HARMFULQA,
@@ -711,6 +712,10 @@ def task_examples(data: Data) -> list[Example]:
         if len(t) <= 400 and not synthetic.is_question(t)
     ]
     examples += [Example(t, 0, CMRC_DEV.repo) for t in data.cmrc_questions]
+    examples += [  # e-mails repeat their boilerplate ("please give me a call."): each sentence once
+        Example(t, 0, ENRON_SPAM.repo)
+        for t in unique(t for e in data.emails for t in document_sentences(e))
+    ]
     for passage in data.cmrc_passages:
         examples += [Example(t, 0, CMRC_DEV.repo) for t in document_sentences(passage)]
     for name, pieces in data.markdown.items():
