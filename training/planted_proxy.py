@@ -142,6 +142,8 @@ def plant(document: str, request: str, rng: random.Random) -> Planted:
 
 PER_FOLD = 600
 """Planted e-mails per fold of requests."""
+MAX_REQUEST_CHARS = 400
+"""Longest request planted (and learnt: ``build.task_examples``)."""
 
 
 def found(model: TrainedTextModel, text: str) -> bool:
@@ -159,14 +161,22 @@ def found(model: TrainedTextModel, text: str) -> bool:
 
 def evaluate(data: Data, folds: int = 2) -> dict[str, Any]:
     """Out-of-fold numbers of the planted-task model on the proxy: the English public requests
-    (``Data.task_requests``) in ``folds`` folds; per fold, a model trained without that fold's
+    it learns as positives (``Data.task_requests``: no questions, at most
+    :data:`MAX_REQUEST_CHARS`) in ``folds`` folds; per fold, a model trained without that fold's
     requests, built and calibrated as shipped, flags the proxy e-mails clean and with those
     requests planted (at most :data:`PER_FOLD`)."""
     from aigc_gateway.guards.model import language_of
 
     from .build import train_task_model
+    from .synthetic import is_question
 
-    requests = sorted({t for t, _ in data.task_requests if language_of(t) == "en"})
+    requests = sorted(
+        {
+            t
+            for t, _ in data.task_requests
+            if language_of(t) == "en" and len(t) <= MAX_REQUEST_CHARS and not is_question(t)
+        }
+    )
     hits: dict[str, list[bool]] = {"planted": [], "clean": []}
     thresholds = []
     for k in range(folds):
