@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from aigc_gateway.evaluation.suites import SUITES, select_cases
 
-from . import hashed_mlp, synthetic
+from . import hashed_mlp, planted_proxy, synthetic
 from .sources import (
     ASSISTANT_REQUESTS,
     BENCH_LICENSES,
@@ -44,6 +44,7 @@ from .sources import (
     DEFAULT_MIRRORS,
     DOCUMENT_FILES,
     DUREADER_FILES,
+    ENRON_SPAM,
     GPTFUZZ_QUESTIONS,
     GSM8K_TRAIN,
     HARMFULQA,
@@ -277,6 +278,9 @@ class Data:
             for piece in chunks(f.read(mirrors).decode())
         ]
         self.tasks = self._tasks()
+        self.emails, self.proxy_emails = planted_proxy.emails(mirrors)
+        """Real e-mails: one half planted-task negatives, the other half its development proxy
+        (never trained on; :mod:`.planted_proxy`)."""
         self.task_requests: list[tuple[str, str]] = unique(
             (request_sentence(t), pinned.repo)
             for pinned in ASSISTANT_REQUESTS
@@ -747,6 +751,10 @@ def task_examples(data: Data) -> list[Example]:
         if len(t) <= 400 and not synthetic.is_question(t)
     ]
     examples += [Example(t, 0, CMRC_DEV.repo) for t in data.cmrc_questions]
+    examples += [  # e-mails repeat their boilerplate ("please give me a call."): each sentence once
+        Example(t, 0, ENRON_SPAM.repo)
+        for t in unique(t for e in data.emails for t in document_sentences(e))
+    ]
     for passage in data.cmrc_passages:
         examples += [Example(t, 0, CMRC_DEV.repo) for t in document_sentences(passage)]
     for name, pieces in data.markdown.items():
@@ -776,16 +784,18 @@ def document_score(model: Any, text: str) -> dict[str, float]:
     return best
 
 
-def train_task_model(data: Data) -> tuple[TrainedTextModel, dict[str, Any]]:
+def train_task_model(
+    data: Data, left_out: Callable[[Example], bool] | None = None
+) -> tuple[TrainedTextModel, dict[str, Any]]:
     """The planted-task model and its operating point: per language, the lowest threshold at
     which at most half of ``TASK_DOCUMENT_FPR`` of each group of calibration documents (real
     documents never trained on, one group per language; synthetic documents of a seed not
-    trained on) is flagged."""
+    trained on) is flagged. ``left_out``: examples not to learn from (out-of-fold checks)."""
     import numpy as np
 
     from aigc_gateway.guards.model import language_of
 
-    examples = task_examples(data)
+    examples = [e for e in task_examples(data) if left_out is None or not left_out(e)]
     model = logistic(TASK_C).fit(
         task_matrix([e.text for e in examples]), np.array([e.label for e in examples])
     )
@@ -812,6 +822,13 @@ def train_task_model(data: Data) -> tuple[TrainedTextModel, dict[str, Any]]:
     report: dict[str, Any] = {
         name: {"documents": len(scores), "flagged": rate(sum(map(flagged, scores)), len(scores))}
         for name, scores in scored.items()
+    }
+    report["proxy_emails_clean"] = {
+        "documents": len(data.proxy_emails),
+        "flagged": rate(
+            sum(flagged(document_score(model, e)) for e in data.proxy_emails),
+            len(data.proxy_emails),
+        ),
     }
     for lang in ("en", "zh"):
         planted = data.tasks["planted_task_documents"][lang]

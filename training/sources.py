@@ -268,6 +268,16 @@ KDCONV_FILES = (
 CATQA_LEFT_OUT = frozenset({"Political Campaigning", "Tailored Financial Advice"})
 """CatQA categories that are usage-policy topics rather than harmful requests ("how do I target
 voters", "which stock should I buy"): ordinary questions a guard must pass."""
+ENRON_SPAM = PinnedFile(
+    "tasdikrahman/datasets",
+    "7d395afc4e5703c270c61d30828674cefd8bd337",
+    "email/plaintext/enron1.zip",
+    "public record (Enron e-mails released by FERC, 2003); Enron-Spam preprocessing "
+    "(Metsis et al., 2006); repository README: MIT",
+    "97d1e3942057e7a9192af73adc70dad1f4279a05dadde2c1606a364c245519ed",
+    "real business e-mails (ham only; training/planted_proxy.py): one half planted-task "
+    "negatives, the other half its development proxy, never trained on",
+)
 PINNED_FILES = (
     GPTFUZZ_QUESTIONS,
     CMRC_DEV,
@@ -282,6 +292,7 @@ PINNED_FILES = (
     *KDCONV_FILES,
     *BTC_FILES,
     *DUREADER_FILES,
+    ENRON_SPAM,
 )
 
 

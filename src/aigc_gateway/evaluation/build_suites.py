@@ -175,10 +175,13 @@ class PublicFile:
 
 
 def mirror_blob(mirrors: Path, repo: str, commit: str, path: str) -> bytes | None:
-    """The file's bytes from the mirror ``<mirrors>/<owner>+<name>/repo``, or None without one."""
+    """The file's bytes from the mirror ``<mirrors>/<owner>+<name>/repo`` (a bare repository, or
+    one with a work tree and its ``.git``), or None without one."""
     mirror = mirrors / repo.replace("/", "+") / "repo"
     if not mirror.is_dir():
         return None
+    if (mirror / ".git").is_dir():
+        mirror = mirror / ".git"
     command = ["git", "--git-dir", str(mirror), "show", f"{commit}:{path}"]
     return subprocess.run(command, check=True, capture_output=True).stdout
 
