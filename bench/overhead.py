@@ -16,7 +16,8 @@ as with the default ``normal``) and
 ``litellm`` (one worker, master key). Per-key limits are off in every gateway (``--workers 2``
 would need Redis for them). Then, from ``bench/audit.py``: the record stage's added p50 on
 SQLite, synchronous normal (default) and full (in-process pipeline, 5 ms backend, concurrency
-32) and a SIGKILL of a two-worker gateway under load. Writes docs/benchmarks/overhead.json.
+32) and a SIGKILL of a two-worker gateway under load. Writes docs/benchmarks/overhead.json, and the
+default policy's cells on their own in overhead_default.json.
 
     .venv/bin/python bench/overhead.py --skip-litellm --baseline-src ../old/src
 
@@ -475,6 +476,10 @@ def main() -> None:
         name += "_otel"
     if name == "overhead":
         summary.update(local_model_ratio())
+        default_summary, default_details = default_policy_view(results)
+        write_result(
+            "overhead_default", default_summary, {"prompt_bytes": len(PROMPT), **default_details}
+        )
     write_result(
         name,
         summary,
@@ -561,6 +566,34 @@ def summarise(results: dict[str, Any], audit: dict[str, Any], args: argparse.Nam
             summary[f"{key}_overhead_p50_ms"] = added(peer, 1, 50)
             summary[f"{key}_rps_c64"] = cell(peer, 64).get("rps", nan)
     return summary
+
+
+def default_policy_view(results: dict[str, Any]) -> tuple[dict[str, float], dict[str, Any]]:
+    """``overhead_default.json``: the same run's cells of the gateway with the default policy
+    (guards on), beside the empty pipeline, the direct path and LiteLLM (issue 11 asks for the
+    default policy's overhead on its own)."""
+    shown = ("direct", GATEWAY, DEFAULT, "litellm")
+    view = {
+        mode: {name: cells for name, cells in by_target.items() if name in shown}
+        for mode, by_target in results.items()
+    }
+
+    def cell(mode: str, target: str, level: int) -> dict[str, Any]:
+        return view[mode].get(target, {}).get(f"c{level}", {})
+
+    nan = float("nan")
+    summary = {
+        f"{key}_{mode}_c{level}_ms": float(
+            cell(mode, DEFAULT, level).get("added_ms", {}).get(q, nan)
+        )
+        for mode in view
+        for level in (1, 64)
+        for key, q in (("default_added_p50", "p50"), ("default_added_p99", "p99"))
+    }
+    summary["default_rps_c64"] = cell("non_stream", DEFAULT, 64).get("rps", nan)
+    summary["empty_rps_c64"] = cell("non_stream", GATEWAY, 64).get("rps", nan)
+    summary["litellm_rps_c64"] = cell("non_stream", "litellm", 64).get("rps", nan)
+    return summary, {"profile": "default", "results": view}
 
 
 def local_model_ratio() -> dict[str, float]:
