@@ -41,6 +41,12 @@ def values(engine: GuardEngine, text: str, kind: str) -> list[str]:
     return [value for found_kind, value in found(engine, text) if found_kind == kind]
 
 
+def assert_found_whole(engine: GuardEngine, sentence: str, addresses: tuple[str, ...]) -> None:
+    """Each address, put into ``sentence`` (a format string), is one ADDRESS finding, whole."""
+    for address in addresses:
+        assert values(engine, sentence.format(address), "ADDRESS") == [address]
+
+
 def test_checksums() -> None:
     assert cn_resident_id_valid("11010519491231002X")
     assert not cn_resident_id_valid("110105194912310021")
@@ -122,29 +128,32 @@ def test_street_addresses_of_many_countries(engine: GuardEngine) -> None:
 
     addresses = partial(values, engine, kind="ADDRESS")
 
-    for address in (
-        "Ortmanngasse 57\n81453 Aurich",
-        "Rua das Bolas, 37\n7742-180 Figueira da Foz",
-        "97, rue de Marbot\n65587 Lemoine-sur-Gauthier",
-        "Mezi Sklady 393\n787 92 Miletín",
-        "Stretto Faugno, 38 Piano 4\n33043, Purgessimo (UD)",
-        "Paseo Nélida Arnaiz 367\nMelilla, 05139",
-        "Flat 8\nJeffrey Unions\nYatesburgh\nW4 1XB",
-        "401 Richard Vista\nPaultown, QC J8J 7B7",
-        "Madsenstubben 921, 4218 Lailahelle",
-        "Unit 93 3 Jodi Ride\nPort Nicole, NSW, 0201",
-        "246 Melanie Arcade\nRD 4\nForsythton 8866",
-        "PO Box 972\nRohewakatanga 8579",
-        "946 Moreno Concourse\nNew Sean, QLD, 0870",
-        "3/81 Cassie Artery\nPort Amyshire, NSW, 2920",
-        "75 Strawbridge Cross\nPohorotapu 5584",
-        "Rodovia Pires, 15\nDom Silverio\n95293595 Ribeiro Alegre / RJ",
-        "Praia Teixeira, 36\nLuxemburgo\n13846-648 da Paz / AM",
-        "Fazenda Araújo, 16\nVila Independencia 1ª Seção\n96456-544 Castro das Flores / AL",
-        "Avenida do Pimenta, S/N\n9730-147 Setúbal",
-        "Av dos Combatentes da Grande Guerra, 165\n6095-293 Viseu",
-    ):
-        assert addresses(f"Please send it to {address}. Thanks!") == [address]
+    assert_found_whole(
+        engine,
+        "Please send it to {}. Thanks!",
+        (
+            "Ortmanngasse 57\n81453 Aurich",
+            "Rua das Bolas, 37\n7742-180 Figueira da Foz",
+            "97, rue de Marbot\n65587 Lemoine-sur-Gauthier",
+            "Mezi Sklady 393\n787 92 Miletín",
+            "Stretto Faugno, 38 Piano 4\n33043, Purgessimo (UD)",
+            "Paseo Nélida Arnaiz 367\nMelilla, 05139",
+            "Flat 8\nJeffrey Unions\nYatesburgh\nW4 1XB",
+            "401 Richard Vista\nPaultown, QC J8J 7B7",
+            "Madsenstubben 921, 4218 Lailahelle",
+            "Unit 93 3 Jodi Ride\nPort Nicole, NSW, 0201",
+            "246 Melanie Arcade\nRD 4\nForsythton 8866",
+            "PO Box 972\nRohewakatanga 8579",
+            "946 Moreno Concourse\nNew Sean, QLD, 0870",
+            "3/81 Cassie Artery\nPort Amyshire, NSW, 2920",
+            "75 Strawbridge Cross\nPohorotapu 5584",
+            "Rodovia Pires, 15\nDom Silverio\n95293595 Ribeiro Alegre / RJ",
+            "Praia Teixeira, 36\nLuxemburgo\n13846-648 da Paz / AM",
+            "Fazenda Araújo, 16\nVila Independencia 1ª Seção\n96456-544 Castro das Flores / AL",
+            "Avenida do Pimenta, S/N\n9730-147 Setúbal",
+            "Av dos Combatentes da Grande Guerra, 165\n6095-293 Viseu",
+        ),
+    )
     for text in (
         "On April 4, 2008, Beyoncé married Jay-Z.",
         "Some 400,000 Israeli citizens voted.",
@@ -254,17 +263,20 @@ def test_chinese_addresses_with_a_building_after_the_number(engine: GuardEngine)
 
     addresses = partial(values, engine, kind="ADDRESS")
 
-    for address in (
-        "西安市雁塔区小寨东路126号百隆广场",
-        "青岛市市南区香港中路76号颐和国际A座2301室",
-        "北京市朝阳区建国门外大街1号国贸大厦B座12层1205",
-        "广州市番禺区市桥街繁华路13号之二",
-        "北京市东城区东直门南大街甲22号",
-        "成都市高新区天府大道北段1700号",
-        "昆山市玉山镇前进西路1号",
-        "昌平区回龙观镇龙腾苑四区12号楼3单元201",
-    ):
-        assert addresses(f"我的地址是{address}，谢谢。") == [address]
+    assert_found_whole(
+        engine,
+        "我的地址是{}，谢谢。",
+        (
+            "西安市雁塔区小寨东路126号百隆广场",
+            "青岛市市南区香港中路76号颐和国际A座2301室",
+            "北京市朝阳区建国门外大街1号国贸大厦B座12层1205",
+            "广州市番禺区市桥街繁华路13号之二",
+            "北京市东城区东直门南大街甲22号",
+            "成都市高新区天府大道北段1700号",
+            "昆山市玉山镇前进西路1号",
+            "昌平区回龙观镇龙腾苑四区12号楼3单元201",
+        ),
+    )
     assert addresses("我在人民路5号的万达广场门口等你。") == ["人民路5号"]
     assert addresses("中山路3号5层2000平方米整层出租。") == ["中山路3号5层"]
 
@@ -275,17 +287,20 @@ def test_european_addresses_with_unit_lines_and_country_postcodes(engine: GuardE
 
     addresses = partial(values, engine, kind="ADDRESS")
 
-    for address in (
-        "Lešenská 7\nSuite 896\nHorní Cerekev\nCzech Republic 256 59",
-        "R. Lima, 4\nSuite 978\nPóvoa de Santa Iria\nPortugal 6187-336",
-        "al. Staszica 11/06\nApt. 241\nPuławy\nPoland 26-211",
-        "8111 ulica Dąbrowskiego 232 Apt. 256, Dębica, Poland 04-089",
-        "Alameda Irmã Lúcia, 83\nSuite 075\nSines\nPortugal 5251-853",
-        "Isabell-Harloff-Straße 4\n45459 Neunburg vorm Wald",
-        "Esilahof 36\nSuite 753\nZuidwolde\nKingdom of the Netherlands 3025NJ",
-        "2 Macdonald Drive\nSuite 190\nHollandhaven\nUnited Kingdom SA33 5HP",
-    ):
-        assert addresses(f"Please send it to {address}. Thanks!") == [address]
+    assert_found_whole(
+        engine,
+        "Please send it to {}. Thanks!",
+        (
+            "Lešenská 7\nSuite 896\nHorní Cerekev\nCzech Republic 256 59",
+            "R. Lima, 4\nSuite 978\nPóvoa de Santa Iria\nPortugal 6187-336",
+            "al. Staszica 11/06\nApt. 241\nPuławy\nPoland 26-211",
+            "8111 ulica Dąbrowskiego 232 Apt. 256, Dębica, Poland 04-089",
+            "Alameda Irmã Lúcia, 83\nSuite 075\nSines\nPortugal 5251-853",
+            "Isabell-Harloff-Straße 4\n45459 Neunburg vorm Wald",
+            "Esilahof 36\nSuite 753\nZuidwolde\nKingdom of the Netherlands 3025NJ",
+            "2 Macdonald Drive\nSuite 190\nHollandhaven\nUnited Kingdom SA33 5HP",
+        ),
+    )
     assert addresses("Address:\nWebersvej 202\n1220 Jyderup\n\nThanks") == [
         "Webersvej 202\n1220 Jyderup"
     ]
