@@ -310,7 +310,6 @@ class Grams:
             return None
         # Per node: covered units and the previous node of the best chain ending there.
         covered = [end - start for start, end in zip(starts, ends, strict=True)]
-        width = covered[:]  # an n-gram's width, the same in both texts
         previous = [-1] * len(starts)
         first = 0  # the earliest node that can still precede the current one
         for j in range(len(starts)):
@@ -321,7 +320,12 @@ class Grams:
                 if offsets[i] >= offsets[j] or starts[i] >= starts[j]:
                     continue
                 if abs(starts[i] - offsets[i] - alignment) > drift and not (
-                    word_gaps and _one_word(starts[j] - ends[i], offsets[j] - offsets[i] - width[i])
+                    word_gaps
+                    # the gaps after n-gram i, in the suspect and in the stored text (an n-gram
+                    # is as wide in both)
+                    and _one_word(
+                        starts[j] - ends[i], offsets[j] - offsets[i] - ends[i] + starts[i]
+                    )
                 ):
                     continue
                 gained = covered[i] + ends[j] - max(starts[j], ends[i])
