@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aigc_gateway.evaluation.build_suites import mirror_blob
+from aigc_gateway.evaluation.build_suites import mirror_blob, mirror_git_dir
 
 from .sources import ENRON_SPAM
 
@@ -85,8 +85,8 @@ def fixture_emails(mirrors: Path) -> list[str]:
     weights do not depend on these)."""
     out = []
     for repo, commit, folder in FIXTURES:
-        git_dir = mirrors / repo.replace("/", "+") / "repo"
-        if not git_dir.is_dir():
+        git_dir = mirror_git_dir(mirrors, repo)
+        if git_dir is None:
             continue
         command = ["git", "--git-dir", str(git_dir), "ls-tree", "-r", "--name-only", commit, folder]
         for path in subprocess.run(

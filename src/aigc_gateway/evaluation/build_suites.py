@@ -174,14 +174,21 @@ class PublicFile:
         return f"{self.repo}@{self.commit[:10]}:{self.path}"
 
 
-def mirror_blob(mirrors: Path, repo: str, commit: str, path: str) -> bytes | None:
-    """The file's bytes from the mirror ``<mirrors>/<owner>+<name>/repo`` (a bare repository, or
+def mirror_git_dir(mirrors: Path, repo: str) -> Path | None:
+    """The git directory of the mirror ``<mirrors>/<owner>+<name>/repo`` (a bare repository, or
     one with a work tree and its ``.git``), or None without one."""
     mirror = mirrors / repo.replace("/", "+") / "repo"
     if not mirror.is_dir():
         return None
-    if (mirror / ".git").is_dir():
-        mirror = mirror / ".git"
+    return mirror / ".git" if (mirror / ".git").is_dir() else mirror
+
+
+def mirror_blob(mirrors: Path, repo: str, commit: str, path: str) -> bytes | None:
+    """The file's bytes from the repository's mirror (:func:`mirror_git_dir`), or None without
+    one."""
+    mirror = mirror_git_dir(mirrors, repo)
+    if mirror is None:
+        return None
     command = ["git", "--git-dir", str(mirror), "show", f"{commit}:{path}"]
     return subprocess.run(command, check=True, capture_output=True).stdout
 
