@@ -38,6 +38,8 @@ import secrets
 import subprocess
 import tempfile
 import time
+from functools import partial
+from math import nan
 from pathlib import Path
 from typing import Any
 
@@ -527,16 +529,21 @@ def print_tables(results: dict[str, Any], levels: list[int]) -> None:
         )
 
 
+def cell_of(results: dict[str, Any], mode: str, target: str, level: int) -> dict[str, Any]:
+    """One target's cell at one concurrency (empty where this run did not measure it)."""
+    return results.get(mode, {}).get(target, {}).get(f"c{level}", {})
+
+
+def added_of(results: dict[str, Any], mode: str, target: str, level: int, q: int) -> float:
+    """A cell's added latency percentile ``q`` in ms (NaN where not measured)."""
+    return float(cell_of(results, mode, target, level).get("added_ms", {}).get(f"p{q}", nan))
+
+
 def summarise(results: dict[str, Any], audit: dict[str, Any], args: argparse.Namespace) -> Any:
     """The issue's summary keys (NaN where this run did not measure one)."""
-    nan = float("nan")
     plain = results["non_stream"]
-
-    def cell(target: str, level: int) -> dict[str, Any]:
-        return plain.get(target, {}).get(f"c{level}", {})
-
-    def added(target: str, level: int, q: int) -> float:
-        return float(cell(target, level).get("added_ms", {}).get(f"p{q}", nan))
+    cell = partial(cell_of, results, "non_stream")
+    added = partial(added_of, results, "non_stream")
 
     one_worker = cell(GATEWAY, 64).get("rps", nan)
     summary = {
@@ -577,22 +584,14 @@ def default_policy_view(results: dict[str, Any]) -> tuple[dict[str, float], dict
         mode: {name: cells for name, cells in by_target.items() if name in shown}
         for mode, by_target in results.items()
     }
-
-    def cell(mode: str, target: str, level: int) -> dict[str, Any]:
-        return view[mode].get(target, {}).get(f"c{level}", {})
-
-    nan = float("nan")
     summary = {
-        f"{key}_{mode}_c{level}_ms": float(
-            cell(mode, DEFAULT, level).get("added_ms", {}).get(q, nan)
-        )
+        f"default_added_p{q}_{mode}_c{level}_ms": added_of(view, mode, DEFAULT, level, q)
         for mode in view
         for level in (1, 64)
-        for key, q in (("default_added_p50", "p50"), ("default_added_p99", "p99"))
+        for q in (50, 99)
     }
-    summary["default_rps_c64"] = cell("non_stream", DEFAULT, 64).get("rps", nan)
-    summary["empty_rps_c64"] = cell("non_stream", GATEWAY, 64).get("rps", nan)
-    summary["litellm_rps_c64"] = cell("non_stream", "litellm", 64).get("rps", nan)
+    for key, target in (("default", DEFAULT), ("empty", GATEWAY), ("litellm", "litellm")):
+        summary[f"{key}_rps_c64"] = cell_of(view, "non_stream", target, 64).get("rps", nan)
     return summary, {"profile": "default", "results": view}
 
 
