@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from .conftest import RunningGateway, launch_gateway, run_cli
+from .conftest import RunningGateway, fix_watermark_key, launch_gateway, run_cli
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -37,6 +37,9 @@ VIEWPORTS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "
 SHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
 CONFIG = {
     "server": {"key_cache_s": 0.2},
+    # greedy, with the fixed watermark key: the playground's answer is the same on every run (a
+    # sampled one sometimes ended after one sentence)
+    "local_model": {"default_temperature": 0},
     "tenants": {
         "alpha": {"audit": {"keep_content": True}},
         "beta": {"labels": {"explicit": {"placement": "both"}}},
@@ -50,7 +53,9 @@ PROMPT = (
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
-    running = launch_gateway(tmp_path_factory.mktemp("console"), CONFIG)
+    root = tmp_path_factory.mktemp("console")
+    fix_watermark_key(root / "data")
+    running = launch_gateway(root, CONFIG, data_dir=root / "data")
     yield running
     running.stop()
 
