@@ -20,14 +20,18 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from aigc_gateway.labeling.fingerprint import (
     FINE_NGRAM,
     NGRAM,
+    SHORT_NGRAM,
     SHORT_TEXT,
     Grams,
     NgramKey,
+    ShortGrams,
     fine_normalise,
     legacy_hash,
     normalise,
+    salted,
     stored_fine,
     stored_fingerprint,
+    stored_short,
 )
 
 ALPHABETS = {
@@ -133,3 +137,22 @@ def test_the_key_is_aes_of_each_block_in_every_thread() -> None:
     assert len(results) == 5 * 60
     assert all(result == expected for result in results)
     assert key.signed([], NGRAM) == []
+
+
+def test_short_ngrams_are_hashed_with_a_salt_of_each_text() -> None:
+    """One short n-gram per fine n-gram (the same start), 32 bits: equal n-grams of one text
+    share a hash, the same text stored twice shares none (its own salt each time)."""
+    key = NgramKey(bytes(range(32)))
+    text = "The cat and the hat, and the bat: 今天天气很好。"
+    first, second = (ShortGrams.unpack(stored_short(text, key)) for _ in range(2))
+    fine = Grams.fine(text, key)
+    assert len(first.hashes) == len(second.hashes) == len(fine.hashes)
+    assert first.salt != second.salt
+    assert not set(first.hashes.tolist()) & set(second.hashes.tolist())
+    values, _ = reference(fine.normalised, SHORT_NGRAM)
+    expected = salted(key, first.salt)(np.array(values, dtype=np.uint64), SHORT_NGRAM)
+    assert first.hashes.tolist() == expected[: len(fine.hashes)].tolist()
+    assert first.hashes.min() >= 0 and first.hashes.max() < 1 << 32
+    and_the = [i for i in range(len(fine.normalised)) if fine.normalised.startswith("andt", i)]
+    assert len(and_the) == 2 and len(set(first.hashes[and_the].tolist())) == 1
+    assert ShortGrams.unpack(stored_short("a b", key)).hashes.tolist() == []

@@ -9,7 +9,13 @@ from pathlib import Path
 
 from aigc_gateway.labeling.fingerprint import Grams, legacy_hash, normalise
 from aigc_gateway.labeling.keys import labels_dir
-from aigc_gateway.labeling.registry import MIN_UNITS, REGISTRY_FILE, LabelRegistry, TextEntry
+from aigc_gateway.labeling.registry import (
+    FINE_MIN_UNITS,
+    MIN_UNITS,
+    REGISTRY_FILE,
+    LabelRegistry,
+    TextEntry,
+)
 
 ANSWER = (
     "Photosynthesis lets green plants capture sunlight in their chloroplasts and turn water "
@@ -53,6 +59,25 @@ def test_an_excerpt_with_a_long_word_replaced_by_a_short_one_is_traced(tmp_path:
     matches = registry.trace_text("My notes: sunlight in their and turn water, as we saw.")
     assert [m["produce_id"] for m in matches] == ["pid-0"]
     assert registry.trace_text("My notes: sunlight in their and releasing oxygen, we saw.") == []
+    registry.close()
+
+
+def test_an_excerpt_with_many_words_replaced_is_confirmed_by_short_ngrams(tmp_path: Path) -> None:
+    """Five of eleven words replaced: the fine n-grams' chain covers 16 units, too few alone;
+    the short n-grams in the gaps between the edits ('lets', 'and', 'water') confirm it on its
+    alignment. One short n-gram more is not enough, and a text stored without short n-grams
+    (before they were kept) is matched by the fine chain alone, as before."""
+    registry = registry_with(tmp_path, ANSWER, OTHER)
+    edited = "Notes: lets pink plants grab sunlight in her cells and burn water, we said."
+    matches = registry.trace_text(edited)
+    assert [m["produce_id"] for m in matches] == ["pid-0"]
+    assert matches[0]["overlap_units"] == len("plants" + "sunlightin") < FINE_MIN_UNITS
+    assert registry.trace_text("Notes: lets pink plants grab sunlight in her cells, we said.") == []
+    registry.close()
+    with sqlite3.connect(labels_dir(tmp_path) / REGISTRY_FILE) as db:
+        db.execute("UPDATE texts SET short = NULL")
+    registry = LabelRegistry(tmp_path)
+    assert registry.trace_text(edited) == []
     registry.close()
 
 

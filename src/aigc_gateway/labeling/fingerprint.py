@@ -16,6 +16,15 @@ of the suspect it covers — so a copy with edits counts as one piece of evidenc
 phrases found at unrelated places do not add up. Texts stored
 without fine n-grams are checked the same way with the indexed ones (``DRIFT``).
 
+A chain too short to be reported alone (several words of a short excerpt replaced: the pieces
+between the edits are shorter than a fine n-gram) can be *confirmed* by the text's *short*
+n-grams (``SHORT_NGRAM`` units, :func:`stored_short`): a chain of them in the chain's
+neighbourhood in both texts, on its exact alignment (or across one replaced word), covers the
+stretches between the edits that a fine n-gram is too wide for (:func:`extension`). They are
+stored for each text with a salt of its own and 32 bits each, so the same n-gram has another
+hash in every text: short n-grams are common, and a registry-wide count of equal hashes must
+not tell which ones they are.
+
 An n-gram's hash is keyed (:class:`NgramKey`): AES-256 under the deployment's fingerprint key
 of the n-gram's 64-bit polynomial value, so that the registry's file alone does not give the
 text back. Registries from before the key used an unkeyed, invertible mix (:func:`legacy_hash`),
@@ -34,11 +43,12 @@ import hashlib
 import hmac
 import itertools
 import re
+import secrets
 import struct
 import threading
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -63,6 +73,11 @@ LONG_WORD_GAP = 24
 """The finer check also follows a larger shift across one replaced word: gaps between the two
 n-grams of at least 1 unit in both texts, at most ``WORD_GAP`` in one and ``LONG_WORD_GAP`` in
 the other (a long word replaced by a short one, or the other way round)."""
+SHORT_NGRAM = 4
+"""Width of the short n-grams that confirm a chain (see :func:`extension`)."""
+SHORT_WINDOW = 16
+"""Short n-grams count up to this many width units around the chain in the suspect (twice as
+far in the stored text, where the edits may have shifted it)."""
 MAX_REPEATS = 8
 """An n-gram repeated more often in one stored text is no evidence of a copy (and would make
 the chain search quadratic)."""
@@ -78,6 +93,8 @@ _BASE_U64 = np.uint64(_BASE)
 _BASE_INVERSE = np.uint64(pow(_BASE, -1, 1 << 64))
 _WIDE_BOUNDS = np.array([bound for low, high in _WIDE for bound in (low, high + 1)], np.uint32)
 _SALT = np.uint64(0x5DEECE66D2B1A9F3)
+_LOW32 = np.uint64(0xFFFF_FFFF)
+_SHORT_SALT = struct.Struct("<Q")
 _WORDS = np.dtype("<u8")
 
 Hasher = Callable[[np.ndarray, int], np.ndarray]
@@ -154,6 +171,26 @@ def stored_fine(text: str, key: NgramKey) -> bytes:
     hashes = key.signed(_ascii_polynomials(normalised, FINE_NGRAM), FINE_NGRAM)
     pairs = itertools.chain.from_iterable(zip(hashes, range(len(hashes)), strict=True))
     return struct.pack(f"={2 * len(hashes)}q", *pairs)  # native order, as numpy's tobytes
+
+
+def stored_short(text: str, key: Hasher) -> bytes:
+    """A text's short n-grams as the registry stores them: its salt (8 bytes), then the hash
+    (:func:`salted`, 32 bits) of the ``SHORT_NGRAM``-unit n-gram that starts where each fine
+    n-gram starts (at the same width offset, kept with the fine ones)."""
+    salt = secrets.randbits(56)
+    grams = Grams.build(fine_normalise(text), SHORT_NGRAM, salted(key, salt))
+    fine_count = int(np.searchsorted(grams.width[:-1], grams.width[-1] - FINE_NGRAM, "right"))
+    return _SHORT_SALT.pack(salt) + grams.hashes[:fine_count].astype("<u4").tobytes()
+
+
+def salted(hasher: Hasher, salt: int) -> Hasher:
+    """``hasher`` for one text's short n-grams: its salt (56 bits) made part of the hashed block
+    beside the width, the hash cut to 32 bits."""
+
+    def hash_salted(values: np.ndarray, ngram: int) -> np.ndarray:
+        return hasher(values, ngram | salt << 8) & _LOW32
+
+    return hash_salted
 
 
 def _ascii_polynomials(normalised: str, ngram: int) -> list[int]:
@@ -335,8 +372,9 @@ class Grams:
         hashes, node = set(), last
         while node >= 0:
             hashes.add(values[node])
-            begin, node = starts[node], previous[node]
-        return Chain(covered[last], len(hashes), begin, ends[last])
+            begin, stored_first, node = starts[node], offsets[node], previous[node]
+        stored_end = offsets[last] + ends[last] - starts[last]
+        return Chain(covered[last], len(hashes), begin, ends[last], stored_first, stored_end)
 
 
 def _one_word(gap: int, stored_gap: int) -> bool:
@@ -370,18 +408,27 @@ class Suspect:
     def outside_links(self) -> np.ndarray:
         """Which fine n-grams lie outside web addresses: a link ("https://www.reddit.com/r/…")
         is boilerplate that many human texts share with a stored one, not evidence of a copy."""
-        fine = self.fine
+        return self.clear_of_links(self.fine, 0)
+
+    def clear_of_links(self, grams: Grams, first_char: int) -> np.ndarray:
+        """Which n-grams of ``grams`` (made of the fine text from character ``first_char`` on)
+        lie outside web addresses."""
+        count = len(grams.hashes)
+        starts = first_char + np.arange(count)
+        return self._link_chars[first_char + grams.ends[:count]] - self._link_chars[starts] == 0
+
+    @cached_property
+    def _link_chars(self) -> np.ndarray:
+        """How many characters of the fine text before each one lie in a web address."""
         folded = unicodedata.normalize("NFKC", self.text).casefold()
-        inside = np.zeros(len(fine.normalised) + 1, dtype=np.int64)
+        inside = np.zeros(len(self.fine.normalised) + 1, dtype=np.int64)
         for link in _LINK.finditer(folded):
             # Offsets in the fine text: the same characters without white space.
             first = link.start() - len(_SPACE.findall(folded, 0, link.start()))
             inside[first] += 1
             inside[first + len(link[0])] -= 1
         in_link = np.cumsum(inside)[:-1] > 0  # per character of the fine text
-        before = np.concatenate([[0], np.cumsum(in_link)])
-        count = len(fine.hashes)
-        return before[fine.ends[:count]] - before[np.arange(count)] == 0
+        return np.concatenate([[0], np.cumsum(in_link)])
 
     @cached_property
     def alnum(self) -> np.ndarray:
@@ -391,12 +438,17 @@ class Suspect:
 
 
 def finer_chain(
-    suspect: Suspect, shared: Mapping[int, object], stored: StoredGrams, min_units: int
+    suspect: Suspect,
+    shared: Mapping[int, object],
+    stored: StoredGrams,
+    min_units: int,
+    confirm_below: int = 0,
 ) -> Chain | None:
     """The best chain of fine n-grams shared with a stored text near where the suspect shares
     the coarse n-grams ``shared`` with it (within ``FINE_WINDOW`` units of each), if one can
-    cover ``min_units``; else None. The chain's place is given in coarse width units, as for
-    :meth:`Grams.best_chain`.
+    cover ``min_units``; else None. The chain's place in the suspect is given in coarse width
+    units, as for :meth:`Grams.best_chain`. A chain of fewer than ``confirm_below`` units gets
+    its :func:`extension` (when the stored text has short n-grams).
     """
     coarse, fine = suspect.coarse, suspect.fine
     common = members(fine.signed(), stored.keys)
@@ -434,30 +486,81 @@ def finer_chain(
             best = chain
     if best is None or best.units < min_units:
         return None
+    extra = extension(suspect, stored, best) if best.units < confirm_below else 0
 
     def to_coarse(units: int) -> int:
         char = int(np.searchsorted(fine.width, units))
         return int(coarse.width[int(np.searchsorted(alnum, char))])
 
-    return Chain(best.units, best.hashes, to_coarse(best.first), to_coarse(best.end))
+    return replace(best, first=to_coarse(best.first), end=to_coarse(best.end), extension=extra)
+
+
+def extension(suspect: Suspect, stored: StoredGrams, chain: Chain) -> int:
+    """How many width units a chain of short n-grams shared with the stored text (outside web
+    addresses) covers beyond the fine ``chain``: within ``SHORT_WINDOW`` units of it in the
+    suspect, near it in the stored text, on one alignment (no drift: only across one replaced
+    word, see ``WORD_GAP``). The suspect's short n-grams are hashed with the stored text's salt,
+    over that window only. 0 for a text stored without short n-grams."""
+    short = stored.short
+    if short is None:
+        return 0
+    fine = suspect.fine
+    first_char = int(np.searchsorted(fine.width, chain.first - SHORT_WINDOW))
+    end_char = int(np.searchsorted(fine.width, chain.end + SHORT_WINDOW, "right")) - 1
+    window = Grams.build(
+        fine.normalised[first_char:end_char], SHORT_NGRAM, salted(suspect.hasher, short.salt)
+    )
+    base = int(fine.width[first_char])  # the window's offsets are in units from its start
+    near = (stored.starts >= chain.stored_first - 2 * SHORT_WINDOW) & (
+        stored.starts <= chain.stored_end + 2 * SHORT_WINDOW
+    )
+    offsets: dict[int, list[int]] = {}
+    for value, start in zip(short.hashes[near].tolist(), stored.starts[near].tolist(), strict=True):
+        offsets.setdefault(value, []).append(start - base)
+    among = np.isin(window.signed(), np.fromiter(offsets, np.int64, len(offsets)))
+    among &= suspect.clear_of_links(window, first_char)
+    found = window.best_chain(offsets, 0, among, word_gaps=True) if among.any() else None
+    return 0 if found is None else found.units - chain.units
+
+
+@dataclass(frozen=True, slots=True)
+class ShortGrams:
+    """A stored text's short n-grams, as :func:`stored_short` kept them."""
+
+    salt: int
+    hashes: np.ndarray
+    """int64 (32-bit values), one per fine n-gram: the short one that starts where it does."""
+
+    @classmethod
+    def unpack(cls, blob: bytes) -> ShortGrams:
+        (salt,) = _SHORT_SALT.unpack_from(blob)
+        hashes = np.frombuffer(blob, dtype="<u4", offset=_SHORT_SALT.size).astype(np.int64)
+        return cls(salt, hashes)
 
 
 @dataclass(frozen=True, slots=True)
 class StoredGrams:
-    """A stored text's fine n-grams, as :meth:`Grams.packed` kept them."""
+    """A stored text's fine n-grams, as :meth:`Grams.packed` kept them, and its short ones
+    (None for texts stored before they were kept)."""
 
     offsets: dict[int, list[int]]
     """Each hash with the width offsets where it starts."""
     keys: np.ndarray
     """The distinct hashes, sorted."""
+    starts: np.ndarray
+    """The width offset where each n-gram starts, in stored order."""
+    short: ShortGrams | None = None
 
     @classmethod
-    def unpack(cls, blob: bytes) -> StoredGrams:
+    def unpack(cls, blob: bytes, short: bytes | None = None) -> StoredGrams:
         pairs = np.frombuffer(blob, dtype=np.int64).reshape(-1, 2)
         offsets: dict[int, list[int]] = {}
         for value, offset in pairs.tolist():
             offsets.setdefault(value, []).append(offset)
-        return cls(offsets, np.unique(pairs[:, 0]))
+        shorts = ShortGrams.unpack(short) if short else None
+        if shorts is not None and len(shorts.hashes) != len(pairs):  # not made together
+            shorts = None
+        return cls(offsets, np.unique(pairs[:, 0]), pairs[:, 1].copy(), shorts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,3 +574,8 @@ class Chain:
     first: int
     end: int
     """Where the chain lies in the suspect, in width units."""
+    stored_first: int
+    stored_end: int
+    """Where it lies in the stored text, in width units of the n-grams it was found with."""
+    extension: int = 0
+    """Units short n-grams add to it (:func:`extension`; 0 when not looked for)."""

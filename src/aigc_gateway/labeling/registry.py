@@ -56,6 +56,7 @@ from .fingerprint import (
     members,
     stored_fine,
     stored_fingerprint,
+    stored_short,
 )
 from .keys import FINGERPRINT_KEY_FILE, labels_dir, secret_key
 
@@ -69,6 +70,10 @@ hashes…"""
 FINE_MIN_UNITS = 22
 """…and covers this many width units of the suspect, counting the fine n-grams (of every
 non-space character) near the n-grams it shares with the suspect…"""
+CONFIRMED_MIN_UNITS = 16
+MIN_EXTENSION = 5
+"""…or this many, confirmed by short n-grams that cover ``MIN_EXTENSION`` units more around
+it (:func:`.fingerprint.extension`; texts stored before short n-grams were kept: no)…"""
 MIN_UNITS = 18
 """…or, for texts stored before the fine n-grams were kept, the n-grams of letters and digits
 (a CJK character counts 2 units)."""
@@ -107,7 +112,8 @@ CREATE TABLE IF NOT EXISTS texts (
     fingerprints INTEGER NOT NULL,
     content TEXT,
     fine BLOB,
-    scheme INTEGER NOT NULL DEFAULT 0
+    scheme INTEGER NOT NULL DEFAULT 0,
+    short BLOB
 );
 CREATE TABLE IF NOT EXISTS text_fingerprints (
     hash INTEGER NOT NULL,
@@ -174,12 +180,12 @@ class _TextRow:
 
     def write(self, db: sqlite3.Connection, key: NgramKey) -> None:
         source = self.text if self.text is not None else self.content
-        fine = None
+        fine = short = None
         if source is not None and self.scheme == KEYED:
-            fine = stored_fine(source, key)
+            fine, short = stored_fine(source, key), stored_short(source, key)
         cursor = db.execute(
             "INSERT OR IGNORE INTO texts (produce_id, request_id, tenant, created_at, chars, "
-            "fingerprints, content, fine, scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "fingerprints, content, fine, scheme, short) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 self.produce_id,
                 self.request_id,
@@ -190,6 +196,7 @@ class _TextRow:
                 self.content,
                 fine,
                 self.scheme,
+                short,
             ),
         )
         if cursor.rowcount:
@@ -335,6 +342,8 @@ class LabelRegistry:
         columns = {row[1] for row in connection.execute("PRAGMA table_info(texts)")}
         if "fine" not in columns:  # … or before the fine n-grams were
             connection.execute("ALTER TABLE texts ADD COLUMN fine BLOB")
+        if "short" not in columns:  # … or the short ones
+            connection.execute("ALTER TABLE texts ADD COLUMN short BLOB")
         return connection
 
     def _open_key(self, path: Path) -> NgramKey:
@@ -385,8 +394,15 @@ class LabelRegistry:
                     hashes, offsets = stored_fingerprint(content, self._key)
                     _insert_fingerprints(db, text_id, hashes, offsets)
                     db.execute(
-                        "UPDATE texts SET fingerprints = ?, fine = ?, scheme = ? WHERE id = ?",
-                        (len(hashes), stored_fine(content, self._key), KEYED, text_id),
+                        "UPDATE texts SET fingerprints = ?, fine = ?, short = ?, scheme = ? "
+                        "WHERE id = ?",
+                        (
+                            len(hashes),
+                            stored_fine(content, self._key),
+                            stored_short(content, self._key),
+                            KEYED,
+                            text_id,
+                        ),
                     )
                     rekeyed += 1
             db.execute("CREATE INDEX IF NOT EXISTS texts_legacy ON texts (id) WHERE scheme = 0")
@@ -647,10 +663,10 @@ class LabelRegistry:
             self._fine_cache.move_to_end(text_id)
             return self._fine_cache[text_id]
         with self._lock:
-            scheme, blob = self._db.execute(
-                "SELECT scheme, fine FROM texts WHERE id = ?", (text_id,)
+            scheme, blob, short = self._db.execute(
+                "SELECT scheme, fine, short FROM texts WHERE id = ?", (text_id,)
             ).fetchone()
-        stored = (scheme, StoredGrams.unpack(blob) if blob else None)
+        stored = (scheme, StoredGrams.unpack(blob, short) if blob else None)
         self._fine_cache[text_id] = stored
         if len(self._fine_cache) > FINE_CACHE:
             self._fine_cache.popitem(last=False)
@@ -741,9 +757,13 @@ def _fine_overlap(
     stored_fine: StoredGrams,
 ) -> tuple[int, int, tuple[int, int]] | None:
     """The evidence for a text stored with its fine n-grams: their best chain near the n-grams
-    it shares with the suspect, if it qualifies."""
-    chain = finer_chain(suspect, shared, stored_fine, FINE_MIN_UNITS)
+    it shares with the suspect, if it qualifies (confirmed by short n-grams if shorter than
+    ``FINE_MIN_UNITS``)."""
+    least = FINE_MIN_UNITS if stored_fine.short is None else CONFIRMED_MIN_UNITS
+    chain = finer_chain(suspect, shared, stored_fine, least, confirm_below=FINE_MIN_UNITS)
     if chain is None or chain.hashes < MIN_MATCHED_HASHES:
+        return None
+    if chain.units < FINE_MIN_UNITS and chain.extension < MIN_EXTENSION:
         return None
     return chain.units, chain.hashes, (chain.first, chain.end)
 
