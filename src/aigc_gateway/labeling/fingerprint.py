@@ -173,7 +173,7 @@ def stored_fine(text: str, key: NgramKey) -> bytes:
     return struct.pack(f"={2 * len(hashes)}q", *pairs)  # native order, as numpy's tobytes
 
 
-def stored_short(text: str, key: Hasher) -> bytes:
+def stored_short(text: str, key: NgramKey) -> bytes:
     """A text's short n-grams as the registry stores them: its salt (8 bytes), then the hash
     (:func:`salted`, 32 bits) of the ``SHORT_NGRAM``-unit n-gram that starts where each fine
     n-gram starts (at the same width offset, kept with the fine ones)."""

@@ -1,14 +1,15 @@
 """The label registry: what was generated here, by which request, found again by content.
 
 One SQLite file, ``labels/registry.db`` in the data dir (WAL). Texts are stored as n-gram
-fingerprints (indexed) and fine n-grams (one blob per text, see :mod:`.fingerprint`) linked to
-their request id and ProduceID (the text itself only when the tenant's policy keeps content);
-images as the payload of their invisible watermark. A write is one line in the registry's
-journal (``labels/registry-journal/``, ``aigc_gateway/journal.py``) before its request is
-answered — fingerprints, never the text unless it is kept — so a process killed before the
-write's commit loses nothing: the next registry opened on the data dir commits what its journal
-holds (the fine n-grams are made by the writer thread, off the request's path; a text replayed
-from the journal without its content has none and is matched by its fingerprints alone). The
+fingerprints (indexed), fine and short n-grams (a blob of each per text, see
+:mod:`.fingerprint`) linked to their request id and ProduceID (the text itself only when the
+tenant's policy keeps content); images as the payload of their invisible watermark. A write is
+one line in the registry's journal (``labels/registry-journal/``, ``aigc_gateway/journal.py``)
+before its request is answered — fingerprints, never the text unless it is kept — so a process
+killed before the write's commit loses nothing: the next registry opened on the data dir commits
+what its journal holds (the fine and short n-grams are made by the writer thread, off the
+request's path; a text replayed from the journal without its content has none and is matched by
+its fingerprints alone). The
 commit itself happens on one background thread, so the event loop never waits for the database;
 lookups first wait until every queued write is committed.
 
