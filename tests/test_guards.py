@@ -10,7 +10,7 @@ import pytest
 
 from aigc_gateway.config import GuardSettings, Settings, TenantGuardSettings
 from aigc_gateway.guards.engine import GuardEngine
-from aigc_gateway.guards.features import windows
+from aigc_gateway.guards.features import probability, windows
 from aigc_gateway.guards.harm import HarmDetector
 from aigc_gateway.guards.model import Finding
 from aigc_gateway.guards.pii import cn_resident_id_valid, iban_valid, luhn_valid
@@ -374,8 +374,9 @@ def test_harm_request_model_by_language_and_direction(
     """harm_zh.npz judges Chinese prompts only; answers and English texts go to harm.npz."""
     detector = HarmDetector()
     parts = windows(text)
-    request = detector.scores(parts, detector.operating_points(text, direction))[0].request
-    zh_score = detector.request_zh.score(parts[0].ids)
+    request = detector.scores(text, parts, detector.operating_points(text, direction))[0].request
+    semantic = detector.semantic_zh.margin(text) if detector.semantic_zh else 0.0
+    zh_score = probability(detector.request_zh.margin(parts[0].ids) + semantic)
     joint_score = detector.request.score(parts[0].ids)
     assert zh_score != joint_score
     assert request == (zh_score if chinese_model else joint_score)

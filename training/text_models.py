@@ -178,8 +178,11 @@ class TrainedTextModel:
     """Where the model has one, the arrays of its network part (``training/hashed_mlp.py``)."""
     out_of_fold: dict[str, float] = field(default_factory=dict)
     """The out-of-fold score of every training text (thresholds are chosen on them)."""
+    dense_weights: np.ndarray | None = None
+    """Where the model learnt dense features next to the n-grams, their weights."""
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, **arrays: Any) -> None:
+        """Weights, bias, thresholds, the network's arrays and ``arrays``, in one ``.npz``."""
         stored = {f"threshold_{lang}": np.float32(v) for lang, v in self.thresholds.items()}
         stored |= {
             f"cue_threshold_{lang}": np.float32(v) for lang, v in self.cue_thresholds.items()
@@ -191,6 +194,7 @@ class TrainedTextModel:
                 bias=np.float32(self.bias),
                 **stored,
                 **self.network,
+                **arrays,
             )
 
 
@@ -218,17 +222,25 @@ def train_text_model(
     max_fpr: float = MAX_FPR,
     network_mix: float = 0.0,
     fold_salts: Sequence[str] = (),
+    dense: Callable[[list[str]], np.ndarray] | None = None,
 ) -> TrainedTextModel:
     """``network_mix`` > 0: a logistic regression and a small network (``hashed_mlp``) mixed in
     logit space, the network's share ``network_mix``; else the logistic regression alone.
     ``fold_salts``: out-of-fold scores are the median over one set of :func:`hashed_folds` per
-    salt; without, one stratified shuffle of five folds."""
+    salt; without, one stratified shuffle of five folds. ``dense``: features of each text learnt
+    next to the n-grams (their weights are the model's ``dense_weights``)."""
+    from scipy.sparse import csr_matrix, hstack
     from sklearn.model_selection import StratifiedKFold
 
     from .hashed_mlp import MixedEstimator
 
+    def features(batch: list[str]) -> Any:
+        if dense is None:
+            return features_matrix(batch)
+        return hstack([features_matrix(batch), csr_matrix(dense(batch))], format="csr")
+
     texts = [e.text for e in examples]
-    matrix = features_matrix(texts)
+    matrix = features(texts)
     target = np.array([e.label for e in examples])
 
     def fit(rows: Any, y: np.ndarray) -> Any:
@@ -266,7 +278,7 @@ def train_text_model(
             unseen = [t for t in texts_in_group if t not in out_of_fold]
             final = {}
             if unseen:
-                probabilities = model.predict_proba(features_matrix(unseen))[:, 1]
+                probabilities = model.predict_proba(features(unseen))[:, 1]
                 final = dict(zip(unseen, probabilities, strict=True))
             scores = [out_of_fold.get(t, final.get(t, 0.0)) for t in texts_in_group]
             scored.append((texts_in_group, scores, gold))
@@ -296,8 +308,9 @@ def train_text_model(
             for text, score, label in zip(texts_in_group, scores, gold, strict=True)
             if not label and score >= thresholds[lang]
         }
+    hashed = 1 << HASH_BITS
     return TrainedTextModel(
-        weights=model.coef_[0],
+        weights=model.coef_[0][:hashed],
         bias=float(model.intercept_[0]),
         thresholds=thresholds,
         cue_thresholds=cue_thresholds,
@@ -307,4 +320,5 @@ def train_text_model(
         flagged_negatives=flagged,
         network=model.network_arrays() if network_mix else {},
         out_of_fold=out_of_fold,
+        dense_weights=model.coef_[0][hashed:] if dense is not None else None,
     )

@@ -24,10 +24,11 @@ import re
 from dataclasses import dataclass
 from itertools import islice
 
-from .features import LinearTextModel, Window, data_path, windows
+from .features import LinearTextModel, Window, data_path, probability, windows
 from .model import Finding, language_of
 from .network import MixedTextModel, load_text_model
 from .registry import Direction
+from .semantic import SemanticHead, load_semantic_head
 
 MODEL = "harm.npz"
 MODEL_ZH = "harm_zh.npz"
@@ -120,6 +121,8 @@ class OperatingPoints:
 
     model: LinearTextModel | MixedTextModel
     """The request model: ``harm_zh.npz`` for Chinese prompts, else ``harm.npz``."""
+    semantic: SemanticHead | None
+    """Where the request model has one, the part of its logit read from static word vectors."""
     plain: float
     with_keyword: float
     """Lower where a hazard keyword backs the request model."""
@@ -137,6 +140,7 @@ class HarmDetector:
         """The harmful-request model of answers, and of prompts but Chinese ones."""
         self.request_zh = load_text_model(MODEL_ZH)
         """The harmful-request model of Chinese prompts."""
+        self.semantic_zh = load_semantic_head(MODEL_ZH)
         self.toxicity = LinearTextModel.load(TOXICITY_MODEL)
 
     def category(self, text: str) -> str:
@@ -144,14 +148,16 @@ class HarmDetector:
 
     def operating_points(self, text: str, direction: Direction) -> OperatingPoints:
         lang = language_of(text)
-        model = self.request_zh if lang == "zh" and direction == "input" else self.request
+        chinese_prompt = lang == "zh" and direction == "input"
+        model = self.request_zh if chinese_prompt else self.request
+        semantic = self.semantic_zh if chinese_prompt else None
         plain = model.thresholds[lang]
         with_keyword = min(plain, model.cue_thresholds[lang]) if model.cue_thresholds else plain
-        return OperatingPoints(model, plain, with_keyword, self.toxicity.thresholds[lang])
+        return OperatingPoints(model, semantic, plain, with_keyword, self.toxicity.thresholds[lang])
 
-    def scores(self, parts: list[Window], points: OperatingPoints) -> list[WindowScore]:
+    def scores(self, text: str, parts: list[Window], points: OperatingPoints) -> list[WindowScore]:
         return [
-            WindowScore(points.model.score(part.ids), self.toxicity.score(part.ids), part)
+            WindowScore(request_score(text, part, points), self.toxicity.score(part.ids), part)
             for part in parts
         ]
 
@@ -163,7 +169,7 @@ class HarmDetector:
         (>= 1 exactly when a model fires; the short-text rule aside)."""
         points = self.operating_points(text, direction)
         margin = 0.0
-        for scored in self.scores(windows(text), points):
+        for scored in self.scores(text, windows(text), points):
             keyword = keyword_evidence(lexicon_category(text[scored.part.start : scored.part.end]))
             margin = max(
                 margin,
@@ -175,7 +181,7 @@ class HarmDetector:
     def check_windows(self, text: str, parts: list[Window], direction: Direction) -> list[Finding]:
         points = self.operating_points(text, direction)
         best: Finding | None = None
-        for scored in self.scores(parts, points):
+        for scored in self.scores(text, parts, points):
             part = scored.part
             if scored.request < points.with_keyword and scored.toxicity < points.toxicity:
                 continue  # below every operating point: no need to look for keywords
@@ -191,3 +197,11 @@ class HarmDetector:
                 category = keyword or FALLBACK_CATEGORY
                 best = Finding("HARM", part.start, part.end, score, "harm_model", category)
         return [best] if best else []
+
+
+def request_score(text: str, part: Window, points: OperatingPoints) -> float:
+    """The request model's score of one window of ``text``, its semantic part included."""
+    if points.semantic is None or not len(part.ids):
+        return points.model.score(part.ids)
+    margin = points.model.margin(part.ids) + points.semantic.margin(text[part.start : part.end])
+    return probability(margin)

@@ -42,16 +42,17 @@ class MixedTextModel:
 
     def score(self, ids: np.ndarray) -> float:
         """Probability that the text belongs to the positive class."""
-        if len(ids) == 0:
-            return 0.0
+        return probability(self.margin(ids)) if len(ids) else 0.0
+
+    def margin(self, ids: np.ndarray) -> float:
+        """The logit of a non-empty text's n-gram ids."""
         linear = self.linear.margin(ids)
         folded = ids >> self.shift  # ids are sorted: equal buckets are neighbours
         buckets = folded[np.concatenate(([True], folded[1:] != folded[:-1]))]
         summed = np.take(self.hidden_weights, buckets, axis=0).sum(axis=0)
         hidden = np.maximum(summed / np.float32(math.sqrt(len(buckets))) + self.hidden_bias, 0)
         network = float(hidden @ self.output_weights) + self.output_bias
-        margin = (1 - self.mix) * linear + self.mix * network
-        return probability(margin)
+        return (1 - self.mix) * linear + self.mix * network
 
 
 def load_text_model(name: str) -> LinearTextModel | MixedTextModel:
