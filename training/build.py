@@ -93,7 +93,7 @@ HARM_HEAD_FPR = MAX_FPR / 2
 """The abusive-language model's share of the false-positive budget; the request model is then
 held to the whole budget together with it (the negatives the abusive-language model flags count
 against the request model's budget in every group)."""
-HARM_ZH_SEMANTIC_SCALE = 3.0
+HARM_ZH_SEMANTIC_SCALE = 1.0
 """The Chinese request model learns static e5 word vectors (``semantic_vectors``) next to its
 n-grams, scaled by this: on development out-of-fold scores (eleventh round, README) 3 caught the
 most never-trained XSafety prompts with the fewest everyday prompts flagged (1, 3 and 6 tried).
