@@ -53,6 +53,20 @@ def tokenizer() -> VocabTokenizer:
 KEY = WatermarkKey("wk_test", b"test watermark key, not secret..", 0.0)
 
 
+def test_the_first_answer_token_is_left_alone_and_every_later_one_marked() -> None:
+    """The token before an answer's first one is the chat template's, the same in every
+    request: biasing it would push every answer of a key towards one opening word."""
+    green = GreenList(KEY, 0.25)
+    processor = WatermarkProcessor(green, 3.0)
+    prompt = np.array([11, 12, 13])
+    scores = np.zeros(500, np.float32)
+    assert not processor(prompt, scores.copy()).any()
+    marked = processor(np.append(prompt, 42), scores.copy())
+    assert marked.any()
+    assert np.array_equal(marked, 3.0 * green.mask(42, 500).astype(np.float32))
+    assert processor.steps == 1
+
+
 def generate(model: LocalModel, prompt: str, processor: WatermarkProcessor | None) -> str:
     request = GenerationRequest(
         kind="chat",

@@ -78,21 +78,28 @@ class GreenList:
 
 
 class WatermarkProcessor:
-    """A llama-cpp logits processor: adds ``delta`` to the green tokens of every step.
+    """A llama-cpp logits processor: adds ``delta`` to the green tokens of every step but the
+    first.
 
     llama-cpp-python hands it the whole vocabulary's logits in token-id order and the ids
-    so far (prompt included); it counts the steps it marked.
+    so far (prompt included); it counts the steps it marked. The first answer token is left
+    alone: the token before it is the chat template's last one, the same in every request, so
+    its green list would push every answer of a key towards the same opening word (and the
+    detector never counts it: an answer's first token has no previous token in the answer).
     """
 
     def __init__(self, green: GreenList, delta: float) -> None:
         self._green = green
         self._delta = np.float32(delta)
+        self._prompt_length: int | None = None
         self.steps = 0
 
     def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        self.steps += 1
-        if len(input_ids) == 0:
+        if self._prompt_length is None:
+            self._prompt_length = len(input_ids)
+        if len(input_ids) <= self._prompt_length:
             return scores
+        self.steps += 1
         mask = self._green.mask(int(input_ids[-1]), len(scores))
         return scores + self._delta * mask
 
