@@ -95,9 +95,12 @@ held to the whole budget together with it (the negatives the abusive-language mo
 against the request model's budget in every group)."""
 HARM_ZH_SEMANTIC_SCALE = 1.0
 """The Chinese request model learns static e5 word vectors (``semantic_vectors``) next to its
-n-grams, scaled by this: on development out-of-fold scores (eleventh round, README) 3 caught the
-most never-trained XSafety prompts with the fewest everyday prompts flagged (1, 3 and 6 tried).
-"""
+n-grams, scaled by this (1 and 3 built in the eleventh round: the same held-out numbers, the
+regression scales its weights back up)."""
+HARM_ZH_SEMANTIC_PRIOR = 8.0
+"""A text's vector is shrunk by ``n / (n + prior)`` for ``n`` words, so that in a two- or
+three-word prompt one word cannot carry the semantic term (twelfth round, README: 0, 4, 8, 12
+tried on development out-of-fold scores)."""
 HARM_NETWORK_MIX = 0.0
 """Share of a small network over the same n-grams (``hashed_mlp``) in the harmful-request
 model's logit; 0: the logistic regression alone (what ships). Measured in the sixth round at
@@ -608,6 +611,27 @@ def head_positive(head: str, source: str) -> bool:
     return (source in TOXICITY_SOURCES) == (head == "toxicity")
 
 
+def chinese_document_sentences(data: Data) -> list[Example]:
+    """The Chinese sentences (at least 4 Chinese characters, at most
+    ``PUNCTUATION_VARIANT_CHARS``) of the planted-task model's training documents (FastAPI's
+    Chinese pages of its half, READMEs): negatives of the Chinese request model, so that
+    technical words ("注入", "杀死进程") read as the documentation they mostly are."""
+    from aigc_gateway.guards.model import CJK
+
+    seen: set[str] = set()
+    examples = []
+    for name, pieces in data.markdown.items():
+        repo = name.split("@", 1)[0]
+        for piece in pieces:
+            for sentence in document_sentences(piece) if CJK.search(piece) else []:
+                text = sentence.strip()
+                chinese = len(CJK.findall(text))
+                if chinese >= 4 and len(text) <= PUNCTUATION_VARIANT_CHARS and text not in seen:
+                    seen.add(text)
+                    examples.append(Example(text, 0, repo))
+    return examples
+
+
 def harm_examples(
     data: Data, head: str, chinese: bool = False
 ) -> tuple[list[Example], Calibration]:
@@ -639,6 +663,7 @@ def harm_examples(
     if chinese:
         examples += [Example(t, 0, DUREADER_FILES[0].repo) for t in data.dureader]
         examples += [Example(t, 0, "synthetic:everyday_howto") for t in data.howto]
+        examples += chinese_document_sentences(data)
     if head == "request":
         for name in requests:
             examples += synthetic_examples(data, name, 1)
@@ -1066,13 +1091,14 @@ def build_text_model(kind: str, data: Data, harm_network_mix: float = HARM_NETWO
             MAX_FPR,
             harm_network_mix,
             HARM_ZH_FOLD_SALTS,
-            lambda texts: HARM_ZH_SEMANTIC_SCALE * vectors.matrix(texts),
+            lambda texts: HARM_ZH_SEMANTIC_SCALE * vectors.matrix(texts, HARM_ZH_SEMANTIC_PRIOR),
         )
         dense_weights = heads["harm_zh"].dense_weights
         assert dense_weights is not None
         arrays["harm_zh"] = {
             "semantic_table": np.array(semantic.TABLE_ZH),
             "semantic_coefficients": (HARM_ZH_SEMANTIC_SCALE * dense_weights).astype(np.float32),
+            "semantic_prior": np.float32(HARM_ZH_SEMANTIC_PRIOR),
         }
         request_model = (
             "a logistic regression mixed in logit space with a one-hidden-layer network over the "
@@ -1103,6 +1129,7 @@ def build_text_model(kind: str, data: Data, harm_network_mix: float = HARM_NETWO
         }
         parameters["harm_zh_semantic"] = {
             "scale": HARM_ZH_SEMANTIC_SCALE,
+            "prior_words": HARM_ZH_SEMANTIC_PRIOR,
             "sif_a": semantic_vectors.SIF_A,
             **dataclasses.asdict(table),
         }

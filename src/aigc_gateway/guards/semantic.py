@@ -45,29 +45,35 @@ def segment(text: str, words: dict[str, int]) -> list[int]:
 class StaticVectors:
     words: dict[str, int]
     vectors: np.ndarray
-    """``(len(words), dimensions)``, each row already multiplied by its word's SIF weight."""
+    """``(len(words), dimensions)``, each row already multiplied by its word's SIF weight (stored
+    as 8-bit integers with a scale per row)."""
 
     @classmethod
     def load(cls, name: str = TABLE_ZH) -> StaticVectors:
         with data_path(name).open("rb") as handle, np.load(handle) as stored:
             words = {word: row for row, word in enumerate(stored["words"].tolist())}
-            weighted = stored["vectors"].astype(np.float32) * stored["weights"][:, None]
+            row_scales = stored["scales"] * stored["weights"]
+            weighted = stored["vectors"].astype(np.float32) * row_scales[:, None]
         return cls(words, weighted)
 
     @property
     def dimensions(self) -> int:
         return int(self.vectors.shape[1])
 
-    def vector(self, text: str) -> np.ndarray:
-        """The text's SIF-weighted mean word vector, L2-normalised (zeros without a word)."""
+    def vector(self, text: str, prior: float = 0.0) -> np.ndarray:
+        """The text's SIF-weighted mean word vector, L2-normalised, then shrunk by
+        ``n / (n + prior)`` for a text of ``n`` words (zeros without a word)."""
         rows = segment(text, self.words)
         if not rows:
             return np.zeros(self.dimensions, np.float32)
         summed = self.vectors[rows].sum(axis=0)
-        return summed / max(float(np.linalg.norm(summed)), 1e-9)
+        shrink = len(rows) / (len(rows) + prior)
+        return summed * (shrink / max(float(np.linalg.norm(summed)), 1e-9))
 
-    def matrix(self, texts: list[str]) -> np.ndarray:
-        return np.stack([self.vector(text) for text in texts]) if texts else np.zeros((0, 0))
+    def matrix(self, texts: list[str], prior: float = 0.0) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimensions), np.float32)
+        return np.stack([self.vector(text, prior) for text in texts])
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +82,11 @@ class SemanticHead:
 
     table: StaticVectors
     coefficients: np.ndarray
+    prior: float = 0.0
+    """Words of prior weight: a text's vector is shrunk by ``n / (n + prior)``."""
 
     def margin(self, text: str) -> float:
-        return float(self.table.vector(text) @ self.coefficients)
+        return float(self.table.vector(text, self.prior) @ self.coefficients)
 
 
 def load_semantic_head(model_name: str) -> SemanticHead | None:
@@ -88,4 +96,5 @@ def load_semantic_head(model_name: str) -> SemanticHead | None:
             return None
         coefficients = stored["semantic_coefficients"].astype(np.float32)
         table = str(stored["semantic_table"])
-    return SemanticHead(StaticVectors.load(table), coefficients)
+        prior = float(stored["semantic_prior"]) if "semantic_prior" in stored else 0.0
+    return SemanticHead(StaticVectors.load(table), coefficients, prior)
