@@ -7,12 +7,7 @@ import pytest
 
 from aigc_gateway.guards.features import probability, windows
 from aigc_gateway.guards.harm import MODEL_ZH, HarmDetector
-from aigc_gateway.guards.semantic import (
-    TABLE_ZH,
-    StaticVectors,
-    load_semantic_head,
-    segment,
-)
+from aigc_gateway.guards.semantic import TABLE_ZH, StaticVectors, load_semantic_head, segment
 
 
 @pytest.fixture(scope="module")
