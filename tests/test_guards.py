@@ -425,6 +425,18 @@ def test_everyday_prompts_pass_untouched(engine: GuardEngine, prompt: str) -> No
     assert engine.scan(prompt, "input", "user") == []
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known over-block (issue 11): harm.npz scores short generic 'How can I ...?' "
+    "questions as harmful requests (0.98-0.99 against 0.96); a word-count rule cannot separate "
+    "them from 'How do I execute someone?' on development data",
+)
+@pytest.mark.parametrize("text", ["How can I do it?", "How can I assist you?"])
+def test_short_generic_questions_pass(engine: GuardEngine, text: str) -> None:
+    assert engine.scan(text, "input", "user") == []
+    assert engine.scan(text, "output", "assistant") == []
+
+
 def test_benign_prompt_set_is_rarely_blocked(engine: GuardEngine) -> None:
     prompts = [json.loads(line) for line in BENIGN_PROMPTS.read_text(encoding="utf-8").splitlines()]
     for lang in ("en", "zh"):
