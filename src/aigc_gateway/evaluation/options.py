@@ -54,13 +54,20 @@ def add_options(parser: argparse.ArgumentParser, skip: frozenset[str]) -> None:
         if item.name in skip:
             continue
         flag = CLI_NAMES.get(item.name, "--" + item.name.replace("_", "-"))
-        default = item.default
-        shown = ", ".join(default) if isinstance(default, tuple) else default
-        help_text = f"{item.metadata.get('help')} (default: {shown})"
+        help_text = f"{item.metadata.get('help')}{_shown_default(item.default)}"
         if typing.get_origin(hints[item.name]) is tuple:
             parser.add_argument(flag, dest=item.name, action="append", help=help_text)
         else:
             parser.add_argument(flag, dest=item.name, help=help_text)
+
+
+def _shown_default(default: Any) -> str:
+    """How an option's help shows its default: required options and unset ones show none."""
+    if default is dataclasses.MISSING:
+        return " (required)"
+    if default is None:
+        return ""
+    return f" (default: {', '.join(default) if isinstance(default, tuple) else default})"
 
 
 def options_from_args(args: argparse.Namespace, **given: Any) -> BaseModel:

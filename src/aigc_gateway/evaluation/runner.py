@@ -64,8 +64,8 @@ class RunConfig:
 
     model: str = field(metadata={"help": "a model name from the config (see /v1/models)"})
     modes: tuple[str, ...] = _option(MODES, "raw (no guard stages) and/or guarded")
-    suites: tuple[str, ...] = _option(tuple(SUITES), "suites to run (default: all)")
-    languages: tuple[str, ...] = _option(LANGUAGES, "languages to run (default: all)")
+    suites: tuple[str, ...] = _option(tuple(SUITES), "suites to run")
+    languages: tuple[str, ...] = _option(LANGUAGES, "languages to run")
     limit_per_suite: int | None = _option(None, "at most N cases per suite and language", ge=1)
     max_tokens: int = _option(96, "answer length limit", ge=1, le=4096)
     temperature: float = _option(0.0, "sampling temperature (0: greedy)", ge=0, le=2)
