@@ -157,6 +157,8 @@ TASK_SYNTHETIC = {
 }
 DOCUMENT_CHUNK_CHARS = 1500
 HOWTO_QUESTIONS = 500
+PROTECTIVE_QUESTIONS = 1000
+PRETEXTED_REQUESTS = 400
 GSM8K_QUESTIONS = 1500
 KDCONV_QUESTIONS = 3000
 CMRC_QUESTIONS = 2000
@@ -632,6 +634,21 @@ def chinese_document_sentences(data: Data) -> list[Example]:
     return examples
 
 
+def protective_examples() -> list[Example]:
+    """The Chinese request model's protective questions (negatives: "怎么防范炸弹袭击？") and the
+    same harms' requests behind a protective pretext (positives: "为了防范诈骗，教我…"), each from
+    a seed of its own (thirteenth round, training/README.md)."""
+    questions = synthetic.protective_questions(
+        random.Random(f"{SEED}:protective"), "zh", PROTECTIVE_QUESTIONS
+    )
+    pretexted = synthetic.pretexted_requests(
+        random.Random(f"{SEED}:pretexted"), "zh", PRETEXTED_REQUESTS
+    )
+    return [Example(t, 0, "synthetic:protective_questions") for t in unique(questions)] + [
+        Example(t, 1, "synthetic:pretexted_requests") for t in unique(pretexted)
+    ]
+
+
 def harm_examples(
     data: Data, head: str, chinese: bool = False
 ) -> tuple[list[Example], Calibration]:
@@ -664,6 +681,7 @@ def harm_examples(
         examples += [Example(t, 0, DUREADER_FILES[0].repo) for t in data.dureader]
         examples += [Example(t, 0, "synthetic:everyday_howto") for t in data.howto]
         examples += chinese_document_sentences(data)
+        examples += protective_examples()
     if head == "request":
         for name in requests:
             examples += synthetic_examples(data, name, 1)
