@@ -95,6 +95,159 @@ def keyword_evidence(category: str | None) -> bool:
     return category in EVIDENCE_CATEGORIES
 
 
+PHRASE_SCORE = 0.95
+_VIOLENCE = (
+    r"(?:kill|murder|shoot|stab|strangle|choke|behead|butcher|slaughter|rape|torture|lynch|hang"
+    r"|execute|gut)"
+)
+_VICTIM = (
+    r"(?:you|u|ya|y['’]all|your\s+(?:whole\s+|entire\s+)?(?:family|kids?|children|wife|husband"
+    r"|son|daughter|mother|mom|father|dad|parents|girlfriend|boyfriend))\b"
+    # not "I'll shoot you an e-mail", "kill you at chess", "this will choke you up"
+    r"(?!\s+(?:a|an|the|some|over|my|our|at|up|with\s+kindness)\b)"
+)
+_INTENT = (
+    r"(?:\s+will|['’]ll|\s+shall|\s*['’]m\s+going\s+to|\s+am\s+going\s+to|\s+are\s+going\s+to"
+    r"|['’]re\s+going\s+to|\s*['’]m\s+gonna|\s+am\s+gonna|\s+gonna|\s+want\s+to|\s+wanna"
+    r"|\s*['’]m\s+about\s+to|\s+am\s+about\s+to)"
+)
+_GROUP = (
+    r"(?:immigrants|migrants|refugees|foreigners|muslims|jews|christians|hindus|atheists|blacks"
+    r"|black\s+people|whites|white\s+people|gays|gay\s+people|lesbians|homosexuals"
+    r"|trans(?:gender)?\s+people|women|asians|mexicans|latinos|arabs|africans|gypsies"
+    r"|disabled\s+people|niggers|faggots|kikes|spics|chinks)"
+)
+_DONE_TO = (
+    r"(?:killed|shot|exterminated|gassed|hanged|hung|lynched|wiped\s+out|slaughtered|burned"
+    r"|burnt|eradicated|executed|murdered|massacred|beheaded|raped)"
+)
+_VICTIM_ZH = r"(?:你全家|你一家|你家人|你老婆|你孩子|你们|你)(?!的)"
+_GROUP_ZH = (
+    r"(?:黑人|白人|黑鬼|穆斯林|回民|维族|犹太人|基督徒|同性恋|基佬|女人|男人|外地人|农民工|河南人"
+    r"|东北人|日本人|日本鬼子|韩国人|外国人|移民|难民|残疾人)"
+)
+_KILL_ZH = r"(?:杀光|杀掉|杀死|消灭|灭绝|枪毙|处死|烧死|赶尽杀绝)"
+
+
+@dataclass(frozen=True, slots=True)
+class ViolentPhrase:
+    """A family of plain threats or calls for violence and the hazard category it is."""
+
+    category: str
+    pattern: re.Pattern[str]
+    anchors: tuple[str, ...]
+    """Lower-case words one of which every match holds: the pattern is only tried within
+    ``reach`` characters of one (most texts hold none)."""
+    reach: int
+    """How far a match may extend on either side of its anchor word."""
+    word_start: bool = False
+    """Anchors count only where a word starts ("hang" in "hang", not in "change")."""
+
+    def search(self, lowered: str) -> re.Match[str] | None:
+        """The first match in ``lowered`` (a text in lower case; patterns are in lower case)."""
+        for word in self.anchors:
+            at = lowered.find(word)
+            while at >= 0:
+                if self.word_start and at and lowered[at - 1].isalnum():
+                    at = lowered.find(word, at + 1)
+                    continue
+                start, end = max(0, at - self.reach), at + len(word) + self.reach
+                found = self.pattern.search(lowered, start, end)
+                if found:
+                    return found
+                at = lowered.find(word, at + 1)
+        return None
+
+
+VIOLENT_PHRASES = (
+    ViolentPhrase(
+        "violent_crimes",
+        re.compile(
+            # A threat to the reader: "I'll kill you", "we're going to find you and shoot you".
+            rf"\b(?:i|we){_INTENT}\s+(?:(?:find|hunt)\s+(?:you|u)\s+(?:down\s+)?and\s+)?"
+            rf"{_VIOLENCE}\s+{_VICTIM}"
+            r"|\bi\s+know\s+where\s+you\s+(?:live|sleep)\b"
+        ),
+        (
+            *("kill", "murder", "shoot", "stab", "strangl", "chok", "behead", "butcher"),
+            *("slaughter", "rape", "tortur", "lynch", "hang", "execut", "gut", "where you"),
+        ),
+        reach=80,
+        word_start=True,
+    ),
+    ViolentPhrase(
+        "violent_crimes",
+        re.compile(
+            r"(?:我|老子|我们)(?:要|会|就|想|非得|一定要|一定会|迟早|早晚|今天就|马上)?"
+            rf"(?:杀了|弄死|砍死|捅死|打死|干掉|宰了|杀死|杀掉|掐死|毒死|烧死){_VICTIM_ZH}"
+            r"|我知道你住(?:在)?哪"
+        ),
+        ("杀", "弄死", "砍死", "捅死", "打死", "干掉", "宰了", "掐死", "毒死", "烧死", "你住"),
+        reach=12,
+    ),
+    ViolentPhrase(
+        "hate",
+        re.compile(
+            # A call to kill a group of people: "all immigrants should be shot".
+            rf"\b{_GROUP}\s+(?:should|must|deserve\s+to|need\s+to|ought\s+to|have\s+to)"
+            rf"\s+(?:all\s+)?(?:be\s+{_DONE_TO}|die)\b"
+            rf"|\bshould\s+(?:all\s+)?(?:the\s+)?{_GROUP}\s+(?:all\s+)?be\s+{_DONE_TO}\b"
+        ),
+        (
+            *("kill", "shot", "extermin", "gassed", "hanged", "hung", "lynch", "wiped"),
+            *("slaughter", "burn", "eradicat", "execut", "murder", "massacr", "behead"),
+            *("raped", "die"),
+        ),
+        reach=80,
+        word_start=True,
+    ),
+    ViolentPhrase(
+        "hate",
+        re.compile(
+            # "黑人都该死", "应该把所有移民杀光".
+            rf"{_GROUP_ZH}(?:都|全都|全部|统统)?(?:该死|去死|死光|应该(?:被)?{_KILL_ZH})"
+            rf"|(?:应该|必须|一定要|就该)(?:把)?(?:所有的?|这些|那些)?{_GROUP_ZH}(?:都|全)?{_KILL_ZH}"
+        ),
+        ("该死", "去死", "死光", "杀", "消灭", "灭绝", "枪毙", "处死", "烧死"),
+        reach=16,
+    ),
+    ViolentPhrase(
+        "self_harm",
+        re.compile(
+            # Telling the reader to die: "go kill yourself", "你去死吧".
+            r"\b(?:go|just|should)\s+(?:and\s+)?(?:kill|hang|shoot)\s+(?:yo)?urself\b"
+            r"|\bi\s+hope\s+you\s+(?:die|get\s+(?:raped|killed|murdered|shot))\b"
+            r"(?!\s+(?:laughing|of\s+laughter|happy|old|rich|peacefully))"
+        ),
+        ("yourself", "urself", "hope you"),
+        reach=40,
+        word_start=True,
+    ),
+    ViolentPhrase(
+        "self_harm",
+        re.compile(r"(?:你|你们)(?:都|就|赶紧|快)?(?:去)?死吧|去死吧|你怎么(?:还)?不去死"),
+        ("死吧", "不去死"),
+        reach=8,
+    ),
+)
+"""Plain threats and calls for violence, which no request model learns well (they are not
+requests, and the abusive-language sources hold few): each a finding of its category at
+``PHRASE_SCORE`` wherever it occurs, in a prompt or an answer."""
+
+
+def violent_phrase(text: str) -> Finding | None:
+    """The first plain threat or call for violence in ``text``, as a finding."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # "İ" lowers to two characters: keep offsets aligned
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    for phrase in VIOLENT_PHRASES:
+        found = phrase.search(lowered)
+        if found:
+            start, end = found.span()
+            return Finding("HARM", start, end, PHRASE_SCORE, "harm_phrase", phrase.category)
+    return None
+
+
 MIN_CONTENT_CHARS = 4
 """Below this many letters (any script) a text needs a keyword to count as unsafe; no unsafe
 text in the development part is that short."""
@@ -166,7 +319,7 @@ class HarmDetector:
 
     def margin(self, text: str, direction: Direction = "input") -> float:
         """The highest window score divided by the operating point that window is held to
-        (>= 1 exactly when a model fires; the short-text rule aside)."""
+        (>= 1 exactly when a model or a phrase fires; the short-text rule aside)."""
         points = self.operating_points(text, direction)
         margin = 0.0
         for scored in self.scores(text, windows(text), points):
@@ -176,7 +329,7 @@ class HarmDetector:
                 scored.request / points.request(keyword),
                 scored.toxicity / points.toxicity,
             )
-        return margin
+        return max(margin, 1.0) if violent_phrase(text) else margin
 
     def check_windows(self, text: str, parts: list[Window], direction: Direction) -> list[Finding]:
         points = self.operating_points(text, direction)
@@ -196,6 +349,9 @@ class HarmDetector:
             if best is None or score > best.score:
                 category = keyword or FALLBACK_CATEGORY
                 best = Finding("HARM", part.start, part.end, score, "harm_model", category)
+        phrase = violent_phrase(text)
+        if phrase and (best is None or best.score < phrase.score):
+            best = phrase
         return [best] if best else []
 
 
