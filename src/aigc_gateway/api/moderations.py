@@ -60,6 +60,13 @@ OPENAI_CATEGORIES: dict[str, tuple[str, ...]] = {
     "toxicity": ("harassment",),
 }
 """Our hazard category -> the OpenAI moderation categories it counts for (none: extension only)."""
+THREAT_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "violent_crimes": ("harassment", "harassment/threatening", "violence"),
+    "hate": ("hate", "hate/threatening", "violence"),
+    "self_harm": ("harassment", "harassment/threatening", "self-harm"),
+}
+"""A threat phrase's category (``harm_phrase``: "I'll kill you", "all X should be shot", "go kill
+yourself") -> OpenAI's categories, in place of the request model's mapping above."""
 
 
 class ModerationBody(BaseModel):
@@ -98,7 +105,8 @@ def moderation_result(findings: list[Finding]) -> dict[str, Any]:
         if finding.type == "HARM":
             category = finding.category or "toxicity"
             hazards[category] = max(hazards.get(category, 0.0), round(finding.score, 4))
-            for name in OPENAI_CATEGORIES.get(category, ()):
+            threat = finding.detector == "harm_phrase"
+            for name in (THREAT_CATEGORIES if threat else OPENAI_CATEGORIES).get(category, ()):
                 scores[name] = max(scores[name], round(finding.score, 4))
         elif finding.type == "INJECTION":
             injection = max(injection, round(finding.score, 4))
