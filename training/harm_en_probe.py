@@ -62,9 +62,11 @@ def measure(data: build.Data, args: argparse.Namespace) -> dict[str, Any]:
     )
     oof, plain, cue = model.out_of_fold, model.thresholds, model.cue_thresholds
 
+    def operating_point(text: str) -> float:
+        return min(plain["en"], cue["en"]) if build.harm_keyword(text) else plain["en"]
+
     def flagged(text: str) -> bool:
-        bar = min(plain["en"], cue["en"]) if build.harm_keyword(text) else plain["en"]
-        return oof[text] >= bar
+        return oof[text] >= operating_point(text)
 
     positives: Counter[str] = Counter()
     caught: Counter[str] = Counter()
@@ -102,10 +104,7 @@ def measure(data: build.Data, args: argparse.Namespace) -> dict[str, Any]:
         r["text"] for r in data.splits["harm_en"][0] if source_repo(r) == XSAFETY and r["label"]
     ]
     scores = detector.request.scores([normalize(t) for t in xsafety])
-    xsafety_caught = sum(
-        s >= (min(plain["en"], cue["en"]) if build.harm_keyword(t) else plain["en"])
-        for s, t in zip(scores, xsafety, strict=True)
-    )
+    xsafety_caught = sum(s >= operating_point(t) for s, t in zip(scores, xsafety, strict=True))
 
     def probe(text: str, direction: str) -> dict[str, Any]:
         points = detector.operating_points(text, direction)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InvalidRequest
+from ..guards.harm import PHRASE_DETECTOR
 from ..guards.model import Finding
 from ..ids import random_hex
 from .auth import authenticate
@@ -65,8 +66,8 @@ THREAT_CATEGORIES: dict[str, tuple[str, ...]] = {
     "hate": ("hate", "hate/threatening", "violence"),
     "self_harm": ("harassment", "harassment/threatening", "self-harm"),
 }
-"""A threat phrase's category (``harm_phrase``: "I'll kill you", "all X should be shot", "go kill
-yourself") -> OpenAI's categories, in place of the request model's mapping above."""
+"""A threat phrase's category (a finding of ``PHRASE_DETECTOR``: "I'll kill you", "all X should be
+shot", "go kill yourself") -> OpenAI's categories, in place of the request model's mapping above."""
 
 
 class ModerationBody(BaseModel):
@@ -105,7 +106,7 @@ def moderation_result(findings: list[Finding]) -> dict[str, Any]:
         if finding.type == "HARM":
             category = finding.category or "toxicity"
             hazards[category] = max(hazards.get(category, 0.0), round(finding.score, 4))
-            threat = finding.detector == "harm_phrase"
+            threat = finding.detector == PHRASE_DETECTOR
             for name in (THREAT_CATEGORIES if threat else OPENAI_CATEGORIES).get(category, ()):
                 scores[name] = max(scores[name], round(finding.score, 4))
         elif finding.type == "INJECTION":

@@ -96,6 +96,8 @@ def keyword_evidence(category: str | None) -> bool:
 
 
 PHRASE_SCORE = 0.95
+PHRASE_DETECTOR = "harm_phrase"
+"""The ``detector`` of a finding made by :data:`VIOLENT_PHRASES`."""
 _VIOLENCE = (
     r"(?:kill|murder|shoot|stab|strangle|choke|behead|butcher|slaughter|rape|torture|lynch|hang"
     r"|execute|gut)"
@@ -148,13 +150,11 @@ class ViolentPhrase:
         for word in self.anchors:
             at = lowered.find(word)
             while at >= 0:
-                if self.word_start and at and lowered[at - 1].isalnum():
-                    at = lowered.find(word, at + 1)
-                    continue
-                start, end = max(0, at - self.reach), at + len(word) + self.reach
-                found = self.pattern.search(lowered, start, end)
-                if found:
-                    return found
+                if not (self.word_start and at and lowered[at - 1].isalnum()):
+                    start, end = max(0, at - self.reach), at + len(word) + self.reach
+                    found = self.pattern.search(lowered, start, end)
+                    if found:
+                        return found
                 at = lowered.find(word, at + 1)
         return None
 
@@ -244,7 +244,7 @@ def violent_phrase(text: str) -> Finding | None:
         found = phrase.search(lowered)
         if found:
             start, end = found.span()
-            return Finding("HARM", start, end, PHRASE_SCORE, "harm_phrase", phrase.category)
+            return Finding("HARM", start, end, PHRASE_SCORE, PHRASE_DETECTOR, phrase.category)
     return None
 
 
