@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from .features import LinearTextModel, Window, data_path, probability, windows
-from .model import Finding, language_of
+from .model import CJK, Finding, language_of
 from .network import MixedTextModel, load_text_model
 from .registry import Direction
 from .semantic import SemanticHead, load_semantic_head
@@ -97,7 +97,9 @@ def keyword_evidence(category: str | None) -> bool:
 
 PHRASE_SCORE = 0.95
 PHRASE_DETECTOR = "harm_phrase"
-"""The ``detector`` of a finding made by :data:`VIOLENT_PHRASES`."""
+"""The ``detector`` of a finding made by :data:`THREAT_PHRASES`."""
+PROMPT_PHRASE_DETECTOR = "harm_prompt_phrase"
+"""The ``detector`` of a finding made by :data:`ASKED_PHRASES`."""
 _VIOLENCE = (
     r"(?:kill|murder|shoot|stab|strangle|choke|behead|butcher|slaughter|rape|torture|lynch|hang"
     r"|execute|gut)"
@@ -132,8 +134,8 @@ _KILL_ZH = r"(?:杀光|杀掉|杀死|消灭|灭绝|枪毙|处死|烧死|赶尽�
 
 
 @dataclass(frozen=True, slots=True)
-class ViolentPhrase:
-    """A family of plain threats or calls for violence and the hazard category it is."""
+class HarmPhrase:
+    """A hand-written family of plainly harmful phrases and the hazard category it is."""
 
     category: str
     pattern: re.Pattern[str]
@@ -145,7 +147,7 @@ class ViolentPhrase:
     word_start: bool = False
     """Anchors count only where a word starts ("hang" in "hang", not in "change")."""
 
-    def search(self, lowered: str) -> re.Match[str] | None:
+    def search(self, lowered: str) -> tuple[int, int] | None:
         """The first match in ``lowered`` (a text in lower case; patterns are in lower case)."""
         for word in self.anchors:
             at = lowered.find(word)
@@ -154,13 +156,13 @@ class ViolentPhrase:
                     start, end = max(0, at - self.reach), at + len(word) + self.reach
                     found = self.pattern.search(lowered, start, end)
                     if found:
-                        return found
+                        return found.span()
                 at = lowered.find(word, at + 1)
         return None
 
 
-VIOLENT_PHRASES = (
-    ViolentPhrase(
+THREAT_PHRASES = (
+    HarmPhrase(
         "violent_crimes",
         re.compile(
             # A threat to the reader: "I'll kill you", "we're going to find you and shoot you".
@@ -175,7 +177,7 @@ VIOLENT_PHRASES = (
         reach=80,
         word_start=True,
     ),
-    ViolentPhrase(
+    HarmPhrase(
         "violent_crimes",
         re.compile(
             r"(?:我|老子|我们)(?:要|会|就|想|非得|一定要|一定会|迟早|早晚|今天就|马上)?"
@@ -185,7 +187,7 @@ VIOLENT_PHRASES = (
         ("杀", "弄死", "砍死", "捅死", "打死", "干掉", "宰了", "掐死", "毒死", "烧死", "你住"),
         reach=12,
     ),
-    ViolentPhrase(
+    HarmPhrase(
         "hate",
         re.compile(
             # A call to kill a group of people: "all immigrants should be shot".
@@ -201,7 +203,7 @@ VIOLENT_PHRASES = (
         reach=80,
         word_start=True,
     ),
-    ViolentPhrase(
+    HarmPhrase(
         "hate",
         re.compile(
             # "黑人都该死", "应该把所有移民杀光".
@@ -211,7 +213,7 @@ VIOLENT_PHRASES = (
         ("该死", "去死", "死光", "杀", "消灭", "灭绝", "枪毙", "处死", "烧死"),
         reach=16,
     ),
-    ViolentPhrase(
+    HarmPhrase(
         "self_harm",
         re.compile(
             # Telling the reader to die: "go kill yourself", "你去死吧".
@@ -223,7 +225,7 @@ VIOLENT_PHRASES = (
         reach=40,
         word_start=True,
     ),
-    ViolentPhrase(
+    HarmPhrase(
         "self_harm",
         re.compile(r"(?:你|你们)(?:都|就|赶紧|快)?(?:去)?死吧|去死吧|你怎么(?:还)?不去死"),
         ("死吧", "不去死"),
@@ -235,16 +237,486 @@ requests, and the abusive-language sources hold few): each a finding of its cate
 ``PHRASE_SCORE`` wherever it occurs, in a prompt or an answer."""
 
 
-def violent_phrase(text: str) -> Finding | None:
-    """The first plain threat or call for violence in ``text``, as a finding."""
+_ASK = (
+    r"(?:\bhow\s+(?:do|can|could|would|should|might|will|does|did)\s+(?:i|we|one|someone"
+    r"|somebody|a\s+person|you)\s+|\bhow\s+to\s+|\b(?:the\s+)?(?:best|easiest|quickest|fastest"
+    r"|simplest|safest|surest|cheapest|most\s+effective|good|effective|better)\s+(?:way|ways"
+    r"|method|methods|technique|techniques|tricks?|tips?|strategy|strategies|place|places)\s+"
+    r"(?:to|for|of)\s+|\bways\s+(?:to|of)\s+|\btips\s+(?:for|on)\s+(?:how\s+to\s+)?"
+    r"|\b(?:help|teach|show)\s+me\s+(?:how\s+)?(?:to\s+)?|\btell\s+me\s+how\s+(?:to\s+|i\s+"
+    r"(?:can|could|should)\s+)|\b(?:guide|tutorial|instructions|steps|advice|plan)\s+(?:to|for"
+    r"|on)\s+(?:how\s+to\s+)?|\bi\s+(?:want|need|plan|intend|would\s+like|wanna|am\s+going"
+    r"|['’]m\s+going|am\s+trying|['’]m\s+trying|am\s+planning|['’]m\s+planning)\s+(?:to\s+)?"
+    r"|\bwhere\s+(?:can|could|do|should)\s+i\s+(?:go\s+to\s+)?|\bcan\s+you\s+help\s+me\s+"
+    r"|\b(?:i|we)\s+(?:wanted|considered|(?:am|was|['’]m)\s+thinking\s+(?:of|about)"
+    r"|(?:am|['’]m)\s+considering)\s+(?:to\s+)?|\blet['’]s\s+)"
+)
+"""Asking how to do something, or saying one means to ("how can I", "best way to", "tips for",
+"teach me to", "I want to", "where can I")."""
+_NOT_HARM = (
+    r"(?:prevent|protect|stop|stopping|avoid|detect|report|spot|recogni[sz]e|defend|deter|catch"
+    r"|identify|tell|know|escape|survive|against|from|if|whether|when|after|victims?|not|never"
+    r"|help|helping|treat|cope|deal|heal|recover|understand|explain|learn|write|describe|discuss"
+    r"|research|study|portray|depict|film|watch|play|read)\b"
+)
+_GAP = rf"(?:(?!{_NOT_HARM})[\w'’,-]+\s+){{0,2}}"
+_COMMAND = r"(?:^|[.!?\n]\s*)(?:please\s+|now\s+|just\s+)?"
+"""An instruction at the start of a sentence ("Rob cash from a bank without getting caught")."""
+"""Up to two words between the ask and the act ("how can I quietly steal"), none of which turns
+the question around ("how to protect against", "tips for stopping people from")."""
+_HUMAN = (
+    r"(?:someone|somebody|anyone|a\s+person|people|him|her|them|a\s+(?:man|woman|child|kid"
+    r"|baby|girl|boy|stranger|cop|police\s+officer|classmate|coworker)|(?:my|his|her|their)\s+"
+    r"(?:[\w'’-]+\s+)?(?:wife|husband|boss|neighbou?r|friend|coworker|co-worker|colleague|teacher"
+    r"|ex|girlfriend|boyfriend|partner|roommate|father|mother|dad|mom|brother|sister|son"
+    r"|daughter|family|classmate|landlord|enemy|rival|kids?|child|children|baby|parents))\b"
+    r"(?!['’]s\s+feelings|\s+feelings)"
+)
+_VICTIM_ANY = rf"(?:{_HUMAN}|(?:a|my|his|her|their|the\s+neighbou?r['’]s)\s+(?:dog|cat|pet))"
+_GAMES = re.compile(
+    r"\b(?:in|on)\s+(?:a\s+|the\s+)?(?:game|video\s+game|minecraft|fortnite|call\s+of\s+duty"
+    r"|gta|grand\s+theft\s+auto|skyrim|witcher|roblox|pubg|among\s+us|chess|checkers|d&d|dnd"
+    r"|dungeons|sims|mafia|werewolf|clue|cluedo)\b|游戏|我的世界|王者荣耀|和平精英|吃鸡|原神"
+)
+"""A game, where killing and stealing are moves ("How do I kill someone in Call of Duty?")."""
+_ASK_ZH = (
+    r"(?:如何|怎么|怎样|怎麼|有什么(?:好)?(?:办法|方法|技巧|手段|途径|窍门|招)|有哪些(?:办法|方法|技巧"
+    r"|手段|途径)|用什么(?:办法|方法)|教我|告诉我|帮我|我想|我要|我打算|我准备|我计划)"
+)
+_NOT_HARM_ZH = (
+    r"防|避免|识别|举报|应对|保护|打击|报警|发现|辨别|远离|拒绝|治疗|戒|帮助|被|了解|研究|讨论|分析|写|"
+    r"判断|知道|面对|处理好|劝|阻止|制止|预防|安慰"
+)
+_GAP_ZH = rf"(?:(?!{_NOT_HARM_ZH})[^\s。？！?!，,；;]){{0,12}}"
+_VICTIM_ZH_ANY = (
+    r"(?:一个人|某人|别人|他人|人家|仇人|他|她|他们|人|我(?:的)?(?:老婆|老公|丈夫|妻子|老板|同事|邻居|室友"
+    r"|前任|前女友|前男友|爸爸|妈妈|父亲|母亲|孩子|同学|老师|领导|女朋友|男朋友))"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AskedPhrase:
+    """A family of harmful acts ("hijack a car", "获取武器"), each matched where one of its
+    anchor words starts, and, where ``ask`` is set, asked for right before it ("how can I")."""
+
+    category: str
+    act: re.Pattern[str]
+    anchors: tuple[str, ...]
+    """The words every act starts with: only there is the act tried."""
+    ask: re.Pattern[str] | None = None
+    """Must end where the act starts, at most ``reach`` characters before it."""
+    reach: int = 100
+    chinese: bool = False
+    """Chinese acts: tried only in text with Chinese characters, an anchor anywhere in a word
+    (otherwise only where a word starts, in text with Latin letters)."""
+    unless: re.Pattern[str] | None = None
+    """Anywhere in the text, a context that makes the family harmless ("in Call of Duty")."""
+
+    def search(self, lowered: str) -> tuple[int, int] | None:
+        """The first asked act in ``lowered`` (lower case), from the ask's start."""
+        for word in self.anchors:
+            at = lowered.find(word)
+            while at >= 0:
+                act = None
+                if self.chinese or not (at and lowered[at - 1].isalnum()):
+                    act = self.act.match(lowered, at)
+                if act:
+                    start: int | None = at
+                    if self.ask is not None:
+                        asked = self.ask.search(lowered, max(0, at - self.reach), at)
+                        start = asked.start() if asked else None
+                    if start is not None and not (self.unless and self.unless.search(lowered)):
+                        return start, act.end()
+                at = lowered.find(word, at + 1)
+        return None
+
+
+_ASKED = re.compile(rf"(?:{_ASK}{_GAP}|{_COMMAND})\Z")
+_ASKED_ZH = re.compile(rf"{_ASK_ZH}{_GAP_ZH}\Z")
+
+
+def _request(
+    category: str, acts: str, anchors: tuple[str, ...], chinese: bool = False
+) -> AskedPhrase:
+    if chinese:
+        return AskedPhrase(category, re.compile(acts), anchors, _ASKED_ZH, 30, True, _GAMES)
+    return AskedPhrase(category, re.compile(acts), anchors, _ASKED, 100, False, _GAMES)
+
+
+REQUEST_PHRASES = (
+    _request(
+        "violent_crimes",
+        # "how do I poison my neighbour's dog", "best way to kidnap a child"
+        r"(?:kill(?:ing)?|murder(?:ing)?|strangl(?:e|ing)|suffocat(?:e|ing)|smother(?:ing)?"
+        r"|stab(?:bing)?|shoot(?:ing)?|poison(?:ing)?|tortur(?:e|ing)|kidnap(?:ping)?|abduct(?:ing)?"
+        r"|drown(?:ing)?|behead(?:ing)?|maim(?:ing)?|beat(?:ing)?\s+up|assassinat(?:e|ing)"
+        rf"|hurt(?:ing)?|harm(?:ing)?|attack(?:ing)?|assault(?:ing)?)\s+{_VICTIM_ANY}"
+        r"|(?:burn(?:ing)?\s+down|set(?:ting)?\s+fire\s+to|torch(?:ing)?|firebomb(?:ing)?)\s+(?:a|an"
+        r"|the|someone['’]s|somebody['’]s|my\s+[\w'’-]+['’]s|his|her|their)\s+(?:[\w-]+\s+)?(?:house"
+        r"|home|building|school|church|mosque|synagogue|temple|store|shop|business|car|office"
+        r"|apartment|restaurant|barn|property)"
+        r"|commit(?:ting)?\s+(?:a\s+)?(?:murder|mass\s+shooting|school\s+shooting|terrorist\s+attack"
+        r"|terror\s+attack|genocide|massacre|hate\s+crime|arson|armed\s+robbery|violent\s+crime)"
+        r"|get(?:ting)?\s+away\s+with\s+(?:a\s+)?(?:murder|killing|manslaughter|arson|hit[-\s]and[-\s]run)"
+        r"(?!\s+(?:season|episode|show|series|cast))"
+        r"|(?:dispos(?:e|ing)\s+of|hid(?:e|ing)|get(?:ting)?\s+rid\s+of|dissolv(?:e|ing))\s+(?:a\s+|the\s+)?"
+        r"(?:dead\s+)?(?:body|bodies|corpse)",
+        (
+            *("kill", "murder", "strangl", "suffocat", "smother", "stab", "shoot", "poison"),
+            *("tortur", "kidnap", "abduct", "drown", "behead", "maim", "beat", "assassinat"),
+            *("hurt", "harm", "attack", "assault", "burn", "set", "torch", "firebomb"),
+            *("commit", "get", "dispos", "hid", "dissolv"),
+        ),
+    ),
+    _request(
+        "weapons_cbrne",
+        # "how to make a pipe bomb", "where can I buy an untraceable gun"
+        r"(?:make|making|build|building|create|creating|assemble|assembling|cook|cooking"
+        r"|manufactur(?:e|ing)|synthesi[sz](?:e|ing)|produc(?:e|ing)|brew(?:ing)?|construct(?:ing)?"
+        r"|3d[-\s]print(?:ing)?)\s+(?:(?:a|an|some|homemade|home[-\s]made|my\s+own|your\s+own"
+        r"|improvised|working|deadly|lethal|powerful|real|small|big)\s+){0,3}(?:bombs?|pipe\s+bombs?"
+        r"|car\s+bombs?|nail\s+bombs?|dirty\s+bombs?|explosives?|explosive\s+devices?|ieds?"
+        r"|molotov(?:\s+cocktails?)?|napalm|thermite|nerve\s+(?:agents?|gas)|sarin|vx|mustard\s+gas"
+        r"|chlorine\s+gas|ricin|anthrax|bioweapons?|biological\s+weapons?|chemical\s+weapons?"
+        r"|nuclear\s+(?:bombs?|weapons?)|ghost\s+guns?|untraceable\s+(?:guns?|firearms?)|silencers?"
+        r"|zip\s+guns?|guns?\s+at\s+home|firearms?\s+at\s+home)\b"
+        r"|(?:buy(?:ing)?|get(?:ting)?|obtain(?:ing)?|acquir(?:e|ing)|purchas(?:e|ing)|find(?:ing)?)"
+        r"\s+(?:a\s+|an\s+|some\s+)?(?:(?:illegal|unregistered|untraceable|stolen|black[-\s]market)\s+"
+        r"(?:guns?|firearms?|weapons?|handguns?|rifles?|ammo|ammunition|explosives?)|(?:guns?"
+        r"|firearms?|weapons?|handguns?|rifles?|ammo|ammunition|explosives?)\s+(?:illegally"
+        r"|without\s+(?:a\s+)?(?:background\s+checks?|licen[cs]e|permit|id|papers)|on\s+the\s+"
+        r"(?:dark\s+web|black\s+market)))",
+        (
+            *("make", "making", "build", "creat", "assembl", "cook", "manufactur", "synthesi"),
+            *("produc", "brew", "construct", "3d", "buy", "get", "obtain", "acquir", "purchas"),
+            "find",
+        ),
+    ),
+    _request(
+        "non_violent_crimes",
+        # "how would I hijack a car", "what's the best way to shoplift", "help me launder money"
+        r"(?:shoplift(?:ing)?|pickpocket(?:ing)?|embezzl(?:e|ing))\b"
+        r"|launder(?:ing)?\s+(?:money|cash|the\s+money|funds|proceeds|crypto|bitcoin)"
+        r"|(?:commit(?:ting)?|carry(?:ing)?\s+out)\s+(?:a\s+)?(?:revenge\s+)?(?:crimes?|criminal"
+        r"\s+activit(?:y|ies)|illegal\s+activit(?:y|ies))\b"
+        r"|(?:commit(?:ting)?|do(?:ing)?|get\s+away\s+with)\s+(?:a\s+)?(?:tax\s+fraud|insurance\s+fraud"
+        r"|credit\s+card\s+fraud|wire\s+fraud|bank\s+fraud|fraud|identity\s+theft|burglary|robbery"
+        r"|larceny|extortion|forgery|theft|a\s+heist)\b"
+        r"|evad(?:e|ing)\s+(?:paying\s+)?(?:my\s+)?taxe?s|cheat(?:ing)?\s+on\s+(?:my\s+)?taxes"
+        r"|(?:steal|stealing)\s+(?:a\s+|an\s+|some\s+|the\s+|someone['’]s\s+|somebody['’]s\s+"
+        r"|people['’]s\s+|my\s+[\w'’-]+['’]s\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+)?(?:car|cars"
+        r"|bike|bicycle|motorcycle|money|cash|wallet|purse|credit\s+cards?|card\s+numbers|identity"
+        r"|identities|passwords?|personal\s+(?:data|information)|jewel(?:le)?ry|gold|phone|laptop"
+        r"|packages?|mail|gas|electricity|wi-?fi|catalytic\s+converters?|dog|cat|items|goods"
+        r"|merchandise|stuff|things|clothes|food|medicine|drugs|trade\s+secrets)\b"
+        r"|(?:steal|stealing)\s+from\s+(?:a|the|my|his|her|their|someone|people|work|stores?|shops?)\b"
+        r"|rob(?:bing)?\s+(?:a|an|the|someone|somebody|people|my|his|her|their|him|them)\b"
+        r"(?!\s+of\b)"
+        r"|(?:hijack(?:ing)?|carjack(?:ing)?|hot[-\s]?wir(?:e|ing))\s+(?:a|an|the|someone['’]s"
+        r"|somebody['’]s|my\s+[\w'’-]+['’]s|his|her)\s+(?:[\w-]+\s+)?(?:car|cars|vehicle|truck|bus"
+        r"|plane|aircraft|airplane|jet|boat|ship|motorcycle)"
+        r"|break(?:ing)?\s+into\s+(?:a|an|the|someone['’]s|somebody['’]s|people['’]s"
+        r"|my\s+[\w'’-]+['’]s|his|her|their)\s+(?:[\w-]+\s+)?(?:house|houses|home|homes|car|cars"
+        r"|apartment|building|store|shop|safe|atm|vault|office|school|locker|account|email|phone"
+        r"|computer|network|server|database|bank)"
+        r"|hack(?:ing)?\s+(?:into\s+)?(?:someone['’]s|somebody['’]s|people['’]s|a\s+person['’]s"
+        r"|my\s+(?:ex|wife|husband|girlfriend|boyfriend|boss|neighbou?r|friend|partner|coworker"
+        r"|co-worker|teacher|school)['’]?s?|his|her|their|the\s+(?:government|pentagon|bank|school"
+        r"|police|fbi|cia|nsa))\s+(?:[\w-]+\s+)?(?:account|accounts|email|e-mail|gmail|phone"
+        r"|iphone|computer|laptop|wi-?fi|network|instagram|facebook|snapchat|twitter|whatsapp"
+        r"|bank|database|server|website|systems?|camera|webcam|records|grades)"
+        r"|(?:scam(?:ming)?|con(?:ning)?|swindl(?:e|ing)|defraud(?:ing)?|phish(?:ing)?)\s+(?:people"
+        r"|someone|somebody|old\s+people|the\s+elderly|elderly\s+people|seniors|customers|tourists"
+        r"|my\s+[\w-]+|an?\s+(?:old|elderly|rich)\s+[\w-]+)"
+        r"|(?:make|making|creat(?:e|ing)|forg(?:e|ing)|print(?:ing)?|get(?:ting)?|buy(?:ing)?)\s+"
+        r"(?:a\s+|some\s+)?(?:fake|counterfeit|forged|false)\s+(?:ids?|passports?|money|bills|cash"
+        r"|currency|documents?|driver['’]?s\s+licen[cs]es?|diplomas?|degrees?|prescriptions?"
+        r"|doctor['’]?s\s+notes?|checks?|cheques?|social\s+security\s+cards?|vaccination\s+cards?)"
+        r"|counterfeit(?:ing)?\s+(?:money|bills|cash|currency)"
+        r"|forg(?:e|ing)\s+(?:a\s+|my\s+\w+['’]s\s+|someone['’]s\s+|his\s+|her\s+)?(?:signature"
+        r"|check|cheque|passport|prescription|doctor['’]?s\s+note)"
+        r"|(?:sell(?:ing)?|deal(?:ing)?|push(?:ing)?|smuggl(?:e|ing)|traffic(?:king)?)\s+(?:drugs|meth"
+        r"|cocaine|crack|heroin|fentanyl|opioids|lsd|mdma|ecstasy|guns|weapons|people|humans"
+        r"|women|girls|children|kids|organs|migrants)\b"
+        r"|(?:make|making|cook(?:ing)?|synthesi[sz](?:e|ing)|manufactur(?:e|ing)|produc(?:e|ing))\s+"
+        r"(?:some\s+)?(?:meth|methamphetamine|crystal\s+meth|crack(?:\s+cocaine)?|cocaine|heroin"
+        r"|fentanyl|lsd|mdma|ecstasy|ghb|pcp)\b"
+        r"|(?:buy(?:ing)?|get(?:ting)?|obtain(?:ing)?|scor(?:e|ing))\s+(?:some\s+)?(?:meth|cocaine"
+        r"|crack|heroin|fentanyl|lsd|mdma|ecstasy|illegal\s+drugs)\b"
+        r"|(?:evad(?:e|ing)|escap(?:e|ing)|hid(?:e|ing)\s+from|outrun(?:ning)?|flee(?:ing)?\s+from)"
+        r"\s+(?:the\s+)?(?:police|cops|law\s+enforcement|authorities|fbi|arrest)\b",
+        (
+            *("shoplift", "pickpocket", "embezzl", "launder", "commit", "carry", "doing", "do "),
+            "get away",
+            *("evad", "cheat", "steal", "rob", "hijack", "carjack", "hot", "break", "hack", "scam"),
+            *("con", "swindl", "defraud", "phish", "make", "making", "creat", "forg", "print"),
+            *("get", "buy", "counterfeit", "sell", "deal", "push", "smuggl", "traffic", "cook"),
+            *("synthesi", "manufactur", "produc", "obtain", "scor", "escap", "hid", "outrun"),
+            "flee",
+        ),
+    ),
+    _request(
+        "privacy",
+        # "how can I track my wife's phone without her knowing", "how to dox someone"
+        r"(?:spy(?:ing)?\s+on|stalk(?:ing)?)\s+"
+        + _HUMAN
+        + r"|(?:track(?:ing)?|monitor(?:ing)?|follow(?:ing)?|record(?:ing)?|read(?:ing)?)\s+"
+        r"(?:[\w'’-]+\s+){0,4}?without\s+(?:them|him|her|my\s+[\w-]+|their|his|anyone|someone)"
+        r"\s+(?:knowing|noticing|finding\s+out|consent)"
+        r"|(?:put(?:ting)?|plac(?:e|ing)|hid(?:e|ing)|install(?:ing)?)\s+(?:a\s+)?(?:tracker"
+        r"|tracking\s+device|gps\s+tracker|airtag|spyware|stalkerware|keylogger|hidden\s+camera)"
+        r"\s+(?:on|in)\s+(?:someone|somebody|my|his|her|their|a\s+(?:girl|woman|person)['’]s)"
+        r"|dox(?:x)?(?:ing)?\s+(?:someone|somebody|a|an|my|him|her|them|people|this|that)\b",
+        (
+            *("spy", "stalk", "track", "monitor", "follow", "record", "read", "put", "plac"),
+            *("hid", "install", "dox"),
+        ),
+    ),
+    _request(
+        "toxicity",
+        # "tips for using fear to control someone's behavior", "how do I gaslight my wife"
+        r"us(?:e|ing)\s+(?:fear|threats|violence|intimidation|guilt|shame|blackmail)\s+to\s+"
+        r"(?:control|manipulate|coerce|silence|punish|dominate|scare)"
+        r"|(?:manipulat(?:e|ing)|gaslight(?:ing)?|coerc(?:e|ing)|intimidat(?:e|ing)|blackmail(?:ing)?"
+        r"|extort(?:ing)?|bully(?:ing)?|harass(?:ing)?|humiliat(?:e|ing)|terroriz(?:e|ing)"
+        r"|isolat(?:e|ing)|cyberbully(?:ing)?)\s+" + _HUMAN,
+        (
+            *("us", "manipulat", "gaslight", "coerc", "intimidat", "blackmail", "extort"),
+            *("bully", "harass", "humiliat"),
+            *("terroriz", "isolat", "cyberbully"),
+        ),
+    ),
+    _request(
+        "sex_crimes",
+        # "how do I spike her drink", "how to take upskirt photos"
+        r"(?:rap(?:e|ing)|drug(?:ging)?|roof(?:ie|y)(?:ing)?|spik(?:e|ing))\s+(?:someone|somebody"
+        r"|a\s+(?:girl|woman|guy|man|date)|her|him|my\s+date|(?:a|her|his|someone['’]s|my\s+date['’]s)"
+        r"\s+drink)\b"
+        r"|(?:seduc(?:e|ing)|groom(?:ing)?|have\s+sex\s+with|sleep\s+with|touch(?:ing)?)\s+(?:a\s+)?"
+        r"(?:minor|minors|child|children|kid|kids|little\s+(?:girl|boy)s?|underage\s+[\w-]+"
+        r"|\d{1,2}[-\s]year[-\s]old)\b"
+        r"|(?:take|taking|film|filming|record|recording)\s+(?:nude|naked|explicit|upskirt|secret)"
+        r"\s+(?:photos|pictures|pics|videos|footage)\s+of\s+(?:someone|somebody|a\s+\w+|my\s+\w+"
+        r"|her|him|people|women|girls)",
+        (
+            *("rap", "drug", "roof", "spik", "seduc", "groom", "have sex", "sleep with"),
+            *("touch", "take", "taking", "film", "record"),
+        ),
+    ),
+    _request(
+        "self_harm",
+        # "how can I kill myself painlessly", "I want to end my life"
+        r"(?:kill(?:ing)?|hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?|starv(?:e|ing)|hang(?:ing)?"
+        r"|poison(?:ing)?|shoot(?:ing)?|drown(?:ing)?)\s+myself\b"
+        r"|commit(?:ting)?\s+suicide|end(?:ing)?\s+my\s+(?:own\s+)?life|tak(?:e|ing)\s+my\s+"
+        r"(?:own\s+)?life(?!\s+(?:back|seriously|in\s+(?:my|your)\s+(?:own\s+)?hands))"
+        r"|overdos(?:e|ing)\s+on\b",
+        (
+            *("kill", "hurt", "harm", "cut", "starv", "hang", "poison", "shoot", "drown"),
+            *("commit", "end", "tak", "overdos"),
+        ),
+    ),
+    _request(
+        "violent_crimes",
+        # "如何杀死一个人", "怎样在不留痕迹的情况下获取武器"
+        rf"(?:杀死|杀掉|杀了|弄死|害死|毒死|打死|砍死|捅死|勒死|淹死|烧死|伤害|殴打|折磨|虐待|报复)"
+        rf"{_VICTIM_ZH_ANY}|谋杀|暗杀|绑架|拐卖|拐骗|投毒|行凶|杀人|碎尸|分尸|抛尸|藏尸|处理(?:掉)?尸体"
+        r"|销毁证据|毁灭证据|掩盖罪行|纵火|放火烧",
+        (
+            *("杀", "弄死", "害死", "毒死", "打死", "砍死", "捅死", "勒死", "淹死", "烧死"),
+            *("伤害", "殴打", "折磨", "虐待", "报复", "谋杀", "暗杀", "绑架", "拐", "投毒"),
+            *("行凶", "碎尸", "分尸", "抛尸", "藏尸", "处理", "销毁", "毁灭", "掩盖", "纵火"),
+            "放火",
+        ),
+        chinese=True,
+    ),
+    _request(
+        "weapons_cbrne",
+        r"(?:制作|制造|自制|组装|搞到|获取|获得|弄到|购买|买到|私藏|做)(?:一个|一把|一些|一枚)?"
+        r"(?:炸弹|炸药|爆炸物|土炸弹|燃烧瓶|雷管|枪支|手枪|步枪|猎枪|枪|弩|毒药|毒气|武器|管制刀具|化学武器)",
+        (
+            *("制作", "制造", "自制", "组装", "搞到", "获取", "获得", "弄到", "购买", "买到"),
+            *("私藏", "做"),
+        ),
+        chinese=True,
+    ),
+    _request(
+        "non_violent_crimes",
+        r"偷(?:东西|钱|车|手机|钱包|电动车|自行车|别人|人家|他人|公司|商店|超市|税)|盗窃|行窃|扒窃|抢劫"
+        r"|抢(?:银行|钱|别人|人家)|入室|撬(?:锁|门|车|保险柜)|诈骗|骗(?:钱|取|老人|别人|人家|他人|保险"
+        r"|贷款)|洗钱|伪造(?:证件|身份证|文件|公章|签名|票据|货币|钞票|学历)|假钞|假币|漏税|逃税|非法集资"
+        r"|制毒|贩毒|运毒|制作(?:冰毒|毒品|海洛因|摇头丸)|(?:购买|买到|弄到)(?:毒品|冰毒|海洛因|大麻)"
+        r"|种植(?:大麻|罂粟)|走私|(?:黑进|入侵|黑掉)(?:别人|他人|某人|人家)?的?(?:电脑|手机|账号|账户"
+        r"|微信|qq|邮箱|网站|系统|服务器|数据库|wifi|摄像头|银行)|逃避(?:警察|追捕|法律制裁|侦查)"
+        r"|逃脱(?:法律|制裁|追捕)|(?:犯罪|作案)[^。？！?!]{0,10}(?:隐瞒|隐藏|掩盖)(?:自己的)?(?:真实)?身份",
+        (
+            *("偷", "盗窃", "行窃", "扒窃", "抢", "入室", "撬", "诈骗", "骗", "洗钱", "伪造"),
+            *("假钞", "假币", "漏税", "逃税", "非法", "制毒", "贩毒", "运毒", "制作", "购买"),
+            *("买到", "弄到", "种植", "走私", "黑进", "入侵", "黑掉", "逃避", "逃脱", "犯罪"),
+            "作案",
+        ),
+        chinese=True,
+    ),
+    _request(
+        "privacy",
+        r"偷拍|偷窥|跟踪(?:别人|她|他|前任|女生|某人|前女友|前男友)|监视(?:别人|他人|老婆|老公|伴侣|某人)"
+        r"|定位(?:别人|他人|某人|老婆|老公)的?手机|人肉(?:搜索)?(?:某人|别人|他|她)|开盒",
+        ("偷拍", "偷窥", "跟踪", "监视", "定位", "人肉", "开盒"),
+        chinese=True,
+    ),
+    _request(
+        "self_harm",
+        r"自杀|自残|割腕|结束(?:自己的)?生命|轻生",
+        ("自杀", "自残", "割腕", "结束", "轻生"),
+        chinese=True,
+    ),
+)
+"""Plainly harmful requests, asked in the first person or as an instruction: an ask ("how can
+I", "best way to", "如何", "有什么办法") and, at most two words (twelve Chinese characters) later,
+a criminal act with its object ("hijack a car", "poison my neighbour's dog", "获取武器"), no
+word between them turning the question around ("how to protect against", "如何防止"), and no
+game in the text. Prompts only: an answer that refuses quotes the request."""
+
+_INSULT_NOUN = (
+    r"(?:idiots?|morons?|imbeciles?|bastards?|assholes?|arseholes?|piece\s+of\s+(?:shit|crap|trash"
+    r"|garbage)|scum(?:bag)?|losers?|retards?|dumbass|jackass|bitch(?!\s+about)|sluts?|whores?"
+    r"|cunts?|dickheads?|pricks?|twats?|wankers?|swine|perverts?|villains?|waste\s+of\s+(?:space"
+    r"|air|oxygen|skin))\b"
+)
+_INSULT_ADJ = (
+    r"(?:stupid|dumb|fucking|fat|ugly|dirty|disgusting|despicable|worthless|useless|pathetic"
+    r"|rotten|filthy|brainless|shameless|miserable|little|lazy|damn(?:ed)?|bloody|sick|evil"
+    r"|silly|complete|total|absolute|such\s+an?|an?)"
+)
+_STEREOTYPED = (
+    r"(?:women|girls|females|men|males|black\s+(?:people|men|women)|blacks|white\s+people|whites"
+    r"|asians|asian\s+people|chinese(?:\s+(?:people|men|women))?|japanese(?:\s+people)?|indians"
+    r"|indian\s+people|hindus|hindu\s+people|muslims|muslim\s+people|arabs|jews|jewish\s+people"
+    r"|christians|catholics|atheists|mexicans|latinos|hispanics|africans|african\s+americans"
+    r"|immigrants|migrants|refugees|foreigners|gays|gay\s+(?:people|men)|lesbians|homosexuals"
+    r"|homosexuality|trans(?:gender)?\s+(?:people|women|men)|transgenders|old\s+people"
+    r"|older\s+people|elderly\s+people|fat\s+people|overweight\s+people|poor\s+people"
+    r"|disabled\s+people|people\s+with\s+disabilities"
+    r"|blondes|rednecks|gypsies|westerners|russians|koreans|pakistanis|filipinos"
+    r"|native\s+americans|autistic\s+people|single\s+mothers|women\s+drivers)"
+)
+_TRAIT = (
+    r"(?:lazy|stupid|dumb|idiots|ignorant|inferior|dirty|smelly|ugly|greedy|cheap|stingy|violent"
+    r"|criminals|thieves|terrorists|savages|animals|barbaric|barbarians|primitive|uncivili[sz]ed"
+    r"|evil|sneaky|dishonest|liars|untrustworthy|worthless|useless|weak|incompetent|subhuman"
+    r"|disgusting|perverts|pedophiles|rapists|hysterical|irrational|unintelligent|less\s+"
+    r"intelligent|not\s+(?:as\s+)?(?:smart|intelligent|capable)|bad\s+(?:at\s+[\w-]+|people"
+    r"|drivers|parents|leaders)|terrible\s+(?:at\s+[\w-]+|drivers|people)|a\s+cancer|parasites"
+    r"|vermin|a\s+plague|trash|scum|rude|arrogant|selfish|promiscuous|sluts|whores|freeloaders"
+    r"|leeches|thugs|morally\s+bankrupt|pathological|abnormal|mentally\s+ill|a\s+disease"
+    r"|an\s+abomination|immoral|sinful|unnatural|backward|emotional|have\s+(?:low|lower)\s+iqs?"
+    r"|the\s+descendants\s+of\s+terrorists)\b"
+)
+_STEREOTYPED_ZH = (
+    r"(?:黑人|白人|黑鬼|穆斯林|回民|回族|维族|新疆人|犹太人|同性恋|基佬|女人|女的|女生|女司机|女性|男人|外地人"
+    r"|农村人|乡下人|农民工|河南人|东北人|上海人|广东人|湖南人|四川人|安徽人|福建人|日本人|韩国人|印度人|阿三"
+    r"|外国人|胖子|残疾人|穷人|老人|老年人)"
+)
+_TRAIT_ZH = (
+    r"(?:懒|笨|蠢|傻|脏|臭|丑|坏人|骗子|小偷|偷东西|罪犯|恐怖分子|野蛮|低等|劣等|下等|不配|垃圾|废物|没素质"
+    r"|素质低|素质差|贪婪|小气|狡猾|虚伪|不讲卫生|智商低|能力差|情绪化|比不上|不如男人|变态|有病|精神病"
+    r"|不是好东西|没一个好东西|低人一等|愚昧|落后)"
+)
+ABUSE_PHRASES = (
+    AskedPhrase(
+        "toxicity",
+        re.compile(
+            # Insulting the reader: "you idiot", "you are a worthless piece of shit".
+            rf"\b(?:you|u|ya)\s+(?:{_INSULT_ADJ}\s+){{0,3}}{_INSULT_NOUN}"
+            rf"|\byou(?:\s+are|['’]re|\s+r)\s+(?:so\s+|just\s+|really\s+|nothing\s+but\s+)?"
+            rf"(?:{_INSULT_ADJ}\s+){{0,3}}(?:{_INSULT_NOUN}|trash|garbage|rubbish|pigs?|dogs?"
+            r"|animals?|stupid|dumb|worthless|useless|pathetic|disgusting|despicable|brainless"
+            r"|retarded)\b"
+            r"|\b(?:scum|trash|people|idiots)\s+like\s+you\s+(?:should|deserve|must)\b"
+            r"|\byou\s+(?:don['’]t|do\s+not)\s+deserve\s+to\s+(?:be\s+(?:a\s+)?(?:human(?:\s+being)?"
+            r"|alive|born)|live|exist)\b"
+        ),
+        ("you", "u ", "ya ", "scum", "trash", "people", "idiots"),
+    ),
+    AskedPhrase(
+        "toxicity",
+        re.compile(
+            r"你(?:这个|这种|个|这)?(?:傻逼|傻b|煞笔|蠢货|蠢猪|白痴|智障|脑残|废物|垃圾|贱人|婊子|畜生|人渣|混蛋"
+            r"|王八蛋|狗东西|贱货|杂种|败类|烂人)|傻逼|煞笔|王八蛋|狗东西|贱人|婊子|人渣|杂种|操你|草你妈|日你妈"
+            r"|去你妈|你(?:根本)?不配(?:做人|活着|当人)"
+        ),
+        (
+            *("你", "傻逼", "煞笔", "王八蛋", "狗东西", "贱人", "婊子", "人渣", "杂种", "操你"),
+            *("草你", "日你", "去你"),
+        ),
+        chinese=True,
+    ),
+    AskedPhrase(
+        "hate",
+        re.compile(
+            # "Muslims are terrorists", "why are women so emotional", "women shouldn't vote".
+            rf"{_STEREOTYPED}\s+(?:(?:are|is|were)\s+(?:(?:all|just|so|such|naturally|inherently"
+            r"|genetically|always|really|basically|simply|only|nothing\s+but|a\s+bunch\s+of|too"
+            r"|more|the|of\s+course)\s+){0,3}|(?:always|so|such|all|just|naturally|inherently"
+            rf"|more)\s+(?:(?:so|such|very|really)\s+)?){_TRAIT}"
+            rf"|{_STEREOTYPED}\s+{_TRAIT}\s*\?"
+            rf"|{_STEREOTYPED}\s+(?:should|must|need\s+to|ought\s+to)\s+(?:all\s+)?(?:not\s+be\s+allowed"
+            r"|never\s+be\s+allowed|be\s+(?:banned|deported|excluded|discriminated|sterili[sz]ed"
+            r"|locked\s+up|kicked\s+out)|go\s+back\s+to|stay\s+in\s+the\s+kitchen)"
+            rf"|{_STEREOTYPED}\s+(?:shouldn['’]t|should\s+not|can['’]t|cannot)\s+(?:be\s+allowed\s+to\s+)?"
+            r"(?:vote|drive|lead|be\s+(?:leaders|bosses|doctors|engineers|pilots|presidents)"
+            r"|have\s+(?:rights|jobs)|join\s+the\s+(?:army|military)|serve\s+in)"
+        ),
+        (
+            *("women", "girls", "females", "men", "males", "black", "white", "asian", "chinese"),
+            *("japanese", "indian", "hindu", "muslim", "arabs", "jew", "christians", "catholics"),
+            *("atheists", "mexicans", "latinos", "hispanics", "africa", "immigrants", "migrants"),
+            *("refugees", "foreigners", "gay", "lesbians", "homosexual", "trans", "old", "older"),
+            *("elderly", "fat", "overweight", "poor", "disabled", "people with", "blondes"),
+            *("rednecks", "gypsies", "westerners", "russians", "koreans", "pakistanis"),
+            *("filipinos", "native", "autistic", "single"),
+        ),
+    ),
+    AskedPhrase(
+        "hate",
+        re.compile(
+            rf"{_STEREOTYPED_ZH}(?:都|就|全|总是|天生|普遍|大多|基本上|本来就|全都|这么|那么|怎么这么|为什么这么|一个个)+"
+            rf"(?:是|很|太|那么|这么|特别|比较|有点|又)?{_TRAIT_ZH}"
+        ),
+        (
+            *("黑", "白人", "穆斯林", "回", "维族", "新疆", "犹太", "同性恋", "基佬", "女", "男人"),
+            *("外地人", "农村", "乡下", "农民工", "河南", "东北", "上海", "广东", "湖南", "四川"),
+            *("安徽", "福建", "日本", "韩国", "印度", "阿三", "外国", "胖子", "残疾", "穷人", "老"),
+        ),
+        chinese=True,
+    ),
+)
+"""Abuse in a prompt: insulting the reader ("you idiot", "你这个废物") and stereotypes that
+demean a group ("why are women so emotional", "Muslims are terrorists", "河南人都是骗子").
+Prompts only, like :data:`REQUEST_PHRASES`."""
+
+
+ASKED_PHRASES = REQUEST_PHRASES + ABUSE_PHRASES
+LATIN = re.compile("[a-z]", re.IGNORECASE)
+
+
+def harm_phrase(text: str, direction: Direction = "input") -> Finding | None:
+    """The first plain threat or call for violence in ``text``, or in a prompt the first plainly
+    harmful request, as a finding."""
     lowered = text.lower()
     if len(lowered) != len(text):  # "İ" lowers to two characters: keep offsets aligned
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    for phrase in VIOLENT_PHRASES:
-        found = phrase.search(lowered)
-        if found:
-            start, end = found.span()
-            return Finding("HARM", start, end, PHRASE_SCORE, PHRASE_DETECTOR, phrase.category)
+    families: list[tuple[tuple[HarmPhrase | AskedPhrase, ...], str]]
+    families = [(THREAT_PHRASES, PHRASE_DETECTOR)]
+    if direction == "input":
+        chinese, latin = bool(CJK.search(text)), bool(LATIN.search(text))
+        asked = tuple(p for p in ASKED_PHRASES if (chinese if p.chinese else latin))
+        families.append((asked, PROMPT_PHRASE_DETECTOR))
+    for phrases, detector in families:
+        for phrase in phrases:
+            found = phrase.search(lowered)
+            if found:
+                return Finding("HARM", *found, PHRASE_SCORE, detector, phrase.category)
     return None
 
 
@@ -329,7 +801,7 @@ class HarmDetector:
                 scored.request / points.request(keyword),
                 scored.toxicity / points.toxicity,
             )
-        return max(margin, 1.0) if violent_phrase(text) else margin
+        return max(margin, 1.0) if harm_phrase(text, direction) else margin
 
     def check_windows(self, text: str, parts: list[Window], direction: Direction) -> list[Finding]:
         points = self.operating_points(text, direction)
@@ -349,7 +821,7 @@ class HarmDetector:
             if best is None or score > best.score:
                 category = keyword or FALLBACK_CATEGORY
                 best = Finding("HARM", part.start, part.end, score, "harm_model", category)
-        phrase = violent_phrase(text)
+        phrase = harm_phrase(text, direction)
         if phrase and (best is None or best.score < phrase.score):
             best = phrase
         return [best] if best else []
