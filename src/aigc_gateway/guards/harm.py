@@ -248,6 +248,7 @@ _ASK = (
     r"|on)\s+(?:how\s+to\s+)?|\bi\s+(?:want|need|plan|intend|would\s+like|wanna|am\s+going"
     r"|['’]m\s+going|am\s+trying|['’]m\s+trying|am\s+planning|['’]m\s+planning)\s+(?:to\s+)?"
     r"|\bwhere\s+(?:can|could|do|should)\s+i\s+(?:go\s+to\s+)?|\bcan\s+you\s+help\s+me\s+"
+    r"|\bcan\s+(?:i|we|you)\s+(?:please\s+)?"
     r"|\b(?:i|we)\s+(?:wanted|considered|(?:am|was|['’]m)\s+thinking\s+(?:of|about)"
     r"|(?:am|['’]m)\s+considering)\s+(?:to\s+)?|\blet['’]s\s+)"
 )
@@ -285,7 +286,7 @@ _ASK_ZH = (
 )
 _NOT_HARM_ZH = (
     r"防|避免|识别|举报|应对|保护|打击|报警|发现|辨别|远离|拒绝|治疗|戒|帮助|被|了解|研究|讨论|分析|写|"
-    r"判断|知道|面对|处理好|劝|阻止|制止|预防|安慰"
+    r"判断|知道|面对|处理好|劝|阻止|制止|预防|安慰|侦破|破获|侦查|调查|查处|惩治|抓|审理|起诉"
 )
 _GAP_ZH = rf"(?:(?!{_NOT_HARM_ZH})[^\s。？！?!，,；;]){{0,12}}"
 _VICTIM_ZH_ANY = (
@@ -349,8 +350,16 @@ REQUEST_PHRASES = (
         # "how do I poison my neighbour's dog", "best way to kidnap a child"
         r"(?:kill(?:ing)?|murder(?:ing)?|strangl(?:e|ing)|suffocat(?:e|ing)|smother(?:ing)?"
         r"|stab(?:bing)?|shoot(?:ing)?|poison(?:ing)?|tortur(?:e|ing)|kidnap(?:ping)?|abduct(?:ing)?"
-        r"|drown(?:ing)?|behead(?:ing)?|maim(?:ing)?|beat(?:ing)?\s+up|assassinat(?:e|ing)"
-        rf"|hurt(?:ing)?|harm(?:ing)?|attack(?:ing)?|assault(?:ing)?)\s+{_VICTIM_ANY}"
+        r"|drown(?:ing)?|behead(?:ing)?|maim(?:ing)?|assassinat(?:e|ing))\s+"
+        rf"{_VICTIM_ANY}|(?:beat(?:ing)?\s+up|hurt(?:ing)?|harm(?:ing)?|attack(?:ing)?|assault(?:ing)?"
+        rf"|run(?:ning)?\s+over)\s+{_HUMAN}"
+        r"|blow(?:ing)?\s+up\s+(?:a|an|the|his|her|their|my\s+[\w'’-]+['’]s)\s+(?!(?:fake|toy|model"
+        r"|lego|cardboard|virtual|pretend|inflatable|miniature)\b)(?:[\w-]+\s+)?"
+        r"(?:building|house|home|car|bridge|school|church|mosque|synagogue|plane|train|bus|station"
+        r"|stadium|embassy|office|hospital|mall|crowd|police\s+station)"
+        r"|hir(?:e|ing)\s+(?:a\s+|an\s+)?(?:hitman|hit\s+man|assassin|killer|contract\s+killer)"
+        r"|plan(?:ning)?\s+(?:a\s+|an\s+)?(?:violent\s+protest|riot|terrorist\s+attack|massacre"
+        r"|school\s+shooting|mass\s+shooting|bombing|coup)"
         r"|(?:burn(?:ing)?\s+down|set(?:ting)?\s+fire\s+to|torch(?:ing)?|firebomb(?:ing)?)\s+(?:a|an"
         r"|the|someone['’]s|somebody['’]s|my\s+[\w'’-]+['’]s|his|her|their)\s+(?:[\w-]+\s+)?(?:house"
         r"|home|building|school|church|mosque|synagogue|temple|store|shop|business|car|office"
@@ -364,7 +373,8 @@ REQUEST_PHRASES = (
         (
             *("kill", "murder", "strangl", "suffocat", "smother", "stab", "shoot", "poison"),
             *("tortur", "kidnap", "abduct", "drown", "behead", "maim", "beat", "assassinat"),
-            *("hurt", "harm", "attack", "assault", "burn", "set", "torch", "firebomb"),
+            *("hurt", "harm", "attack", "assault", "burn", "set", "torch", "firebomb", "run"),
+            *("blow", "hir", "plan"),
             *("commit", "get", "dispos", "hid", "dissolv"),
         ),
     ),
@@ -397,13 +407,27 @@ REQUEST_PHRASES = (
         # "how would I hijack a car", "what's the best way to shoplift", "help me launder money"
         r"(?:shoplift(?:ing)?|pickpocket(?:ing)?|embezzl(?:e|ing))\b"
         r"|launder(?:ing)?\s+(?:money|cash|the\s+money|funds|proceeds|crypto|bitcoin)"
+        r"|(?:make|making|creat(?:e|ing)|writ(?:e|ing)|build(?:ing)?|develop(?:ing)?|cod(?:e|ing)"
+        r"|spread(?:ing)?|deploy(?:ing)?|plant(?:ing)?|install(?:ing)?)\s+(?:a\s+|an\s+|some\s+"
+        r"|my\s+own\s+)?(?:(?:computer|self-replicating|polymorphic|undetectable)\s+)?(?:virus"
+        r"|viruses|malware|ransomware|trojan(?:\s+horse)?|worm|keylogger|botnet|rootkit)\b"
+        r"(?!\s+(?:scanner|protection|removal|detection|definitions|checker))"
+        r"|attack(?:ing)?\s+(?:the|a|an)\s+(?:[\w-]+\s+)?(?:banking\s+system|bank|power\s+grid"
+        r"|server|network|website|pipeline|water\s+supply|infrastructure)\b"
+        r"|(?:vandaliz(?:e|ing)|destroy(?:ing)?|wreck(?:ing)?)\s+(?:someone['’]s|somebody['’]s"
+        r"|my\s+[\w'’-]+['’]s|his|her|their)\s+(?:[\w-]+\s+)?(?:property|car|house|home|yard"
+        r"|garden|mailbox|business)"
+        r"|slash(?:ing)?\s+(?:someone['’]s|somebody['’]s|my\s+[\w'’-]+['’]s|his|her|their)\s+tires"
+        r"|(?:bypass(?:ing)?|crack(?:ing)?|remov(?:e|ing)|strip(?:ping)?)\s+(?:the\s+)?(?:drm"
+        r"|copy\s+protection|paywalls?)\b"
         r"|(?:commit(?:ting)?|carry(?:ing)?\s+out)\s+(?:a\s+)?(?:revenge\s+)?(?:crimes?|criminal"
         r"\s+activit(?:y|ies)|illegal\s+activit(?:y|ies))\b"
         r"|(?:commit(?:ting)?|do(?:ing)?|get\s+away\s+with)\s+(?:a\s+)?(?:tax\s+fraud|insurance\s+fraud"
         r"|credit\s+card\s+fraud|wire\s+fraud|bank\s+fraud|fraud|identity\s+theft|burglary|robbery"
         r"|larceny|extortion|forgery|theft|a\s+heist)\b"
         r"|evad(?:e|ing)\s+(?:paying\s+)?(?:my\s+)?taxe?s|cheat(?:ing)?\s+on\s+(?:my\s+)?taxes"
-        r"|(?:steal|stealing)\s+(?:a\s+|an\s+|some\s+|the\s+|someone['’]s\s+|somebody['’]s\s+"
+        r"|(?:steal|stealing)\s+(?:a\s+lot\s+of\s+|lots\s+of\s+|a\s+|an\s+|some\s+|the\s+"
+        r"|someone['’]s\s+|somebody['’]s\s+"
         r"|people['’]s\s+|my\s+[\w'’-]+['’]s\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+)?(?:car|cars"
         r"|bike|bicycle|motorcycle|money|cash|wallet|purse|credit\s+cards?|card\s+numbers|identity"
         r"|identities|passwords?|personal\s+(?:data|information)|jewel(?:le)?ry|gold|phone|laptop"
@@ -422,12 +446,13 @@ REQUEST_PHRASES = (
         r"|hack(?:ing)?\s+(?:into\s+)?(?:someone['’]s|somebody['’]s|people['’]s|a\s+person['’]s"
         r"|my\s+(?:ex|wife|husband|girlfriend|boyfriend|boss|neighbou?r|friend|partner|coworker"
         r"|co-worker|teacher|school)['’]?s?|his|her|their|the\s+(?:government|pentagon|bank|school"
-        r"|police|fbi|cia|nsa))\s+(?:[\w-]+\s+)?(?:account|accounts|email|e-mail|gmail|phone"
+        r"|police|fbi|cia|nsa|[\w'’-]+))\s+(?:[\w-]+\s+)?(?:account|accounts|email|e-mail|gmail|phone"
         r"|iphone|computer|laptop|wi-?fi|network|instagram|facebook|snapchat|twitter|whatsapp"
         r"|bank|database|server|website|systems?|camera|webcam|records|grades)"
         r"|(?:scam(?:ming)?|con(?:ning)?|swindl(?:e|ing)|defraud(?:ing)?|phish(?:ing)?)\s+(?:people"
         r"|someone|somebody|old\s+people|the\s+elderly|elderly\s+people|seniors|customers|tourists"
-        r"|my\s+[\w-]+|an?\s+(?:old|elderly|rich)\s+[\w-]+)"
+        r"|my\s+[\w-]+|an?\s+(?:old|elderly|rich)\s+[\w-]+|(?:an?|the)\s+(?:insurance\s+company"
+        r"|bank|government|irs|customers?|investors?|employer|company))"
         r"|(?:make|making|creat(?:e|ing)|forg(?:e|ing)|print(?:ing)?|get(?:ting)?|buy(?:ing)?)\s+"
         r"(?:a\s+|some\s+)?(?:fake|counterfeit|forged|false)\s+(?:ids?|passports?|money|bills|cash"
         r"|currency|documents?|driver['’]?s\s+licen[cs]es?|diplomas?|degrees?|prescriptions?"
@@ -447,6 +472,8 @@ REQUEST_PHRASES = (
         r"\s+(?:the\s+)?(?:police|cops|law\s+enforcement|authorities|fbi|arrest)\b",
         (
             *("shoplift", "pickpocket", "embezzl", "launder", "commit", "carry", "doing", "do "),
+            *("writ", "develop", "cod", "spread", "deploy", "plant", "install", "attack"),
+            *("vandaliz", "destroy", "wreck", "slash", "bypass", "crack", "remov", "strip"),
             "get away",
             *("evad", "cheat", "steal", "rob", "hijack", "carjack", "hot", "break", "hack", "scam"),
             *("con", "swindl", "defraud", "phish", "make", "making", "creat", "forg", "print"),
@@ -466,10 +493,18 @@ REQUEST_PHRASES = (
         r"|(?:put(?:ting)?|plac(?:e|ing)|hid(?:e|ing)|install(?:ing)?)\s+(?:a\s+)?(?:tracker"
         r"|tracking\s+device|gps\s+tracker|airtag|spyware|stalkerware|keylogger|hidden\s+camera)"
         r"\s+(?:on|in)\s+(?:someone|somebody|my|his|her|their|a\s+(?:girl|woman|person)['’]s)"
-        r"|dox(?:x)?(?:ing)?\s+(?:someone|somebody|a|an|my|him|her|them|people|this|that)\b",
+        r"|dox(?:x)?(?:ing)?\s+(?:someone|somebody|a|an|my|him|her|them|people|this|that)\b"
+        r"|(?:reveal|expos|uncover|unmask)(?:e|ing)?\s+(?:a|the|an)\s+(?:whistle-?blower|anonymous"
+        r"\s+[\w-]+|informant)['’]?s?\s+(?:identity|name|address)"
+        r"|(?:share|post|leak|publish|spread|distribut)(?:e|ing)?\s+(?:private|intimate|nude|naked"
+        r"|explicit)\s+(?:photos|pictures|pics|videos|images)\s+of"
+        r"|(?:home|residential|private|personal)\s+(?:address|phone\s+number|cell\s+number)\s+"
+        r"(?:of|for)\s+",
         (
             *("spy", "stalk", "track", "monitor", "follow", "record", "read", "put", "plac"),
-            *("hid", "install", "dox"),
+            *("hid", "install", "dox", "reveal", "expos", "uncover", "unmask", "share", "post"),
+            *("leak", "publish", "spread", "distribut", "home", "residential", "private"),
+            "personal",
         ),
     ),
     _request(
@@ -479,11 +514,18 @@ REQUEST_PHRASES = (
         r"(?:control|manipulate|coerce|silence|punish|dominate|scare)"
         r"|(?:manipulat(?:e|ing)|gaslight(?:ing)?|coerc(?:e|ing)|intimidat(?:e|ing)|blackmail(?:ing)?"
         r"|extort(?:ing)?|bully(?:ing)?|harass(?:ing)?|humiliat(?:e|ing)|terroriz(?:e|ing)"
-        r"|isolat(?:e|ing)|cyberbully(?:ing)?)\s+" + _HUMAN,
+        r"|isolat(?:e|ing)|cyberbully(?:ing)?)\s+"
+        + _HUMAN
+        + r"|get(?:ting)?\s+(?:back\s+at|revenge\s+on)\s+"
+        + _HUMAN
+        + r"|ruin(?:ing)?\s+(?:someone['’]s|somebody['’]s|his|her|their|my\s+[\w'’-]+['’]s)\s+"
+        r"(?:life|lives|reputation|career|marriage)"
+        r"|spread(?:ing)?\s+(?:false\s+)?(?:rumou?rs|lies)\s+about\s+"
+        r"|incit(?:e|ing)\s+(?:hatred|violence|racism|a\s+riot|riots|terrorism|genocide)",
         (
             *("us", "manipulat", "gaslight", "coerc", "intimidat", "blackmail", "extort"),
             *("bully", "harass", "humiliat"),
-            *("terroriz", "isolat", "cyberbully"),
+            *("terroriz", "isolat", "cyberbully", "get", "ruin", "spread", "incit"),
         ),
     ),
     _request(
@@ -492,6 +534,8 @@ REQUEST_PHRASES = (
         r"(?:rap(?:e|ing)|drug(?:ging)?|roof(?:ie|y)(?:ing)?|spik(?:e|ing))\s+(?:someone|somebody"
         r"|a\s+(?:girl|woman|guy|man|date)|her|him|my\s+date|(?:a|her|his|someone['’]s|my\s+date['’]s)"
         r"\s+drink)\b"
+        r"|forc(?:e|ing)\s+(?:a\s+[\w-]+|her|him|someone|somebody|my\s+[\w-]+)\s+(?:to\s+have\s+sex"
+        r"|into\s+sex|to\s+sleep\s+with)"
         r"|(?:seduc(?:e|ing)|groom(?:ing)?|have\s+sex\s+with|sleep\s+with|touch(?:ing)?)\s+(?:a\s+)?"
         r"(?:minor|minors|child|children|kid|kids|little\s+(?:girl|boy)s?|underage\s+[\w-]+"
         r"|\d{1,2}[-\s]year[-\s]old)\b"
@@ -499,7 +543,7 @@ REQUEST_PHRASES = (
         r"\s+(?:photos|pictures|pics|videos|footage)\s+of\s+(?:someone|somebody|a\s+\w+|my\s+\w+"
         r"|her|him|people|women|girls)",
         (
-            *("rap", "drug", "roof", "spik", "seduc", "groom", "have sex", "sleep with"),
+            *("rap", "drug", "roof", "spik", "forc", "seduc", "groom", "have sex", "sleep with"),
             *("touch", "take", "taking", "film", "record"),
         ),
     ),
