@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from .features import LinearTextModel, Window, data_path, probability, windows
-from .model import CJK, Finding, language_of
+from .model import Finding, language_of
 from .network import MixedTextModel, load_text_model
 from .registry import Direction
 from .semantic import SemanticHead, load_semantic_head
@@ -314,22 +314,73 @@ class AskedPhrase:
     unless: re.Pattern[str] | None = None
     """Anywhere in the text, a context that makes the family harmless ("in Call of Duty")."""
 
-    def search(self, lowered: str) -> tuple[int, int] | None:
-        """The first asked act in ``lowered`` (lower case), from the ask's start."""
-        for word in self.anchors:
-            at = lowered.find(word)
-            while at >= 0:
-                act = None
-                if self.chinese or not (at and lowered[at - 1].isalnum()):
-                    act = self.act.match(lowered, at)
-                if act:
-                    start: int | None = at
-                    if self.ask is not None:
-                        asked = self.ask.search(lowered, max(0, at - self.reach), at)
-                        start = asked.start() if asked else None
-                    if start is not None and not (self.unless and self.unless.search(lowered)):
-                        return start, act.end()
-                at = lowered.find(word, at + 1)
+    def at(self, lowered: str, start: int) -> tuple[int, int] | None:
+        """The act starting at ``start`` of ``lowered`` (lower case), asked for: its span from
+        the ask's start."""
+        act = self.act.match(lowered, start)
+        if act is None:
+            return None
+        if self.ask is not None:
+            asked = self.ask.search(lowered, max(0, start - self.reach), start)
+            if asked is None:
+                return None
+            start = asked.start()
+        if self.unless is not None and self.unless.search(lowered):
+            return None
+        return start, act.end()
+
+
+def _trie_pattern(words: set[str]) -> str:
+    """A regular expression for any of ``words``, as a trie of their letters: one branch per
+    letter instead of one per word, so it costs a few steps a character, not one per word."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def branch(node: dict[str, dict]) -> str:
+        arms = [re.escape(char) + branch(child) for char, child in sorted(node.items()) if char]
+        if not arms:
+            return ""
+        body = arms[0] if len(arms) == 1 else "(?:" + "|".join(arms) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return branch(trie)
+
+
+class AnchorIndex:
+    """Every anchor word of some :class:`AskedPhrase` families, found in one pass over a text
+    by one pattern per script (a Latin anchor counts where a word starts); the families whose
+    anchors start there are then looked up by the first letters."""
+
+    def __init__(self, families: tuple[AskedPhrase, ...]) -> None:
+        self._families: list[tuple[re.Pattern[str], int, dict[str, list]]] = []
+        for chinese, width in ((False, 2), (True, 1)):
+            index: dict[str, list[tuple[str, AskedPhrase]]] = {}
+            for family in families:
+                if family.chinese == chinese:
+                    for anchor in family.anchors:
+                        index.setdefault(anchor[:width], []).append((anchor, family))
+            anchors = {anchor for entries in index.values() for anchor, _ in entries}
+            pattern = _trie_pattern(anchors)
+            self._families.append(
+                (re.compile(pattern if chinese else rf"\b{pattern}"), width, index)
+            )
+
+    def first(self, lowered: str) -> tuple[int, int, AskedPhrase] | None:
+        """The first asked act in ``lowered`` (lower case) and its family."""
+        for starts, width, index in self._families:
+            found = starts.search(lowered)
+            while found:
+                at = found.start()
+                for anchor, family in index.get(lowered[at : at + width], ()):
+                    if lowered.startswith(anchor, at):
+                        asked = family.at(lowered, at)
+                        if asked:
+                            return (*asked, family)
+                found = starts.search(lowered, at + 1)
         return None
 
 
@@ -746,8 +797,7 @@ demean a group ("why are women so emotional", "Muslims are terrorists", "河南�
 Prompts only, like :data:`REQUEST_PHRASES`."""
 
 
-ASKED_PHRASES = REQUEST_PHRASES + ABUSE_PHRASES
-LATIN = re.compile("[a-z]", re.IGNORECASE)
+ASKED_PHRASES = AnchorIndex(REQUEST_PHRASES + ABUSE_PHRASES)
 
 
 def harm_phrase(text: str, direction: Direction = "input") -> Finding | None:
@@ -756,17 +806,17 @@ def harm_phrase(text: str, direction: Direction = "input") -> Finding | None:
     lowered = text.lower()
     if len(lowered) != len(text):  # "İ" lowers to two characters: keep offsets aligned
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    families: list[tuple[tuple[HarmPhrase | AskedPhrase, ...], str]]
-    families = [(THREAT_PHRASES, PHRASE_DETECTOR)]
+    for phrase in THREAT_PHRASES:
+        found = phrase.search(lowered)
+        if found:
+            return Finding("HARM", *found, PHRASE_SCORE, PHRASE_DETECTOR, phrase.category)
     if direction == "input":
-        chinese, latin = bool(CJK.search(text)), bool(LATIN.search(text))
-        asked = tuple(p for p in ASKED_PHRASES if (chinese if p.chinese else latin))
-        families.append((asked, PROMPT_PHRASE_DETECTOR))
-    for phrases, detector in families:
-        for phrase in phrases:
-            found = phrase.search(lowered)
-            if found:
-                return Finding("HARM", *found, PHRASE_SCORE, detector, phrase.category)
+        asked = ASKED_PHRASES.first(lowered)
+        if asked:
+            start, end, family = asked
+            return Finding(
+                "HARM", start, end, PHRASE_SCORE, PROMPT_PHRASE_DETECTOR, family.category
+            )
     return None
 
 
