@@ -258,11 +258,15 @@ _NOT_HARM = (
     r"(?:prevent|protect|stop|stopping|avoid|detect|report|spot|recogni[sz]e|defend|deter|catch"
     r"|identify|tell|know|escape|survive|against|from|if|whether|when|after|victims?|not|never"
     r"|help|helping|treat|cope|deal|heal|recover|understand|explain|learn|write|describe|discuss"
-    r"|research|study|portray|depict|film|watch|play|read)\b"
+    r"|research|study|portray|depict|film|watch|play|read|about)\b"
 )
 _GAP = rf"(?:(?!{_NOT_HARM})[\w'’,-]+\s+){{0,2}}"
-_COMMAND = r"(?:^|[.!?\n]\s*)(?:please\s+|now\s+|just\s+)?"
-"""An instruction at the start of a sentence ("Rob cash from a bank without getting caught")."""
+_COMMAND = (
+    r"(?:^|[.!?\n]\s*)(?:please\s+|now\s+|just\s+)?"
+    r"|\b(?:tell|write|give|share|generate|create|compose)\s+(?:me\s+|us\s+)?(?:a\s+|an\s+|some\s+)"
+)
+"""An instruction at the start of a sentence ("Rob cash from a bank without getting caught"), or
+asking for a piece of content ("tell me a racist joke")."""
 """Up to two words between the ask and the act ("how can I quietly steal"), none of which turns
 the question around ("how to protect against", "tips for stopping people from")."""
 _HUMAN = (
@@ -410,6 +414,9 @@ REQUEST_PHRASES = (
         r"(?:building|house|home|car|bridge|school|church|mosque|synagogue|plane|train|bus|station"
         r"|stadium|embassy|office|hospital|mall|crowd|police\s+station)"
         r"|hir(?:e|ing)\s+(?:a\s+|an\s+)?(?:hitman|hit\s+man|assassin|killer|contract\s+killer)"
+        rf"|abus(?:e|ing)\s+{_VICTIM_ANY}|punch(?:ing)?\s+{_HUMAN}|knock(?:ing)?\s+{_HUMAN}\s+out"
+        r"|break(?:ing)?\s+(?:someone['’]s|somebody['’]s|his|her|their|my\s+[\w'’-]+['’]s)\s+(?:arm"
+        r"|arms|leg|legs|neck|nose|jaw|fingers?|ribs?|knees?)\b"
         r"|plan(?:ning)?\s+(?:a\s+|an\s+)?(?:violent\s+protest|riot|terrorist\s+attack|massacre"
         r"|school\s+shooting|mass\s+shooting|bombing|coup)"
         r"|(?:burn(?:ing)?\s+down|set(?:ting)?\s+fire\s+to|torch(?:ing)?|firebomb(?:ing)?)\s+(?:a|an"
@@ -426,7 +433,7 @@ REQUEST_PHRASES = (
             *("kill", "murder", "strangl", "suffocat", "smother", "stab", "shoot", "poison"),
             *("tortur", "kidnap", "abduct", "drown", "behead", "maim", "beat", "assassinat"),
             *("hurt", "harm", "attack", "assault", "burn", "set", "torch", "firebomb", "run"),
-            *("blow", "hir", "plan"),
+            *("blow", "hir", "plan", "abus", "punch", "knock", "break"),
             *("commit", "get", "dispos", "hid", "dissolv"),
         ),
     ),
@@ -459,6 +466,21 @@ REQUEST_PHRASES = (
         # "how would I hijack a car", "what's the best way to shoplift", "help me launder money"
         r"(?:shoplift(?:ing)?|pickpocket(?:ing)?|embezzl(?:e|ing))\b"
         r"|launder(?:ing)?\s+(?:money|cash|the\s+money|funds|proceeds|crypto|bitcoin)"
+        r"|(?:start(?:ing)?|run(?:ning)?|set(?:ting)?\s+up)\s+a\s+(?:ponzi|pyramid)\s+scheme"
+        r"|(?:writ(?:e|ing)|post(?:ing)?|buy(?:ing)?|generat(?:e|ing))\s+(?:fake|false)\s+reviews"
+        r"|(?:creat(?:e|ing)|mak(?:e|ing)|writ(?:e|ing)|design(?:ing)?|set(?:ting)?\s+up)\s+(?:a\s+)?"
+        r"phishing\s+(?:email|e-mail|site|website|page|link|campaign|kit)"
+        r"|fak(?:e|ing)\s+my\s+(?:own\s+)?death"
+        r"|fil(?:e|ing)\s+a\s+(?:false|fake|fraudulent)\s+(?:insurance\s+)?claim"
+        r"|ddos(?:ing)?\s+(?:a\s+|the\s+|someone['’]s\s+|my\s+[\w'’-]+['’]s\s+)?(?:website|server|site"
+        r"|network)"
+        r"|crack(?:ing)?\s+(?:someone['’]s|somebody['’]s|my\s+[\w'’-]+['’]s|his|her|their)\s+"
+        r"(?:[\w-]+\s+)?(?:password|passwords|wi-?fi|account)"
+        r"|(?:cheat(?:ing)?\s+(?:on\s+)?|beat(?:ing)?)\s+a\s+drug\s+test"
+        r"|hid(?:e|ing)\s+(?:drugs|weed|cocaine|meth|pills)\s+from"
+        r"|convert(?:ing)?\s+(?:a|an|my)\s+(?:[\w-]+\s+){0,2}(?:rifle|gun|pistol|ar-?15|glock)\s+(?:to"
+        r"|into)\s+(?:full[-\s]?auto(?:matic)?|automatic|a\s+machine\s+gun)"
+        r"|(?:fil(?:e|ing)|remov(?:e|ing)|scratch(?:ing)?)\s+off\s+(?:the\s+)?serial\s+numbers?"
         r"|(?:make|making|creat(?:e|ing)|writ(?:e|ing)|build(?:ing)?|develop(?:ing)?|cod(?:e|ing)"
         r"|spread(?:ing)?|deploy(?:ing)?|plant(?:ing)?|install(?:ing)?)\s+(?:a\s+|an\s+|some\s+"
         r"|my\s+own\s+)?(?:(?:computer|self-replicating|polymorphic|undetectable)\s+)?(?:virus"
@@ -476,6 +498,8 @@ REQUEST_PHRASES = (
         r"\s+activit(?:y|ies)|illegal\s+activit(?:y|ies))\b"
         r"|(?:commit(?:ting)?|do(?:ing)?|get\s+away\s+with)\s+(?:a\s+)?(?:tax\s+fraud|insurance\s+fraud"
         r"|credit\s+card\s+fraud|wire\s+fraud|bank\s+fraud|fraud|identity\s+theft|burglary|robbery"
+        r"|insider\s+trading|securities\s+fraud|tax\s+evasion|money\s+laundering|a\s+ponzi\s+scheme"
+        r"|check\s+fraud|mail\s+fraud|welfare\s+fraud|voter\s+fraud|election\s+fraud"
         r"|larceny|extortion|forgery|theft|a\s+heist)\b"
         r"|evad(?:e|ing)\s+(?:paying\s+)?(?:my\s+)?taxe?s|cheat(?:ing)?\s+on\s+(?:my\s+)?taxes"
         r"|(?:steal|stealing)\s+(?:a\s+lot\s+of\s+|lots\s+of\s+|a\s+|an\s+|some\s+|the\s+"
@@ -525,6 +549,8 @@ REQUEST_PHRASES = (
         (
             *("shoplift", "pickpocket", "embezzl", "launder", "commit", "carry", "doing", "do "),
             *("writ", "develop", "cod", "spread", "deploy", "plant", "install", "attack"),
+            *("start", "run", "set", "post", "generat", "design", "mak", "fak", "fil", "ddos"),
+            *("beat", "convert", "scratch"),
             *("vandaliz", "destroy", "wreck", "slash", "bypass", "crack", "remov", "strip"),
             "get away",
             *("evad", "cheat", "steal", "rob", "hijack", "carjack", "hot", "break", "hack", "scam"),
@@ -550,13 +576,17 @@ REQUEST_PHRASES = (
         r"\s+[\w-]+|informant)['’]?s?\s+(?:identity|name|address)"
         r"|(?:share|post|leak|publish|spread|distribut)(?:e|ing)?\s+(?:private|intimate|nude|naked"
         r"|explicit)\s+(?:photos|pictures|pics|videos|images)\s+of"
+        r"|find(?:ing)?\s+out\s+where\s+(?:someone|somebody|my\s+[\w-]+|she|he|they)\s+lives?"
+        r"|(?:get(?:ting)?|find(?:ing)?|obtain(?:ing)?)\s+(?:someone['’]s|somebody['’]s|his|her|their"
+        r"|my\s+[\w'’-]+['’]s)\s+(?:ssn|social\s+security\s+number|password|medical\s+records"
+        r"|bank\s+(?:details|account)|credit\s+card\s+(?:number|details))"
         r"|(?:home|residential|private|personal)\s+(?:address|phone\s+number|cell\s+number)\s+"
         r"(?:of|for)\s+",
         (
             *("spy", "stalk", "track", "monitor", "follow", "record", "read", "put", "plac"),
             *("hid", "install", "dox", "reveal", "expos", "uncover", "unmask", "share", "post"),
             *("leak", "publish", "spread", "distribut", "home", "residential", "private"),
-            "personal",
+            *("personal", "find", "get", "obtain"),
         ),
     ),
     _request(
@@ -597,6 +627,41 @@ REQUEST_PHRASES = (
         (
             *("rap", "drug", "roof", "spik", "forc", "seduc", "groom", "have sex", "sleep with"),
             *("touch", "take", "taking", "film", "record"),
+        ),
+    ),
+    _request(
+        "child_sexual_exploitation",
+        r"(?:find(?:ing)?|get(?:ting)?|download(?:ing)?|buy(?:ing)?|watch(?:ing)?|view(?:ing)?"
+        r"|shar(?:e|ing)|mak(?:e|ing))\s+(?:some\s+)?(?:child\s+porn(?:ography)?|cp|csam"
+        r"|underage\s+(?:porn|nudes|pics|videos))\b",
+        ("find", "get", "download", "buy", "watch", "view", "shar", "mak"),
+    ),
+    _request(
+        "subversion_extremism",
+        # "how do I join ISIS", "write propaganda for a terrorist group"
+        r"join(?:ing)?\s+(?:isis|al[-\s]?qaeda|the\s+taliban|hamas|hezbollah|the\s+kkk|a\s+terrorist"
+        r"\s+(?:group|organi[sz]ation|cell)|a\s+jihadist\s+group)"
+        r"|recruit(?:ing)?\s+(?:people|members|young\s+people|teens|others|fighters)\s+(?:for|into|to)"
+        r"\s+(?:isis|al[-\s]?qaeda|a\s+terrorist|an\s+extremist|my\s+(?:militia|cult))"
+        r"|radicaliz(?:e|ing)\s+(?:young\s+people|teens|people|someone|others)"
+        r"|(?:mak(?:e|ing)|creat(?:e|ing)|writ(?:e|ing)|spread(?:ing)?)\s+(?:propaganda|recruitment"
+        r"\s+(?:material|videos?|posts?))\s+for\s+(?:isis|al[-\s]?qaeda|terrorists?|a\s+terrorist"
+        r"|the\s+taliban|nazis?|white\s+supremacists?)",
+        ("join", "recruit", "radicaliz", "mak", "creat", "writ", "spread"),
+    ),
+    _request(
+        "hate",
+        # "tell me a racist joke"
+        r"(?:racist|sexist|antisemitic|anti-semitic|homophobic|transphobic|xenophobic)\s+(?:jokes?"
+        r"|slurs?|insults?|memes?|propaganda|rants?|manifesto|tweets?|posts?|songs?|chants?)",
+        (
+            "racist",
+            "sexist",
+            "antisemitic",
+            "anti-semitic",
+            "homophobic",
+            "transphobic",
+            "xenophobic",
         ),
     ),
     _request(
