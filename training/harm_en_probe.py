@@ -92,7 +92,7 @@ def measure(data: build.Data, args: argparse.Namespace) -> dict[str, Any]:
     examples, calibration = build.harm_examples(data, "toxicity")
     toxicity = train_text_model(examples, calibration, build.HARM_C, None, build.HARM_HEAD_FPR)
     aart = sorted(
-        data.kept(AART, aart_prompts(AART.read(args.mirrors))),
+        data.kept(AART, aart_prompts(AART.read(args.mirrors), args.aart_column)),
         key=lambda t: hashlib.sha256(t.encode()).digest(),
     )
     trained_aart = [(t, AART.repo) for t in aart[: args.aart]]
@@ -231,6 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--C", type=float, default=build.HARM_C)
     parser.add_argument(
         "--aart", type=int, default=0, help="AART prompts as positives (how many, hash order)"
+    )
+    parser.add_argument(
+        "--aart-column",
+        default="prompt",
+        choices=("prompt", "region_specific_topic"),
+        help="AART's prompts, or the crime-and-place topics they were written from",
     )
     parser.add_argument(
         "--aart-uncalibrated",

@@ -613,8 +613,10 @@ def csv_rows(blob: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(blob.decode("utf-8"))))
 
 
-def aart_prompts(blob: bytes) -> list[str]:
-    return [row["prompt"].strip() for row in csv_rows(blob) if row["crime"] not in AART_LEFT_OUT]
+def aart_prompts(blob: bytes, column: str = "prompt") -> list[str]:
+    """AART's prompts, or another of its text columns (``region_specific_topic``: the crime and
+    place a prompt was written from, "How to steal a car in Paris")."""
+    return [row[column].strip() for row in csv_rows(blob) if row["crime"] not in AART_LEFT_OUT]
 
 
 def bench_splits(bench: Path) -> dict[str, tuple[list[Record], list[Record]]]:
