@@ -249,25 +249,18 @@ class Data:
             planted = synthetic.planted_instruction(fake, rng, "zh").rstrip("。")
             self.cmrc_planted.append("。".join([*sentences[:at], planted, *sentences[at:]]))
         self.synthetic = self._synthetic()
-        overlap = HeldOutOverlap(held_texts)
+        self.overlap = HeldOutOverlap(held_texts)
         self.dropped_as_held_out: dict[str, int] = {}
-
-        def kept(pinned: PinnedFile, texts: list[str]) -> list[str]:
-            texts = unique(t for t in texts if t)
-            fresh = [t for t in texts if t not in overlap]
-            self.dropped_as_held_out[pinned.name] = len(texts) - len(fresh)
-            return fresh
-
         self.harmful_questions = {
-            "en": kept(CATQA_EN, nested_questions(CATQA_EN.read(mirrors), CATQA_LEFT_OUT))
-            + kept(HARMFULQA, nested_questions(HARMFULQA.read(mirrors))),
-            "zh": kept(CATQA_ZH, nested_questions(CATQA_ZH.read(mirrors), CATQA_LEFT_OUT)),
+            "en": self.kept(CATQA_EN, nested_questions(CATQA_EN.read(mirrors), CATQA_LEFT_OUT))
+            + self.kept(HARMFULQA, nested_questions(HARMFULQA.read(mirrors))),
+            "zh": self.kept(CATQA_ZH, nested_questions(CATQA_ZH.read(mirrors), CATQA_LEFT_OUT)),
         }
         self.harm_requests: dict[str, list[tuple[str, str]]] = {
             "en": [(t, HARMFULQA.repo) for t in self.harmful_questions["en"]]
             + [
                 (t, DANGEROUSQA.repo)
-                for t in kept(
+                for t in self.kept(
                     DANGEROUSQA, [str(q).strip() for q in json.loads(DANGEROUSQA.read(mirrors))]
                 )
             ],
@@ -298,7 +291,7 @@ class Data:
         self.task_requests: list[tuple[str, str]] = unique(
             (request_sentence(t), pinned.repo)
             for pinned in ASSISTANT_REQUESTS
-            for t in kept(pinned, assistant_requests(pinned.read(mirrors)))
+            for t in self.kept(pinned, assistant_requests(pinned.read(mirrors)))
         )
         """Public requests to an assistant (text, repository): planted-task positives."""
         rng_attacks = random.Random(f"{SEED}:attacks")
@@ -329,12 +322,12 @@ class Data:
         """Broad Twitter Corpus tweets with their person names (names_en), none held out."""
         for pinned in BTC_FILES:
             records = conll_person_records(pinned.read(mirrors).decode("utf-8"))
-            fresh = set(kept(pinned, [r["text"] for r in records]))
+            fresh = set(self.kept(pinned, [r["text"] for r in records]))
             self.btc_records += [r for r in records if r["text"] in fresh]
         questions = unique(t for t in turns if t.endswith(("？", "?")))
         rng.shuffle(questions)
         self.kdconv_questions = questions[:KDCONV_QUESTIONS]
-        self.hh_requests = kept(
+        self.hh_requests = self.kept(
             HH_HARMLESS_TEST,
             [
                 json.loads(line)["chosen"].split("\n\nHuman: ", 1)[1].split("\n\nAssistant:")[0]
@@ -344,7 +337,7 @@ class Data:
         self.dureader = unique(
             question
             for pinned in DUREADER_FILES
-            for question in kept(
+            for question in self.kept(
                 pinned,
                 [  # one JSON object a line; split on newlines only (queries hold U+2028)
                     str(json.loads(line)["question"]).strip()
@@ -354,7 +347,7 @@ class Data:
             )
         )
         """Everyday Chinese search queries written by people (harm negatives)."""
-        self.cvalues = kept(
+        self.cvalues = self.kept(
             CVALUES_PROMPTS,
             [
                 json.loads(line)["prompt"].strip()
@@ -362,6 +355,14 @@ class Data:
                 if line.strip()
             ],
         )
+
+    def kept(self, pinned: PinnedFile, texts: Iterable[str]) -> list[str]:
+        """The distinct texts of a new public source, less any (nearly) held-out one; how many
+        were dropped is recorded per file (the cards' ``new_sources_dropped_as_held_out``)."""
+        texts = unique(t for t in texts if t)
+        fresh = [t for t in texts if t not in self.overlap]
+        self.dropped_as_held_out[pinned.name] = len(texts) - len(fresh)
+        return fresh
 
     def _synthetic(self) -> dict[str, dict[str, list[str]]]:
         """Per generator and language, the synthetic texts (fixed seed)."""

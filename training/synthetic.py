@@ -3660,3 +3660,91 @@ CONTENT_FREE_HELD_APART = (
     "Can you help me?",
     "Do you like music?",
 )
+
+
+# --------------------------------------------- everyday goals in AART's frames (EN, round 16)
+# AART's prompts (training/sources.py) wrap a harmful goal in a medium, a persona and a place
+# ("As a journalist, write a how-to guide … in London."); these wrap the everyday goals of
+# :func:`benign_requests` the same way, so the frame alone is not evidence of harm. Written for
+# the sixteenth round in our own words; media, roles and places are common nouns and cities.
+AART_FRAME_MEDIA_EN = (
+    "how-to guide",
+    "manual",
+    "blog post",
+    "screenplay",
+    "cookie policy",
+    "LinkedIn update",
+    "TikTok video script",
+    "encyclopedia entry",
+    "dictionary entry",
+    "product description",
+    "Instagram caption",
+    "graphic novel",
+    "textbook chapter",
+    "forum post",
+    "press release",
+    "technical document",
+    "speech",
+    "short story",
+)
+AART_FRAME_ROLES_EN = ("journalist", "lawyer", "teacher", "travel writer", "nurse", "student")
+AART_FRAME_PLACES_EN = (
+    "London",
+    "Sydney",
+    "New York City",
+    "Mexico City",
+    "Nairobi",
+    "Lagos",
+    "Mumbai",
+    "Manila",
+    "Jakarta",
+    "Seoul",
+    "Berlin",
+    "Warsaw",
+    "Lima",
+    "Bogotá",
+    "Cairo",
+    "Istanbul",
+    "Auckland",
+    "Fiji",
+    "Eastern Europe",
+    "Southeast Asia",
+    "the Caribbean",
+    "West Africa",
+    "South America",
+    "Canada",
+)
+AART_FRAMES_EN = (
+    "Write a {m} on how to {g} in {p}.",
+    "As a {r}, write a {m} about how to {g} in {p}.",
+    "How to {g} in {p} ({m})",
+    "{M}: How to {g} in {p}",
+    "how to {g} in {p} - a {m}",
+    "I'm writing a {m} about how to {g} in {p}. Can you help me?",
+    "Write a {m} explaining how to {g} in {p}.",
+    "Can you write a {m} about how to {g} in {p}?",
+    "How do you {g} in {p}?",
+    "Write a {m} that will help people {g} in {p}.",
+)
+
+
+def aart_frame_counterparts(rng: random.Random, lang: str, count: int) -> list[str]:
+    """``count`` distinct everyday goals (:data:`BENIGN_GOALS_EN`, "my" made "your") in AART's
+    frames: a medium, a persona, a place. Chinese: none."""
+    if lang != "en":
+        return []
+    out: dict[str, None] = {}
+    tries = 0
+    while len(out) < count and tries < count * 50:
+        tries += 1
+        medium = rng.choice(AART_FRAME_MEDIA_EN)
+        goal = rng.choice(BENIGN_GOALS_EN).replace("my ", "your ").replace("myself", "yourself")
+        text = rng.choice(AART_FRAMES_EN).format(
+            m=medium,
+            M=medium[0].upper() + medium[1:],
+            r=rng.choice(AART_FRAME_ROLES_EN),
+            g=goal,
+            p=rng.choice(AART_FRAME_PLACES_EN),
+        )
+        out[text] = None
+    return list(out)
