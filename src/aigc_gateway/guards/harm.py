@@ -368,6 +368,8 @@ class AnchorIndex:
                     for anchor in family.anchors:
                         index.setdefault(anchor[:width], []).append((anchor, family))
             anchors = {anchor for entries in index.values() for anchor, _ in entries}
+            if not anchors:
+                continue
             pattern = _trie_pattern(anchors)
             self._families.append(
                 (re.compile(pattern if chinese else rf"\b{pattern}"), width, index)
