@@ -275,9 +275,14 @@ _HUMAN = (
     r"(?:[\w'’-]+\s+)?(?:wife|husband|boss|neighbou?r|friend|coworker|co-worker|colleague|teacher"
     r"|ex|girlfriend|boyfriend|partner|roommate|father|mother|dad|mom|brother|sister|son"
     r"|daughter|family|classmate|landlord|enemy|rival|kids?|child|children|baby|parents))\b"
-    r"(?!['’]s\s+feelings|\s+feelings)"
+    r"(?!['’]s\b|\s+feelings)"
 )
-_VICTIM_ANY = rf"(?:{_HUMAN}|(?:a|my|his|her|their|the\s+neighbou?r['’]s)\s+(?:dog|cat|pet))"
+_VICTIM_ANY = (
+    rf"(?:{_HUMAN}|(?:a|my|his|her|their|someone['’]s|(?:my|the|his|her|their)\s+[\w-]+['’]s)"
+    r"\s+(?:dog|cat|pet|horse)\b(?!['’]s))"
+)
+"""A person, or someone's pet ("my neighbour's dog"), not what belongs to them ("my dog's
+fleas")."""
 _GAMES = re.compile(
     r"\b(?:in|on)\s+(?:a\s+|the\s+)?(?:game|video\s+game|minecraft|fortnite|call\s+of\s+duty"
     r"|gta|grand\s+theft\s+auto|skyrim|witcher|roblox|pubg|among\s+us|chess|checkers|d&d|dnd"
