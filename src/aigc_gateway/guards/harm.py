@@ -261,14 +261,14 @@ _NOT_HARM = (
     r"|research|study|portray|depict|film|watch|play|read|about)\b"
 )
 _GAP = rf"(?:(?!{_NOT_HARM})[\w'’,-]+\s+){{0,2}}"
+"""Up to two words between the ask and the act ("how can I quietly steal"), none of which turns
+the question around ("how to protect against", "tips for stopping people from")."""
 _COMMAND = (
     r"(?:^|[.!?\n]\s*)(?:please\s+|now\s+|just\s+)?"
     r"|\b(?:tell|write|give|share|generate|create|compose)\s+(?:me\s+|us\s+)?(?:a\s+|an\s+|some\s+)"
 )
 """An instruction at the start of a sentence ("Rob cash from a bank without getting caught"), or
 asking for a piece of content ("tell me a racist joke")."""
-"""Up to two words between the ask and the act ("how can I quietly steal"), none of which turns
-the question around ("how to protect against", "tips for stopping people from")."""
 _HUMAN = (
     r"(?:someone|somebody|anyone|a\s+person|people|him|her|them|a\s+(?:man|woman|child|kid"
     r"|baby|girl|boy|stranger|cop|police\s+officer|classmate|coworker)|(?:my|his|her|their)\s+"
@@ -318,8 +318,7 @@ class AskedPhrase:
     """Must end where the act starts, at most ``reach`` characters before it."""
     reach: int = 100
     chinese: bool = False
-    """Chinese acts: tried only in text with Chinese characters, an anchor anywhere in a word
-    (otherwise only where a word starts, in text with Latin letters)."""
+    """Chinese anchors count at any character; other anchors only where a word starts."""
     unless: re.Pattern[str] | None = None
     """Anywhere in the text, a context that makes the family harmless ("in Call of Duty")."""
 
@@ -359,30 +358,36 @@ def _trie_pattern(words: set[str]) -> str:
     return branch(trie)
 
 
+def _shortest(anchors: tuple[str, ...]) -> set[str]:
+    """The anchors that hold no other anchor of the same family at their start ("mak", not also
+    "make" and "making"): where both start, the family's act would be tried twice."""
+    return {a for a in anchors if not any(b != a and a.startswith(b) for b in anchors)}
+
+
 class AnchorIndex:
     """Every anchor word of some :class:`AskedPhrase` families, found in one pass over a text
     by one pattern per script (a Latin anchor counts where a word starts); the families whose
     anchors start there are then looked up by the first letters."""
 
     def __init__(self, families: tuple[AskedPhrase, ...]) -> None:
-        self._families: list[tuple[re.Pattern[str], int, dict[str, list]]] = []
+        self._scripts: list[tuple[re.Pattern[str], int, dict[str, list]]] = []
         for chinese, width in ((False, 2), (True, 1)):
             index: dict[str, list[tuple[str, AskedPhrase]]] = {}
             for family in families:
                 if family.chinese == chinese:
-                    for anchor in family.anchors:
+                    for anchor in _shortest(family.anchors):
                         index.setdefault(anchor[:width], []).append((anchor, family))
             anchors = {anchor for entries in index.values() for anchor, _ in entries}
             if not anchors:
                 continue
             pattern = _trie_pattern(anchors)
-            self._families.append(
+            self._scripts.append(
                 (re.compile(pattern if chinese else rf"\b{pattern}"), width, index)
             )
 
     def first(self, lowered: str) -> tuple[int, int, AskedPhrase] | None:
         """The first asked act in ``lowered`` (lower case) and its family."""
-        for starts, width, index in self._families:
+        for starts, width, index in self._scripts:
             found = starts.search(lowered)
             while found:
                 at = found.start()
