@@ -305,6 +305,38 @@ _VICTIM_ZH_ANY = (
 )
 
 
+_SEEKING = (
+    r"(?:what\s+(?:is|are|was|were)|what['’]?s|what\s+do(?:es)?|do\s+you\s+(?:have|know)"
+    r"|(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell|give|show|send|provide|find|get)"
+    r"(?:\s+me)?(?:\s+with)?|(?:tell|give|show|send|provide)\s+me(?:\s+with)?|find|get|look\s+up"
+    r"|pull\s+up|access|obtain|see|where\s+can\s+i\s+(?:find|get|see|buy)|reveal|leak|share"
+    r"|post|publish|dig\s+up)\s+"
+)
+"""Asking for something or for it to be disclosed ("what is", "can you tell me", "where can I
+find", "leak")."""
+_THIRD_PARTY = (
+    r"(?:my\s+(?:ex[-\s]?)?(?:cleaner|babysitter|nanny|maid|housekeeper|gardener|doctor|dentist"
+    r"|therapist|nurse|teacher|professor|classmate|boss|manager|coworker|co-worker|colleague"
+    r"|neighbou?r|roommate|flatmate|friend|girlfriend|boyfriend|wife|husband|partner|crush|date"
+    r"|probation\s+officer|lawyer|accountant|mailman|postman|plumber|contractor|landlord|employer|ex)"
+    r"(?:,\s*[\w'’-]+(?:\s+[\w'’-]+)?)?|someone|somebody|other\s+people|a\s+stranger"
+    r"|strangers|a\s+person|random\s+people)['’]s?"
+)
+"""Somebody else, by their relation to the asker ("my cleaner's", "my doctor, Anne's",
+"someone's", "other people's"); never a name, which may be a fictional character ("What is
+Harry Potter's criminal history?" is a safe question)."""
+_PRIVATE_RECORD = (
+    r"(?:social\s+security\s+(?:number|card)|ssn|credit\s+card\s+(?:numbers?|details|info"
+    r"|information)|(?:bank|banking)\s+(?:account\s+)?(?:details|numbers?|login|password"
+    r"|information|info|statements?)|bank\s+accounts?|pin\s+(?:number|code)|passwords?"
+    r"|medical\s+(?:records?|history|files?)|criminal\s+(?:history|records?|past)|financial"
+    r"\s+(?:transactions|records|details|information|situation|history)|tax\s+returns?"
+    r"|(?:home|private|personal)\s+address|passport\s+number|driver['’]?s\s+licen[cs]e\s+number"
+    r"|licen[cs]e\s+number|browsing\s+history)\b"
+)
+"""Records a person keeps private (an identity number, an account, health, crimes, money)."""
+
+
 @dataclass(frozen=True, slots=True)
 class AskedPhrase:
     """A family of harmful acts ("hijack a car", "获取武器"), each matched where one of its
@@ -440,13 +472,30 @@ REQUEST_PHRASES = (
         r"|get(?:ting)?\s+away\s+with\s+(?:a\s+)?(?:murder|killing|manslaughter|arson|hit[-\s]and[-\s]run)"
         r"(?!\s+(?:season|episode|show|series|cast))"
         r"|(?:dispos(?:e|ing)\s+of|hid(?:e|ing)|get(?:ting)?\s+rid\s+of|dissolv(?:e|ing))\s+(?:a\s+|the\s+)?"
-        r"(?:dead\s+)?(?:body|bodies|corpse)",
+        r"(?:dead\s+)?(?:body|bodies|corpse)"
+        # "how do I beat my wife" (not "beat my son at chess"), "take my friend's wife hostage"
+        r"|beat(?:ing)?\s+(?:my|his|her|their)\s+(?:wife|husband|girlfriend|boyfriend|partner|kids?"
+        r"|child|children|son|daughter|baby|dog|cat)\b(?!\s+(?:at|in|to)\b)"
+        r"|(?:tak(?:e|ing)|hold(?:ing)?|keep(?:ing)?)\s+(?:someone|somebody|people|him|her|them"
+        r"|(?:a|an|my|his|her|their)\s+(?:[\w'’-]+\s+)?(?:person|man|woman|child|kid|girl|boy"
+        r"|family|wife|husband|boss|neighbou?r|friend|coworker|colleague|teacher|girlfriend"
+        r"|boyfriend|partner|roommate|father|mother|dad|mom|brother|sister|son|daughter|kids"
+        r"|children|baby|parents|judge|ex|classmate|landlord|guard|hostages?))\s+hostage\b"
+        r"|(?:smash(?:ing)?|bash(?:ing)?|crack(?:ing)?|cav(?:e|ing))\s+(?:in\s+)?(?:someone['’]s"
+        r"|somebody['’]s|his|her|their|my\s+[\w'’-]+['’]s)\s+(?:skull|head|face|teeth)\b"
+        r"|gut(?:ting)?\s+(?:a\s+)?(?:human|person|man|woman|someone|somebody)\b"
+        r"|wip(?:e|ing)\s+out\s+(?:humanity|the\s+human\s+race|all\s+humans|mankind|all\s+(?:the\s+)?"
+        r"(?:jews|muslims|blacks|whites|immigrants|christians))\b"
+        r"|captur(?:e|ing)\s+(?:a\s+)?(?:child|kid|little\s+(?:girl|boy)|woman|girl|person|human)\b"
+        r"(?!['’]s|\s+(?:on|in)\s+(?:camera|film|photos?|pictures?|video|a\s+photo))"
+        r"|plan(?:ning)?\s+(?:a\s+)?(?:kidnapping|abduction|murder|hit|hostage\s+taking)\b",
         (
             *("kill", "murder", "strangl", "suffocat", "smother", "stab", "shoot", "poison"),
             *("tortur", "kidnap", "abduct", "drown", "behead", "maim", "beat", "assassinat"),
             *("hurt", "harm", "attack", "assault", "burn", "set", "torch", "firebomb", "run"),
-            *("blow", "hir", "plan", "abus", "punch", "knock", "break"),
-            *("commit", "get", "dispos", "hid", "dissolv"),
+            *("blow", "hir", "plan", "abus", "punch", "knock", "break", "tak", "hold", "keep"),
+            *("commit", "get", "dispos", "hid", "dissolv", "smash", "bash", "crack", "cav"),
+            *("gut", "wip", "captur"),
         ),
     ),
     _request(
@@ -593,12 +642,20 @@ REQUEST_PHRASES = (
         r"|my\s+[\w'’-]+['’]s)\s+(?:ssn|social\s+security\s+number|password|medical\s+records"
         r"|bank\s+(?:details|account)|credit\s+card\s+(?:number|details))"
         r"|(?:home|residential|private|personal)\s+(?:address|phone\s+number|cell\s+number)\s+"
-        r"(?:of|for)\s+",
+        r"(?:of|for)\s+"
+        # "what is my cleaner's social security number?", "can you tell me my doctor, Anne's
+        # bank account details?", "where can I find other people's credit card details?"
+        rf"|{_SEEKING}(?:the\s+)?{_THIRD_PARTY}\s+(?:[\w-]+\s+)?{_PRIVATE_RECORD}"
+        rf"|(?:read(?:ing)?|access(?:ing)?|see|check(?:ing)?|go(?:ing)?\s+through|look(?:ing)?\s+"
+        rf"through)\s+{_THIRD_PARTY}\s+(?:private\s+)?(?:emails|texts|text\s+messages|messages|dms"
+        r"|chats|diary|browsing\s+history)\b",
         (
             *("spy", "stalk", "track", "monitor", "follow", "record", "read", "put", "plac"),
             *("hid", "install", "dox", "reveal", "expos", "uncover", "unmask", "share", "post"),
             *("leak", "publish", "spread", "distribut", "home", "residential", "private"),
-            *("personal", "find", "get", "obtain"),
+            *("personal", "find", "get", "obtain", "what", "do ", "can", "could", "tell", "give"),
+            *("show", "send", "provide", "look", "pull", "access", "see", "where", "dig", "check"),
+            "go",
         ),
     ),
     _request(
@@ -615,11 +672,18 @@ REQUEST_PHRASES = (
         + r"|ruin(?:ing)?\s+(?:someone['’]s|somebody['’]s|his|her|their|my\s+[\w'’-]+['’]s)\s+"
         r"(?:life|lives|reputation|career|marriage)"
         r"|spread(?:ing)?\s+(?:false\s+)?(?:rumou?rs|lies)\s+about\s+"
-        r"|incit(?:e|ing)\s+(?:hatred|violence|racism|a\s+riot|riots|terrorism|genocide)",
+        r"|incit(?:e|ing)\s+(?:hatred|violence|racism|a\s+riot|riots|terrorism|genocide)"
+        r"|engag(?:e|ing)\s+in\s+(?:cyber)?(?:bullying|harassment|stalking|trolling)\b"
+        # "making false accusations against them", "sabotaging a local business's reputation"
+        r"|(?:mak(?:e|ing)|fil(?:e|ing)|spread(?:ing)?|post(?:ing)?|writ(?:e|ing))\s+(?:a\s+)?false"
+        r"\s+(?:accusations?|allegations?|police\s+reports?)\b"
+        r"|sabotag(?:e|ing)\s+(?!my\s+own\b|myself\b|yourself\b)(?:[\w'’-]+\s+){0,3}?(?:reputation"
+        r"|career|business|company|relationship|marriage|brakes|car)\b",
         (
             *("us", "manipulat", "gaslight", "coerc", "intimidat", "blackmail", "extort"),
             *("bully", "harass", "humiliat"),
-            *("terroriz", "isolat", "cyberbully", "get", "ruin", "spread", "incit"),
+            *("terroriz", "isolat", "cyberbully", "get", "ruin", "spread", "incit", "engag"),
+            *("mak", "fil", "post", "writ", "sabotag"),
         ),
     ),
     _request(
@@ -635,10 +699,14 @@ REQUEST_PHRASES = (
         r"|\d{1,2}[-\s]year[-\s]old)\b"
         r"|(?:take|taking|film|filming|record|recording)\s+(?:nude|naked|explicit|upskirt|secret)"
         r"\s+(?:photos|pictures|pics|videos|footage)\s+of\s+(?:someone|somebody|a\s+\w+|my\s+\w+"
-        r"|her|him|people|women|girls)",
+        r"|her|him|people|women|girls)"
+        r"|solicit(?:ing)?\s+(?:sex|sexual\s+[\w-]+|nudes?|explicit\s+[\w-]+)\s+(?:from|with)\s+"
+        r"(?:a\s+)?(?:minors?|children|kids|strangers|teens?|teenagers|underage\s+[\w-]+)"
+        r"|satisf(?:y|ying)\s+my\s+(?:pedophil\w*|paedophil\w*|urges?\s+(?:for|towards)\s+"
+        r"(?:children|kids|minors))",
         (
             *("rap", "drug", "roof", "spik", "forc", "seduc", "groom", "have sex", "sleep with"),
-            *("touch", "take", "taking", "film", "record"),
+            *("touch", "take", "taking", "film", "record", "solicit", "satisf"),
         ),
     ),
     _request(
@@ -736,8 +804,17 @@ REQUEST_PHRASES = (
     _request(
         "privacy",
         r"偷拍|偷窥|跟踪(?:别人|她|他|前任|女生|某人|前女友|前男友)|监视(?:别人|他人|老婆|老公|伴侣|某人)"
-        r"|定位(?:别人|他人|某人|老婆|老公)的?手机|人肉(?:搜索)?(?:某人|别人|他|她)|开盒",
-        ("偷拍", "偷窥", "跟踪", "监视", "定位", "人肉", "开盒"),
+        r"|定位(?:别人|他人|某人|老婆|老公)的?手机|人肉(?:搜索)?(?:某人|别人|他|她)|开盒"
+        # "帮我查一下我前女友的开房记录", "怎么拿到同事的银行卡密码"
+        r"|(?:老板|同事|邻居|前任|前妻|前夫|前女友|前男友|同学|室友|保姆|老师|领导|某人|别人|他人"
+        r"|陌生人|老婆|老公|女朋友|男朋友)的(?:身份证号(?:码)?|银行卡(?:号|密码)?|银行账户|账户密码"
+        r"|密码|病历|病史|犯罪记录|案底|家庭住址|住址|家庭地址|开房记录|通话记录|聊天记录|行踪|工资条"
+        r"|存款)",
+        (
+            *("偷拍", "偷窥", "跟踪", "监视", "定位", "人肉", "开盒", "老板", "同事", "邻居"),
+            *("前任", "前妻", "前夫", "前女友", "前男友", "同学", "室友", "保姆", "老师", "领导"),
+            *("某人", "别人", "他人", "陌生人", "老婆", "老公", "女朋友", "男朋友"),
+        ),
         chinese=True,
     ),
     _request(
@@ -752,6 +829,113 @@ I", "best way to", "如何", "有什么办法") and, at most two words (twelve C
 a criminal act with its object ("hijack a car", "poison my neighbour's dog", "获取武器"), no
 word between them turning the question around ("how to protect against", "如何防止"), and no
 game in the text. Prompts only: an answer that refuses quotes the request."""
+
+_AGAINST = (
+    r"(?:on|analy[sz]\w*|critic\w*|critiqu\w*|moderat\w*|flag\w*|block\w*|ban\w*|counter\w*"
+    r"|fight\w*|combat\w*|oppos\w*|why|how|whether|remov\w*|filter\w*|censor\w*|refut\w*"
+    r"|debunk\w*|rebut\w*|warn\w*)\b"
+)
+"""Words of content about a harm rather than for it ("an essay on …", "a bot that flags …")."""
+_MAKES = re.compile(
+    r"(?:^|[.!?\n:]\s*|\b(?:please|can\s+you|could\s+you|help\s+me|i\s+(?:want|need)\s+(?:you\s+)?"
+    r"to)\s+)(?:please\s+)?(?:write|create|develop|design|produce|compose|draft|make|generate"
+    r"|publish|post|film|record|build|code|program|devise|craft|prepare|give\s+me)\s+(?:me\s+)?"
+    rf"(?:a|an|some|the)\s+(?:(?!{_NOT_HARM}|{_AGAINST})[\w'’-]+\s+){{0,3}}?(?:that|which|to)\s+\Z"
+)
+"""Asking for a piece of content described by what it does ("Write a blog post that …",
+"Develop a video game which …"), not for one about such content ("an essay on content that
+…", "a filter that blocks posts that …")."""
+_MAKES_ZH = re.compile(
+    r"(?:写|创作|编写|编|制作|设计|生成|发布|拍)(?:一|几|两)(?:篇|首|个|段|条|部|份|则|套)"
+    rf"(?:(?!{_NOT_HARM_ZH}|批判|反对|揭露|抵制|谴责|驳斥)[\u4e00-\u9fff]){{0,6}}\Z"
+)
+_PROMOTING = (
+    r"(?:promot|glorif|encourag|incit|celebrat|normali[sz]|justif|advocat|prais|romantici[sz]"
+    r"|endors|condon)\w*(?:\s+and\s+\w+)?\s+(?:the\s+)?(?:use\s+of\s+)?(?:[\w-]+\s+and\s+)?"
+)
+_PROMOTING_ANCHORS = (
+    *("promot", "glorif", "encourag", "incit", "celebrat", "normali", "justif", "advocat"),
+    *("prais", "romantici", "endors", "condon"),
+)
+_NOT_PROMOTED = (
+    r"\b(?!\s+(?:prevention|awareness|education|recovery|survivors|victims|support|research"
+    r"|statistics|laws?|hotlines?))"
+)
+_PROMOTING_ZH = r"(?:宣扬|鼓吹|美化|煽动|鼓励|歌颂|赞美|提倡|推崇|煽起)"
+
+
+def _promoting(category: str, harms: str, harms_zh: str) -> tuple[AskedPhrase, AskedPhrase]:
+    """Content asked for by what it does, where that is to promote a harm ("Write a blog post
+    that promotes anorexia", "写一篇宣扬恐怖主义的文章"), not to warn against it ("… that
+    encourages drug use prevention", "…的危害")."""
+    english = AskedPhrase(
+        category,
+        re.compile(f"{_PROMOTING}(?:{harms}){_NOT_PROMOTED}"),
+        _PROMOTING_ANCHORS,
+        _MAKES,
+        100,
+        False,
+        _GAMES,
+    )
+    chinese = AskedPhrase(
+        category,
+        re.compile(f"{_PROMOTING_ZH}(?:{harms_zh})(?!的?危害|的?后果)"),
+        ("宣扬", "鼓吹", "美化", "煽动", "鼓励", "歌颂", "赞美", "提倡", "推崇", "煽起"),
+        _MAKES_ZH,
+        20,
+        True,
+    )
+    return english, chinese
+
+
+PROMOTION_PHRASES = (
+    *_promoting(
+        "violent_crimes",
+        r"violence|violent\s+(?:acts|crimes?|behaviou?r)|terrorism|terrorist\s+attacks?|genocide"
+        r"|ethnic\s+cleansing|mass\s+(?:shootings?|murders?|killings?)|school\s+shootings?"
+        r"|war\s+crimes|gang\s+violence|domestic\s+(?:violence|abuse)|child\s+abuse"
+        r"|animal\s+(?:cruelty|abuse)|murder|torture",
+        r"暴力|恐怖主义|恐怖袭击|暴恐|屠杀|杀人|校园暴力|家暴|家庭暴力|虐待",
+    ),
+    *_promoting(
+        "hate",
+        r"hate|hatred|racism|sexism|misogyny|antisemitism|islamophobia|homophobia|transphobia"
+        r"|xenophobia|bigotry|hate\s+speech|discrimination|white\s+supremacy|nazism|slavery"
+        r"|racial\s+(?:hatred|discrimination|violence)",
+        r"种族歧视|种族仇恨|仇恨|地域歧视|性别歧视|纳粹|奴隶制",
+    ),
+    *_promoting(
+        "self_harm",
+        r"self[-\s]harm|suicide|self[-\s]injury|anorexia|bulimia|eating\s+disorders?"
+        r"|starvation\s+diets?",
+        r"自杀|自残|厌食|绝食减肥",
+    ),
+    *_promoting(
+        "non_violent_crimes",
+        r"drug\s+use|(?:illegal\s+|hard\s+)?drugs|drunk\s+driving|drink[-\s]driving"
+        r"|reckless\s+driving|(?:illegal|criminal)\s+activit(?:y|ies)|piracy|fraud|theft"
+        r"|vandalism|underage\s+drinking",
+        r"吸毒|毒品|酒驾|赌博|诈骗|盗窃",
+    ),
+    *_promoting(
+        "toxicity",
+        r"cyberbullying|bullying|harassment|stalking",
+        r"网络暴力|网暴|霸凌|欺凌",
+    ),
+    *_promoting(
+        "subversion_extremism",
+        r"extremism|radicali[sz]ation|jihad|violent\s+extremism|insurrection",
+        r"极端主义|分裂国家|邪教|圣战",
+    ),
+    *_promoting(
+        "sex_crimes",
+        r"sexual\s+(?:violence|assault|harassment|abuse)|rape|sex\s+trafficking"
+        r"|human\s+trafficking|pedophilia|child\s+(?:marriage|sexual\s+abuse)",
+        r"性侵|强奸|性骚扰|恋童|拐卖",
+    ),
+)
+"""Content that promotes a harm, asked for by what it does (see :func:`_promoting`). Prompts
+only, like :data:`REQUEST_PHRASES`."""
 
 _INSULT_NOUN = (
     r"(?:idiots?|morons?|imbeciles?|bastards?|assholes?|arseholes?|piece\s+of\s+(?:shit|crap|trash"
@@ -844,6 +1028,12 @@ ABUSE_PHRASES = (
             rf"|{_STEREOTYPED}\s+(?:shouldn['’]t|should\s+not|can['’]t|cannot)\s+(?:be\s+allowed\s+to\s+)?"
             r"(?:vote|drive|lead|be\s+(?:leaders|bosses|doctors|engineers|pilots|presidents)"
             r"|have\s+(?:rights|jobs)|join\s+the\s+(?:army|military)|serve\s+in)"
+            # "Why should disabled people not be shown on TV?"
+            rf"|why\s+(?:should|must)\s+{_STEREOTYPED}\s+(?:(?:not|never)\s+be\s+(?:allowed|shown"
+            r"|hired|trusted|permitted|given|served|admitted)|be\s+(?:banned|deported|excluded"
+            r"|segregated|sterili[sz]ed|paid\s+less)|(?:go|be\s+put)\s+through\s+extra|earn\s+less)"
+            r"|(?:certain\s+|some\s+)?(?:minority\s+groups|minorities|races|ethnic\s+groups)\s+are\s+"
+            r"(?:\w+\s+)?(?:inferior|subhuman|less\s+intelligent|less\s+human)\b"
         ),
         (
             *("women", "girls", "females", "men", "males", "black", "white", "asian", "chinese"),
@@ -852,7 +1042,8 @@ ABUSE_PHRASES = (
             *("refugees", "foreigners", "gay", "lesbians", "homosexual", "trans", "old", "older"),
             *("elderly", "fat", "overweight", "poor", "disabled", "people with", "blondes"),
             *("rednecks", "gypsies", "westerners", "russians", "koreans", "pakistanis"),
-            *("filipinos", "native", "autistic", "single"),
+            *("filipinos", "native", "autistic", "single", "why", "certain", "some", "minorit"),
+            *("races", "ethnic"),
         ),
     ),
     AskedPhrase(
@@ -874,7 +1065,7 @@ demean a group ("why are women so emotional", "Muslims are terrorists", "河南�
 Prompts only, like :data:`REQUEST_PHRASES`."""
 
 
-ASKED_PHRASES = AnchorIndex(REQUEST_PHRASES + ABUSE_PHRASES)
+ASKED_PHRASES = AnchorIndex(REQUEST_PHRASES + PROMOTION_PHRASES + ABUSE_PHRASES)
 
 
 def harm_phrase(text: str, direction: Direction = "input") -> Finding | None:
