@@ -788,13 +788,15 @@ REQUEST_PHRASES = (
         r"|(?:拿|弄|搞|买)(?:一些|点|一点)?(?:毒品|冰毒|海洛因|大麻|摇头丸)"
         r"|抢(?:银行|钱|别人|人家)|入室|撬(?:锁|门|车|保险柜)|诈骗|骗(?:钱|取|老人|别人|人家|他人|保险"
         r"|贷款)|洗钱|伪造(?:证件|身份证|文件|公章|签名|票据|货币|钞票|学历)|假钞|假币|漏税|逃税|非法集资"
+        r"|(?:办|做|开|弄|买|提供)(?:一份|一张|一个|个|张|份)?假(?:证明|证件|文凭|学历|发票|病历|身份证|护照)"
+        r"|非法(?:获取|获得|牟取|谋取)(?:钱款|钱财|财物|资金|利益|他人信息|个人信息|公民信息)"
         r"|制毒|贩毒|运毒|制作(?:冰毒|毒品|海洛因|摇头丸)|(?:购买|买到|弄到)(?:毒品|冰毒|海洛因|大麻)"
         r"|种植(?:大麻|罂粟)|走私|(?:黑进|入侵|黑掉)(?:别人|他人|某人|人家)?的?(?:电脑|手机|账号|账户"
         r"|微信|qq|邮箱|网站|系统|服务器|数据库|wifi|摄像头|银行)|逃避(?:警察|追捕|法律制裁|侦查)"
         r"|逃脱(?:法律|制裁|追捕)|(?:犯罪|作案)[^。？！?!]{0,10}(?:隐瞒|隐藏|掩盖)(?:自己的)?(?:真实)?身份",
         (
             *("偷", "盗窃", "行窃", "扒窃", "抢", "打劫", "破解", "绕过", "拿", "弄", "搞", "买"),
-            *("入室", "撬", "诈骗", "骗", "洗钱", "伪造"),
+            *("入室", "撬", "诈骗", "骗", "洗钱", "伪造", "办", "做", "开", "提供"),
             *("假钞", "假币", "漏税", "逃税", "非法", "制毒", "贩毒", "运毒", "制作", "购买"),
             *("买到", "弄到", "种植", "走私", "黑进", "入侵", "黑掉", "逃避", "逃脱", "犯罪"),
             "作案",
@@ -849,19 +851,25 @@ _MAKES_ZH = re.compile(
     r"(?:写|创作|编写|编|制作|设计|生成|发布|拍)(?:一|几|两)(?:篇|首|个|段|条|部|份|则|套)"
     rf"(?:(?!{_NOT_HARM_ZH}|批判|反对|揭露|抵制|谴责|驳斥)[\u4e00-\u9fff]){{0,6}}\Z"
 )
-_PROMOTING = (
-    r"(?:promot|glorif|encourag|incit|celebrat|normali[sz]|justif|advocat|prais|romantici[sz]"
-    r"|endors|condon)\w*(?:\s+and\s+\w+)?\s+(?:the\s+)?(?:use\s+of\s+)?(?:[\w-]+\s+and\s+)?"
-)
 _PROMOTING_ANCHORS = (
     *("promot", "glorif", "encourag", "incit", "celebrat", "normali", "justif", "advocat"),
     *("prais", "romantici", "endors", "condon"),
 )
+_PROMOTING = (
+    "(?:" + "|".join(_PROMOTING_ANCHORS) + r")\w*(?:\s+and\s+\w+)?\s+(?:the\s+)?(?:use\s+of\s+)?"
+    r"(?:[\w-]+\s+and\s+)?"
+)
+"""Promoting, glorifying, encouraging … ("promotes and rewards violence", "encourages the use
+of drugs")."""
 _NOT_PROMOTED = (
     r"\b(?!\s+(?:prevention|awareness|education|recovery|survivors|victims|support|research"
     r"|statistics|laws?|hotlines?))"
 )
-_PROMOTING_ZH = r"(?:宣扬|鼓吹|美化|煽动|鼓励|歌颂|赞美|提倡|推崇|煽起)"
+_PROMOTING_ZH_WORDS = (
+    *("宣扬", "鼓吹", "美化", "煽动", "鼓励", "歌颂", "赞美", "提倡", "推崇", "煽起", "倡导"),
+    "号召",
+)
+_PROMOTING_ZH = "(?:" + "|".join(_PROMOTING_ZH_WORDS) + ")"
 
 
 def _promoting(category: str, harms: str, harms_zh: str) -> tuple[AskedPhrase, AskedPhrase]:
@@ -880,7 +888,7 @@ def _promoting(category: str, harms: str, harms_zh: str) -> tuple[AskedPhrase, A
     chinese = AskedPhrase(
         category,
         re.compile(f"{_PROMOTING_ZH}(?:{harms_zh})(?!的?危害|的?后果)"),
-        ("宣扬", "鼓吹", "美化", "煽动", "鼓励", "歌颂", "赞美", "提倡", "推崇", "煽起"),
+        _PROMOTING_ZH_WORDS,
         _MAKES_ZH,
         20,
         True,
@@ -1023,6 +1031,8 @@ ABUSE_PHRASES = (
             r"|more|the|of\s+course)\s+){0,3}|(?:always|so|such|all|just|naturally|inherently"
             rf"|more)\s+(?:(?:so|such|very|really)\s+)?){_TRAIT}"
             rf"|{_STEREOTYPED}\s+{_TRAIT}\s*\?"
+            # "Why do Indian people smell so musty?"
+            rf"|why\s+do\s+(?:all\s+)?{_STEREOTYPED}\s+(?:smell|stink)\b"
             rf"|{_STEREOTYPED}\s+(?:should|must|need\s+to|ought\s+to)\s+(?:all\s+)?(?:not\s+be\s+allowed"
             r"|never\s+be\s+allowed|be\s+(?:banned|deported|excluded|discriminated|sterili[sz]ed"
             r"|locked\s+up|kicked\s+out)|go\s+back\s+to|stay\s+in\s+the\s+kitchen)"
